@@ -1,0 +1,41 @@
+//! Core types of millstone, shared by every other crate.
+//!
+//! - [`Document`]: one record flowing through a pipeline — its id, its text, where it came from,
+//!   the input fields it carried (passed through untouched) and the attributes stages measured.
+//! - [`Stage`] and [`Verdict`]: a stage looks at one document, may rewrite its text, and keeps or
+//!   drops it with a named reason.
+//! - [`StageStats`] and [`RunStats`]: plain values that merge with `+=`, so each worker thread
+//!   counts on its own and the totals are added at the end.
+//! - [`Rejection`]: a record that could not be read, kept as data (file, record, error, excerpt).
+//!
+//! This crate is deliberately small: no I/O, no threads, no tokenizer. Readers and writers live in
+//! `millstone-io`, the stages in `millstone-filters`, and the executor in the `millstone` binary.
+//!
+//! ```
+//! use millstone_core::{Document, Stage, StageStats, Verdict};
+//!
+//! struct MinChars(usize);
+//! impl Stage for MinChars {
+//!     fn name(&self) -> &str { "min_chars" }
+//!     fn process(&self, doc: &mut Document, _stats: &mut StageStats) -> Verdict {
+//!         if doc.text().chars().count() < self.0 { Verdict::drop("too_short") } else { Verdict::Keep }
+//!     }
+//! }
+//! let mut doc = Document::new("a", "hi");
+//! let mut stats = StageStats::default();
+//! assert_eq!(MinChars(5).process(&mut doc, &mut stats), Verdict::drop("too_short"));
+//! ```
+
+mod document;
+mod reject;
+mod stage;
+mod stats;
+
+pub use document::{Document, Source};
+pub use reject::{RejectKind, Rejection};
+pub use stage::{Stage, Verdict};
+pub use stats::{AccountingError, RunStats, StageStats};
+
+/// JSON object type used for pass-through fields and measured attributes (keeps key order).
+pub type Map = serde_json::Map<String, serde_json::Value>;
+pub use serde_json::Value;
