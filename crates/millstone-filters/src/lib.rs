@@ -1,0 +1,45 @@
+//! millstone's per-document stages, one file each, and the registry that builds them from TOML.
+//!
+//! - [`registry`]: the sorted list of stage types (`type = "…"` in a pipeline file) and
+//!   [`build_stage`], which validates a stage's options once into a ready [`millstone_core::Stage`].
+//! - [`quality`]: re-implementations of datatrove 0.10.1's `GopherRepetitionFilter`,
+//!   `GopherQualityFilter`, `C4QualityFilter` and `FineWebQualityFilter` with the same parameter
+//!   names, defaults, check order, reason strings and quirks — tested against decisions recorded
+//!   from datatrove itself (`tests/parity.rs`).
+//!
+//! Not here: reading and writing (`millstone-io`), corpus-wide passes such as dedup, and the
+//! executor (the `millstone` binary).
+//!
+//! Adding a stage: one file with its config struct (`deny_unknown_fields`, datatrove's defaults),
+//! a `build` that validates, the runtime struct implementing `Stage`, and its tests; then one line
+//! in [`registry::STAGES`]. The TOML `type`, the stats key and the drop record's `stage` are the
+//! same word.
+//!
+//! ```
+//! use millstone_core::{Document, StageStats};
+//! let stage = millstone_filters::build_stage("gopher_quality", &toml::Table::new()).unwrap();
+//! let mut doc = Document::new("d1", "Too short.");
+//! let verdict = stage.process(&mut doc, &mut StageStats::default());
+//! assert_eq!(verdict, millstone_core::Verdict::drop("gopher_short_doc"));
+//! ```
+
+pub mod quality;
+pub mod registry;
+mod text;
+
+pub use registry::{build_stage, StageInfo, STAGES};
+
+/// A stage's options could not be turned into a working stage.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("unknown stage type `{name}` (known: {known})")]
+    UnknownStage { name: String, known: String },
+    #[error("stage `{stage}`: {message}")]
+    Invalid { stage: String, message: String },
+}
+
+impl ConfigError {
+    pub(crate) fn invalid(stage: &str, message: impl std::fmt::Display) -> Self {
+        ConfigError::Invalid { stage: stage.to_owned(), message: message.to_string() }
+    }
+}

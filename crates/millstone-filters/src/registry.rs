@@ -1,0 +1,91 @@
+//! The stage registry: one sorted line per stage type.
+
+use millstone_core::Stage;
+use serde::de::DeserializeOwned;
+
+use crate::quality::{c4_quality, fineweb_quality, gopher_quality, gopher_repetition};
+use crate::ConfigError;
+
+/// One registered stage type.
+pub struct StageInfo {
+    /// The TOML `type`, the stats key and the drop record's `stage`.
+    pub name: &'static str,
+    /// One line for `--help` and `millstone stages`.
+    pub summary: &'static str,
+    build: fn(&toml::Table) -> Result<Box<dyn Stage>, ConfigError>,
+}
+
+/// Every stage type, sorted by name.
+pub static STAGES: &[StageInfo] = &[
+    entry::<c4_quality::Config>(c4_quality::NAME, c4_quality::SUMMARY),
+    entry::<fineweb_quality::Config>(fineweb_quality::NAME, fineweb_quality::SUMMARY),
+    entry::<gopher_quality::Config>(gopher_quality::NAME, gopher_quality::SUMMARY),
+    entry::<gopher_repetition::Config>(gopher_repetition::NAME, gopher_repetition::SUMMARY),
+];
+
+/// A stage's configuration: deserialized from its TOML table, then validated into a stage.
+pub trait StageConfig: DeserializeOwned {
+    fn build(self) -> Result<Box<dyn Stage>, ConfigError>;
+}
+
+const fn entry<C: StageConfig>(name: &'static str, summary: &'static str) -> StageInfo {
+    StageInfo { name, summary, build: build_from::<C> }
+}
+
+fn build_from<C: StageConfig>(table: &toml::Table) -> Result<Box<dyn Stage>, ConfigError> {
+    let config: C = toml::Value::Table(table.clone())
+        .try_into()
+        .map_err(|e: toml::de::Error| ConfigError::Invalid {
+            stage: String::new(),
+            message: e.message().to_owned(),
+        })?;
+    config.build()
+}
+
+/// Build stage `name` from its options (the `[[stage]]` table without `type`).
+pub fn build_stage(name: &str, options: &toml::Table) -> Result<Box<dyn Stage>, ConfigError> {
+    let info = STAGES.iter().find(|s| s.name == name).ok_or_else(|| ConfigError::UnknownStage {
+        name: name.to_owned(),
+        known: STAGES.iter().map(|s| s.name).collect::<Vec<_>>().join(", "),
+    })?;
+    (info.build)(options).map_err(|e| match e {
+        ConfigError::Invalid { message, .. } => ConfigError::Invalid { stage: name.to_owned(), message },
+        other => other,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_is_sorted_and_unique() {
+        let names: Vec<_> = STAGES.iter().map(|s| s.name).collect();
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(names, sorted);
+    }
+
+    #[test]
+    fn unknown_key_is_an_error_naming_it() {
+        let table: toml::Table = toml::from_str("min_doc_wrds = 3").unwrap();
+        let err = build_stage("gopher_quality", &table).err().unwrap().to_string();
+        assert!(err.contains("min_doc_wrds"), "{err}");
+        assert!(err.contains("gopher_quality"), "{err}");
+    }
+
+    #[test]
+    fn unknown_stage_lists_known_ones() {
+        let err = build_stage("gopher", &toml::Table::new()).err().unwrap().to_string();
+        assert!(err.contains("gopher_quality"), "{err}");
+    }
+
+    #[test]
+    fn every_stage_builds_with_defaults() {
+        for s in STAGES {
+            let stage = build_stage(s.name, &toml::Table::new()).unwrap();
+            assert_eq!(stage.name(), s.name);
+        }
+    }
+}

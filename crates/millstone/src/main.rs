@@ -1,0 +1,227 @@
+//! The `millstone` command line: glue between the pipeline, the executor and the user.
+
+mod executor;
+mod output;
+mod pipeline;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::executor::{RunOptions, RunReport};
+use crate::output::OutputConfig;
+use crate::pipeline::{Pipeline, PRESETS};
+
+/// Turn raw web-crawled text into clean, quality-filtered corpora.
+///
+/// millstone runs datatrove-compatible filters (Gopher, C4, FineWeb) over JSONL (plain, .gz,
+/// .zst), Parquet and folders of .txt files, in parallel, and accounts for every record:
+/// kept + dropped (with the stage and reason) + rejected (with the error) = read.
+#[derive(Parser)]
+#[command(name = "millstone", version, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a pipeline over INPUT files and write kept/, dropped/, rejected/ and stats.json to DIR.
+    #[command(after_long_help = RUN_EXAMPLES)]
+    Run(RunArgs),
+    /// List the built-in presets, or print one as a pipeline file.
+    Presets {
+        /// Print the TOML of this preset (a starting point for your own --pipeline file).
+        #[arg(long, value_name = "NAME")]
+        show: Option<String>,
+    },
+    /// List the stage types a pipeline file can use.
+    Stages,
+}
+
+const RUN_EXAMPLES: &str = "\
+Examples:
+  millstone run --preset fineweb -o out/ crawl/*.jsonl.zst
+  millstone run --pipeline my.toml -o out/ --format parquet data/
+  millstone presets --show fineweb > my.toml
+
+Output, in DIR:
+  kept/part-NNNNN.<ext>      surviving documents: all input fields, `text` after the stages,
+                             measured attributes under `millstone`
+  dropped/part-NNNNN.<ext>   removed documents with millstone.drop = {stage, reason}
+  rejected/part-NNNNN.jsonl  records that could not be read: file, record, error, excerpt
+  stats.json                 counts: read = kept + dropped + rejected, by stage and reason";
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// Built-in pipeline (see `millstone presets`).
+    #[arg(long, value_name = "NAME", conflicts_with = "pipeline", required_unless_present = "pipeline")]
+    preset: Option<String>,
+    /// Pipeline file: an ordered list of [[stage]] tables with `type = "..."` and options.
+    #[arg(long, value_name = "FILE.toml")]
+    pipeline: Option<PathBuf>,
+    /// Output folder.
+    #[arg(short = 'o', long = "output", value_name = "DIR")]
+    out: PathBuf,
+    /// Worker threads (default: all cores).
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+    /// Output format for kept/ and dropped/.
+    #[arg(long, value_enum, default_value_t = FormatArg::Jsonl)]
+    format: FormatArg,
+    /// Compression of JSONL output (Parquet output is always zstd-compressed inside).
+    #[arg(long, value_enum, default_value_t = CompressionArg::Zstd)]
+    compression: CompressionArg,
+    /// Name of the text field (JSON key or Parquet column).
+    #[arg(long, default_value = "text", value_name = "NAME")]
+    text_field: String,
+    /// Name of the id field; records without one get `<file>/<record number>`.
+    #[arg(long, default_value = "id", value_name = "NAME")]
+    id_field: String,
+    /// Start a new output part after this many uncompressed bytes (suffixes K, M, G).
+    #[arg(long, default_value = "256M", value_parser = parse_size, value_name = "BYTES")]
+    shard_size: u64,
+    /// Records larger than this are rejected without being read into memory (suffixes K, M, G).
+    #[arg(long, default_value = "64M", value_parser = parse_size, value_name = "BYTES")]
+    max_record_bytes: u64,
+    /// Replace the outputs of an earlier run in DIR.
+    #[arg(long)]
+    force: bool,
+    /// No progress bar and no summary.
+    #[arg(short, long)]
+    quiet: bool,
+    /// Input files, folders (searched recursively) and glob patterns.
+    #[arg(required = true, value_name = "INPUT")]
+    inputs: Vec<String>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Jsonl,
+    Parquet,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CompressionArg {
+    Zstd,
+    Gzip,
+    None,
+}
+
+fn parse_size(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let (num, mult) = match s.char_indices().last() {
+        Some((i, c)) if c.eq_ignore_ascii_case(&'k') => (&s[..i], 1u64 << 10),
+        Some((i, c)) if c.eq_ignore_ascii_case(&'m') => (&s[..i], 1 << 20),
+        Some((i, c)) if c.eq_ignore_ascii_case(&'g') => (&s[..i], 1 << 30),
+        _ => (s, 1),
+    };
+    let n: u64 = num.trim().parse().map_err(|_| format!("`{s}` is not a size like 512K, 256M or 1G"))?;
+    n.checked_mul(mult).filter(|&v| v > 0).ok_or_else(|| format!("`{s}` is not a positive size"))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match dispatch(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Run(args) => run(args),
+        Command::Presets { show: Some(name) } => {
+            print!("{}", pipeline::preset(&name)?.toml);
+            Ok(())
+        }
+        Command::Presets { show: None } => {
+            for p in PRESETS {
+                println!("{:<10} {}", p.name, p.summary);
+            }
+            Ok(())
+        }
+        Command::Stages => {
+            for s in millstone_filters::STAGES {
+                println!("{:<20} {}", s.name, s.summary);
+            }
+            Ok(())
+        }
+    }
+}
+
+fn run(args: RunArgs) -> Result<()> {
+    let pipeline = match (&args.preset, &args.pipeline) {
+        (Some(name), _) => Pipeline::from_toml(pipeline::preset(name)?.toml, &format!("preset {name}"))?,
+        (None, Some(path)) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            Pipeline::from_toml(&text, &path.display().to_string())?
+        }
+        (None, None) => unreachable!("clap requires --preset or --pipeline"),
+    };
+    let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let opts = RunOptions {
+        inputs: args.inputs,
+        out_dir: args.out.clone(),
+        threads: threads.max(1),
+        read: millstone_io::ReadOptions {
+            text_field: args.text_field,
+            id_field: args.id_field,
+            max_record_bytes: args.max_record_bytes as usize,
+        },
+        output: OutputConfig {
+            format: match args.format {
+                FormatArg::Jsonl => millstone_io::Format::Jsonl,
+                FormatArg::Parquet => millstone_io::Format::Parquet,
+            },
+            compression: match args.compression {
+                CompressionArg::Zstd => millstone_io::Compression::Zstd,
+                CompressionArg::Gzip => millstone_io::Compression::Gzip,
+                CompressionArg::None => millstone_io::Compression::None,
+            },
+            shard_size: args.shard_size,
+        },
+        force: args.force,
+        progress: !args.quiet,
+    };
+    let report = executor::run(&pipeline, &opts)?;
+    if !args.quiet {
+        print_summary(&report, &args.out);
+    }
+    Ok(())
+}
+
+fn print_summary(report: &RunReport, out: &std::path::Path) {
+    let s = &report.stats;
+    let secs = report.elapsed.as_secs_f64().max(1e-9);
+    let pct = |n: u64| if s.read.documents == 0 { 0.0 } else { 100.0 * n as f64 / s.read.documents as f64 };
+    eprintln!(
+        "read {} records ({:.1} MB of text) from {} input file(s) in {:.2} s: {:.0} docs/s, {:.1} MB/s",
+        s.read.documents,
+        s.read.bytes as f64 / 1e6,
+        report.inputs,
+        secs,
+        s.read.documents as f64 / secs,
+        s.read.bytes as f64 / 1e6 / secs
+    );
+    eprintln!("  kept     {:>9} ({:5.1}%)", s.kept.documents, pct(s.kept.documents));
+    eprintln!("  dropped  {:>9} ({:5.1}%)", s.dropped.documents, pct(s.dropped.documents));
+    let mut reasons: Vec<_> = s.dropped_by().into_iter().collect();
+    reasons.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    for (reason, n) in reasons.iter().take(12) {
+        eprintln!("    {n:>9}  {reason}");
+    }
+    if reasons.len() > 12 {
+        eprintln!("    … {} more reasons in stats.json", reasons.len() - 12);
+    }
+    eprintln!("  rejected {:>9} ({:5.1}%)", s.rejected.documents, pct(s.rejected.documents));
+    for (kind, n) in &s.rejected_by {
+        eprintln!("    {n:>9}  {}", kind.as_str());
+    }
+    eprintln!("output: {}", out.display());
+}
