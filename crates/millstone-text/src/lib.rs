@@ -1,0 +1,42 @@
+//! Text primitives every millstone filter shares, built to give the *same answers as datatrove*.
+//!
+//! - [`EnglishTokenizer`]: a port of spaCy 3.8's rule-based English tokenizer (`spacy.blank("en")`)
+//!   with datatrove's word and sentence splitting on top: [`EnglishTokenizer::words_into`] is
+//!   datatrove's `split_into_words(text, "eng")`, [`EnglishTokenizer::sentences`] its
+//!   `split_into_sentences(text, "eng")`. Tokens are returned as byte ranges of the input, never
+//!   copied.
+//! - [`py`]: Python string semantics the filters depend on (`str.isspace`, `str.isalpha`, `strip`,
+//!   `splitlines`, `len`), which differ from Rust's `char` methods in small but decisive ways.
+//! - [`consts`]: datatrove's `PUNCTUATION` / `TERMINAL_PUNCTUATION` sets as fast predicates.
+//!
+//! ```
+//! use millstone_text::EnglishTokenizer;
+//!
+//! let tok = EnglishTokenizer::global();
+//! assert_eq!(tok.words("Don't e-mail U.S.A. folks, ok?"),
+//!            ["Do", "n't", "e", "-", "mail", "U.S.A.", "folks", ",", "ok", "?"]);
+//! assert_eq!(tok.sentences("Hello world.  This is Dr. Smith."), ["Hello world.", "  This is Dr. Smith."]);
+//! ```
+//!
+//! Not in this crate: normalisation for dedup (`simplify_text`), n-grams, anything stateful or
+//! document-shaped. The rule tables under `src/generated/` are written by
+//! `tools/spacy-rules/dump_rules.py` from an installed spaCy; the crate itself needs no Python.
+
+pub mod consts;
+pub mod py;
+mod sentences;
+mod tokenizer;
+
+/// Data written by `tools/spacy-rules/dump_rules.py`; never edit by hand.
+mod generated {
+    #[rustfmt::skip]
+    pub(crate) mod datatrove;
+    #[rustfmt::skip]
+    pub(crate) mod spacy_en;
+    #[rustfmt::skip]
+    pub(crate) mod unicode;
+}
+
+pub use generated::spacy_en::SPACY_VERSION;
+pub use generated::unicode::UNICODE_VERSION;
+pub use tokenizer::EnglishTokenizer;
