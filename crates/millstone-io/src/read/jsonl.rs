@@ -1,0 +1,250 @@
+//! JSONL reader: plain, gzip (multi-member) or zstd (multi-frame), chosen by magic bytes.
+//!
+//! Reads line by line into one reused buffer, so memory is one record plus the decoder buffers,
+//! whatever the file size. Lines longer than `max_record_bytes` are skipped to their newline
+//! without being buffered whole. A decoder error (truncated or corrupt stream) keeps every complete
+//! line before it, yields one `Decompression` rejection and ends the file.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use millstone_core::{Document, RejectKind, Rejection, Source, Value};
+
+use super::lines::{read_line_capped, Line};
+use super::{open_failed, ReadOptions, Record};
+use crate::input::{GZIP_MAGIC, ZSTD_MAGIC};
+
+const READ_BUFFER: usize = 256 << 10;
+/// A buffer grown past this by one huge line is shrunk back before the next line.
+const KEEP_BUFFER: usize = 4 << 20;
+
+pub(super) fn read(
+    path: &Path,
+    file: Arc<str>,
+    opts: &ReadOptions,
+) -> Box<dyn Iterator<Item = Record> + Send> {
+    match open(path) {
+        Ok((reader, codec)) => Box::new(JsonlReader {
+            reader,
+            codec,
+            file,
+            text_field: opts.text_field.clone(),
+            id_field: opts.id_field.clone(),
+            cap: opts.max_record_bytes,
+            buf: Vec::new(),
+            line_no: 0,
+            offset: 0,
+            done: false,
+        }),
+        Err(e) => open_failed(&file, &e),
+    }
+}
+
+/// The compression of an open stream, with a count of the compressed bytes read so far (for the
+/// error message when the stream breaks).
+enum Codec {
+    Plain,
+    Compressed {
+        name: &'static str,
+        read: Arc<AtomicU64>,
+    },
+}
+
+fn open(path: &Path) -> io::Result<(Box<dyn BufRead + Send>, Codec)> {
+    let read = Arc::new(AtomicU64::new(0));
+    let file = Counting {
+        inner: File::open(path)?,
+        read: Arc::clone(&read),
+    };
+    let mut raw = BufReader::with_capacity(READ_BUFFER, file);
+    let head = raw.fill_buf()?;
+    if head.starts_with(&GZIP_MAGIC) {
+        let dec = flate2::bufread::MultiGzDecoder::new(raw);
+        let codec = Codec::Compressed { name: "gzip", read };
+        Ok((Box::new(BufReader::with_capacity(READ_BUFFER, dec)), codec))
+    } else if head.starts_with(&ZSTD_MAGIC) {
+        let dec = zstd::stream::read::Decoder::with_buffer(raw)?;
+        let codec = Codec::Compressed { name: "zstd", read };
+        Ok((Box::new(BufReader::with_capacity(READ_BUFFER, dec)), codec))
+    } else {
+        Ok((Box::new(raw), Codec::Plain))
+    }
+}
+
+/// Counts the bytes read from the file.
+struct Counting<R> {
+    inner: R,
+    read: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+struct JsonlReader {
+    reader: Box<dyn BufRead + Send>,
+    codec: Codec,
+    file: Arc<str>,
+    text_field: String,
+    id_field: String,
+    cap: usize,
+    buf: Vec<u8>,
+    /// 1-based number of the last line read.
+    line_no: u64,
+    /// Offset of the next line in the decompressed stream.
+    offset: u64,
+    done: bool,
+}
+
+impl Iterator for JsonlReader {
+    type Item = Record;
+
+    fn next(&mut self) -> Option<Record> {
+        while !self.done {
+            if self.buf.capacity() > KEEP_BUFFER {
+                self.buf = Vec::new();
+            }
+            let start = self.offset;
+            match read_line_capped(&mut *self.reader, &mut self.buf, self.cap) {
+                Err(e) => {
+                    self.done = true;
+                    return Some(Record::Rejected(self.stream_error(&e, start)));
+                }
+                Ok(Line::Eof) => self.done = true,
+                Ok(Line::Complete { bytes }) => {
+                    self.offset += bytes;
+                    self.line_no += 1;
+                    if self.buf.iter().all(u8::is_ascii_whitespace) {
+                        continue; // blank lines are not records
+                    }
+                    return Some(self.parse(start));
+                }
+                Ok(Line::TooLong { len, bytes }) => {
+                    self.offset += bytes;
+                    self.line_no += 1;
+                    let msg = format!(
+                        "line is {len} bytes, longer than max_record_bytes = {}",
+                        self.cap
+                    );
+                    return Some(Record::Rejected(self.reject(
+                        RejectKind::TooLarge,
+                        msg,
+                        start,
+                    )));
+                }
+            }
+        }
+        None
+    }
+}
+
+impl JsonlReader {
+    fn reject(&self, kind: RejectKind, msg: String, offset: u64) -> Rejection {
+        Rejection {
+            file: self.file.to_string(),
+            record: self.line_no,
+            offset: Some(offset),
+            kind,
+            error: format!("{}:{}: {msg}", self.file, self.line_no),
+            excerpt: Rejection::excerpt_of(&self.buf),
+        }
+    }
+
+    /// The stream broke while reading the line starting at `start`: everything before it was
+    /// delivered; that line and the rest of the file are lost.
+    fn stream_error(&mut self, err: &io::Error, start: u64) -> Rejection {
+        self.line_no += 1;
+        let (kind, msg) = match &self.codec {
+            Codec::Plain => (
+                RejectKind::Io,
+                format!("read failed at byte offset {start}: {err}"),
+            ),
+            Codec::Compressed { name, read } => (
+                RejectKind::Decompression,
+                format!(
+                    "{name} stream truncated or corrupt at decompressed byte offset {start} \
+                     (after {} compressed bytes read): {err}; the rest of the file is skipped",
+                    read.load(Ordering::Relaxed)
+                ),
+            ),
+        };
+        self.reject(kind, msg, start)
+    }
+
+    fn parse(&self, offset: u64) -> Record {
+        let mut line = self.buf.as_slice();
+        if let Some(l) = line.strip_suffix(b"\r") {
+            line = l;
+        }
+        if self.line_no == 1 {
+            if let Some(l) = line.strip_prefix(b"\xEF\xBB\xBF") {
+                line = l; // byte order mark
+            }
+        }
+        let fail = |kind, msg| Record::Rejected(self.reject(kind, msg, offset));
+        let s = match std::str::from_utf8(line) {
+            Ok(s) => s,
+            Err(e) => {
+                let msg = format!("invalid UTF-8 at byte {} of the line", e.valid_up_to());
+                return fail(RejectKind::InvalidUtf8, msg);
+            }
+        };
+        let mut map = match serde_json::from_str::<Value>(s) {
+            Ok(Value::Object(map)) => map,
+            Ok(other) => {
+                let msg = format!("expected a JSON object, found {}", json_type(&other));
+                return fail(RejectKind::NotAnObject, msg);
+            }
+            Err(e) => return fail(RejectKind::InvalidJson, format!("invalid JSON: {e}")),
+        };
+        let text = match map.get_mut(&self.text_field).map(|v| v.take()) {
+            Some(Value::String(s)) => s,
+            None => {
+                let msg = format!("no `{}` field", self.text_field);
+                return fail(RejectKind::MissingText, msg);
+            }
+            Some(Value::Null) => {
+                let msg = format!("`{}` is null", self.text_field);
+                return fail(RejectKind::MissingText, msg);
+            }
+            Some(other) => {
+                let msg = format!(
+                    "`{}` is {}, not a string",
+                    self.text_field,
+                    json_type(&other)
+                );
+                return fail(RejectKind::NonStringText, msg);
+            }
+        };
+        let id = match map.get(&self.id_field) {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Number(n)) => n.to_string(),
+            _ => format!("{}/{}", self.file, self.line_no),
+        };
+        let mut doc = Document::new(id, text);
+        doc.source = Source {
+            file: Arc::clone(&self.file),
+            record: self.line_no,
+        };
+        doc.fields = map;
+        Record::Doc(doc)
+    }
+}
+
+pub(crate) fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}

@@ -1,0 +1,217 @@
+//! Writers: documents to sharded JSONL or Parquet parts, rejections to sharded JSONL.
+//!
+//! For: the output files of a run — `DIR/part-NNNNN.<ext>` (5 digits, from `00000`), a new part
+//! once the current one has taken [`WriterOptions::shard_size`] bytes of uncompressed output. Each
+//! part is written as `DIR/.part-NNNNN.<ext>.tmp` and renamed when complete, so a reader of `DIR`
+//! never sees half a part; a writer dropped without [`ShardedWriter::finish`] removes its
+//! unfinished part. An output that received nothing has no files. Not for: choosing what goes
+//! where (kept vs dropped) or building the `millstone` object: the caller does both.
+//!
+//! The record shape and the Parquet schema (with its `extra_fields` column) are documented on
+//! [`ShardedWriter`], where users of the crate see them.
+
+mod jsonl;
+mod parquet;
+mod parts;
+mod record;
+
+use std::path::PathBuf;
+
+use millstone_core::{Document, Map, Rejection};
+
+use crate::IoError;
+use jsonl::LineShards;
+use parquet::ParquetShards;
+
+/// Default size of a part: 256 MiB of uncompressed output.
+pub const DEFAULT_SHARD_SIZE: u64 = 256 << 20;
+
+/// Compression of JSONL output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    /// `.jsonl`
+    None,
+    /// `.jsonl.gz`, at gzip's default level 6.
+    Gzip,
+    /// `.jsonl.zst`, at the given level (3 is zstd's default: fast, good ratio).
+    Zstd { level: i32 },
+}
+
+/// The format of [`ShardedWriter`]'s parts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputFormat {
+    Jsonl(Compression),
+    /// `.parquet`, zstd-compressed columns.
+    Parquet,
+}
+
+impl Default for OutputFormat {
+    fn default() -> Self {
+        OutputFormat::Jsonl(Compression::Zstd { level: 3 })
+    }
+}
+
+impl OutputFormat {
+    /// The file extension of a part, without the leading dot (`jsonl.zst`, `parquet`, ...).
+    pub fn extension(self) -> &'static str {
+        match self {
+            OutputFormat::Jsonl(Compression::None) => "jsonl",
+            OutputFormat::Jsonl(Compression::Gzip) => "jsonl.gz",
+            OutputFormat::Jsonl(Compression::Zstd { .. }) => "jsonl.zst",
+            OutputFormat::Parquet => "parquet",
+        }
+    }
+}
+
+/// How [`ShardedWriter`] writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WriterOptions {
+    /// Default: JSONL, zstd level 3.
+    pub format: OutputFormat,
+    /// Start a new part once the current one has taken this many bytes of uncompressed output
+    /// (for Parquet: an estimate of the values' size). Default [`DEFAULT_SHARD_SIZE`].
+    pub shard_size: u64,
+    /// The field that receives the text. Default `"text"`.
+    pub text_field: String,
+    /// The field that holds the id. Default `"id"`.
+    pub id_field: String,
+}
+
+impl Default for WriterOptions {
+    fn default() -> Self {
+        WriterOptions {
+            format: OutputFormat::default(),
+            shard_size: DEFAULT_SHARD_SIZE,
+            text_field: "text".into(),
+            id_field: "id".into(),
+        }
+    }
+}
+
+/// Writes documents to `DIR/part-NNNNN.<ext>`, rotating parts by size, each renamed into place
+/// when complete (see [`WriterOptions`]).
+///
+/// Record shape: the input's fields in input order, the text slot holding the current text, the
+/// id field present (added first if the input had none), and a `"millstone"` key holding the
+/// object the caller passes to [`ShardedWriter::write`] (an input field of that name is replaced).
+/// A document without input fields is written as `{"id": …, "text": …, "millstone": …}`.
+///
+/// Parquet (HF `datasets`- and pyarrow-readable, zstd): the columns are the fields seen in the
+/// first buffered batch (up to 1,024 rows), in first-seen order, typed `string`, `int64`, `double`
+/// or `bool` (integers and floats in one column → `double`; nested values, or a column whose
+/// values disagree in type → a JSON-encoded `string` column; the id and text columns are always
+/// `string`), then `millstone` (a JSON-encoded `string`) and `extra_fields`. **`extra_fields`** is
+/// a JSON-encoded `string` column present in every Parquet file this writer makes: for each row, an
+/// object of the fields the fixed schema could not hold — keys first seen after the schema was
+/// fixed, or a value whose type does not fit its column (that column is then null for the row) —
+/// and null when there are none, so no input field is ever lost (an input field itself named
+/// `extra_fields` goes there too). The schema, once fixed, is the same for every part, so a folder
+/// of parts loads as one dataset. Row groups are bounded (100,000 rows or about 128 MiB encoded,
+/// whichever comes first).
+pub struct ShardedWriter {
+    inner: Inner,
+    text_field: String,
+    id_field: String,
+    buf: Vec<u8>,
+}
+
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one writer per output directory: the size is irrelevant, an extra box is noise"
+)]
+enum Inner {
+    Lines(LineShards),
+    Parquet(ParquetShards),
+}
+
+impl ShardedWriter {
+    /// A writer into `dir` (created if missing). No file is created until the first document.
+    pub fn new(dir: impl Into<PathBuf>, opts: WriterOptions) -> Result<Self, IoError> {
+        let dir = dir.into();
+        let ext = opts.format.extension();
+        let inner = match opts.format {
+            OutputFormat::Jsonl(c) => Inner::Lines(LineShards::new(dir, ext, c, opts.shard_size)?),
+            OutputFormat::Parquet => Inner::Parquet(ParquetShards::new(
+                dir,
+                opts.shard_size,
+                opts.text_field.clone(),
+                opts.id_field.clone(),
+            )?),
+        };
+        Ok(ShardedWriter {
+            inner,
+            text_field: opts.text_field,
+            id_field: opts.id_field,
+            buf: Vec::new(),
+        })
+    }
+
+    /// Write one document with its `millstone` object.
+    pub fn write(&mut self, doc: &Document, millstone: &Map) -> Result<(), IoError> {
+        match &mut self.inner {
+            Inner::Lines(lines) => {
+                self.buf.clear();
+                record::encode_json(
+                    &mut self.buf,
+                    doc,
+                    millstone,
+                    &self.text_field,
+                    &self.id_field,
+                )
+                .map_err(|e| IoError::Encode {
+                    path: lines.dir().to_path_buf(),
+                    id: doc.id.clone(),
+                    message: e.to_string(),
+                })?;
+                lines.write_line(&self.buf)
+            }
+            Inner::Parquet(p) => p.write(doc, millstone),
+        }
+    }
+
+    /// Complete the last part and return every part written, in order.
+    pub fn finish(self) -> Result<Vec<PathBuf>, IoError> {
+        match self.inner {
+            Inner::Lines(lines) => lines.finish(),
+            Inner::Parquet(p) => p.finish(),
+        }
+    }
+}
+
+/// Writes [`Rejection`]s to `DIR/part-NNNNN.jsonl`, one
+/// `{"file","record","offset","kind","error","excerpt"}` object per line.
+pub struct RejectedWriter {
+    lines: LineShards,
+    buf: Vec<u8>,
+}
+
+impl RejectedWriter {
+    /// A writer into `dir` (created if missing), with parts of [`DEFAULT_SHARD_SIZE`].
+    pub fn new(dir: impl Into<PathBuf>) -> Result<Self, IoError> {
+        Self::with_shard_size(dir, DEFAULT_SHARD_SIZE)
+    }
+
+    /// A writer into `dir` whose parts rotate after `shard_size` bytes.
+    pub fn with_shard_size(dir: impl Into<PathBuf>, shard_size: u64) -> Result<Self, IoError> {
+        Ok(RejectedWriter {
+            lines: LineShards::new(dir.into(), "jsonl", Compression::None, shard_size)?,
+            buf: Vec::new(),
+        })
+    }
+
+    pub fn write(&mut self, rejection: &Rejection) -> Result<(), IoError> {
+        self.buf.clear();
+        serde_json::to_writer(&mut self.buf, rejection).map_err(|e| IoError::Encode {
+            path: self.lines.dir().to_path_buf(),
+            id: format!("{}/{}", rejection.file, rejection.record),
+            message: e.to_string(),
+        })?;
+        self.buf.push(b'\n');
+        self.lines.write_line(&self.buf)
+    }
+
+    /// Complete the last part and return every part written, in order.
+    pub fn finish(self) -> Result<Vec<PathBuf>, IoError> {
+        self.lines.finish()
+    }
+}
