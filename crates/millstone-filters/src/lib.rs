@@ -40,6 +40,9 @@ pub enum ConfigError {
 
 impl ConfigError {
     pub(crate) fn invalid(stage: &str, message: impl std::fmt::Display) -> Self {
-        ConfigError::Invalid { stage: stage.to_owned(), message: message.to_string() }
+        ConfigError::Invalid {
+            stage: stage.to_owned(),
+            message: message.to_string(),
+        }
     }
 }

@@ -29,27 +29,38 @@ pub trait StageConfig: DeserializeOwned {
 }
 
 const fn entry<C: StageConfig>(name: &'static str, summary: &'static str) -> StageInfo {
-    StageInfo { name, summary, build: build_from::<C> }
+    StageInfo {
+        name,
+        summary,
+        build: build_from::<C>,
+    }
 }
 
 fn build_from<C: StageConfig>(table: &toml::Table) -> Result<Box<dyn Stage>, ConfigError> {
-    let config: C = toml::Value::Table(table.clone())
-        .try_into()
-        .map_err(|e: toml::de::Error| ConfigError::Invalid {
-            stage: String::new(),
-            message: e.message().to_owned(),
-        })?;
+    let config: C =
+        toml::Value::Table(table.clone())
+            .try_into()
+            .map_err(|e: toml::de::Error| ConfigError::Invalid {
+                stage: String::new(),
+                message: e.message().to_owned(),
+            })?;
     config.build()
 }
 
 /// Build stage `name` from its options (the `[[stage]]` table without `type`).
 pub fn build_stage(name: &str, options: &toml::Table) -> Result<Box<dyn Stage>, ConfigError> {
-    let info = STAGES.iter().find(|s| s.name == name).ok_or_else(|| ConfigError::UnknownStage {
-        name: name.to_owned(),
-        known: STAGES.iter().map(|s| s.name).collect::<Vec<_>>().join(", "),
-    })?;
+    let info = STAGES
+        .iter()
+        .find(|s| s.name == name)
+        .ok_or_else(|| ConfigError::UnknownStage {
+            name: name.to_owned(),
+            known: STAGES.iter().map(|s| s.name).collect::<Vec<_>>().join(", "),
+        })?;
     (info.build)(options).map_err(|e| match e {
-        ConfigError::Invalid { message, .. } => ConfigError::Invalid { stage: name.to_owned(), message },
+        ConfigError::Invalid { message, .. } => ConfigError::Invalid {
+            stage: name.to_owned(),
+            message,
+        },
         other => other,
     })
 }
@@ -70,14 +81,20 @@ mod tests {
     #[test]
     fn unknown_key_is_an_error_naming_it() {
         let table: toml::Table = toml::from_str("min_doc_wrds = 3").unwrap();
-        let err = build_stage("gopher_quality", &table).err().unwrap().to_string();
+        let err = build_stage("gopher_quality", &table)
+            .err()
+            .unwrap()
+            .to_string();
         assert!(err.contains("min_doc_wrds"), "{err}");
         assert!(err.contains("gopher_quality"), "{err}");
     }
 
     #[test]
     fn unknown_stage_lists_known_ones() {
-        let err = build_stage("gopher", &toml::Table::new()).err().unwrap().to_string();
+        let err = build_stage("gopher", &toml::Table::new())
+            .err()
+            .unwrap()
+            .to_string();
         assert!(err.contains("gopher_quality"), "{err}");
     }
 

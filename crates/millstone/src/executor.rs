@@ -48,7 +48,11 @@ const BATCH_DOCS: usize = 2048;
 const BATCH_BYTES: usize = 16 << 20;
 
 enum Item {
-    Doc { doc: Document, read_bytes: usize, drop: Option<(usize, Verdict)> },
+    Doc {
+        doc: Document,
+        read_bytes: usize,
+        drop: Option<(usize, Verdict)>,
+    },
     Rejected(Rejection),
 }
 
@@ -88,36 +92,59 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunReport> {
                         stats
                     },
                 )
-                .reduce(|| RunStats::for_stages(names.iter().copied()), |mut a, b| {
-                    a += &b;
-                    a
-                })
+                .reduce(
+                    || RunStats::for_stages(names.iter().copied()),
+                    |mut a, b| {
+                        a += &b;
+                        a
+                    },
+                )
         });
         total += &stats;
         for item in batch {
             match item {
-                Item::Doc { doc, drop: None, .. } => outputs.write_kept(&doc)?,
-                Item::Doc { doc, drop: Some((stage, Verdict::Drop(reason))), .. } => {
-                    outputs.write_dropped(&doc, names[stage], &reason)?
-                }
-                Item::Doc { drop: Some((_, Verdict::Keep)), .. } => unreachable!("keep recorded as drop"),
+                Item::Doc {
+                    doc, drop: None, ..
+                } => outputs.write_kept(&doc)?,
+                Item::Doc {
+                    doc,
+                    drop: Some((stage, Verdict::Drop(reason))),
+                    ..
+                } => outputs.write_dropped(&doc, names[stage], &reason)?,
+                Item::Doc {
+                    drop: Some((_, Verdict::Keep)),
+                    ..
+                } => unreachable!("keep recorded as drop"),
                 Item::Rejected(r) => outputs.write_rejected(&r)?,
             }
         }
         progress.update(files_done, &total);
     }
-    let inputs_n = reader.join().map_err(|_| anyhow::anyhow!("the reader thread panicked"))?;
+    let inputs_n = reader
+        .join()
+        .map_err(|_| anyhow::anyhow!("the reader thread panicked"))?;
     progress.finish();
     outputs.finish()?;
     total.check_accounting()?;
     write_stats(&opts.out_dir.join("stats.json"), &total)?;
-    Ok(RunReport { stats: total, elapsed: started.elapsed(), inputs: inputs_n })
+    Ok(RunReport {
+        stats: total,
+        elapsed: started.elapsed(),
+        inputs: inputs_n,
+    })
 }
 
 /// Run one document through the stages, recording where it stopped.
 fn process_item(stages: &[Box<dyn Stage>], item: &mut Item, stats: &mut RunStats) {
-    let Item::Doc { doc, read_bytes, drop } = item else {
-        let Item::Rejected(r) = item else { unreachable!() };
+    let Item::Doc {
+        doc,
+        read_bytes,
+        drop,
+    } = item
+    else {
+        let Item::Rejected(r) = item else {
+            unreachable!()
+        };
         stats.read.add(0);
         stats.rejected.add(0);
         *stats.rejected_by.entry(r.kind).or_default() += 1;
@@ -145,7 +172,11 @@ fn process_item(stages: &[Box<dyn Stage>], item: &mut Item, stats: &mut RunStats
 }
 
 /// The reader thread: every input in order, cut into batches. Returns the number of inputs.
-fn read_batches(inputs: &[InputFile], opts: &ReadOptions, tx: mpsc::SyncSender<(usize, Vec<Item>)>) -> usize {
+fn read_batches(
+    inputs: &[InputFile],
+    opts: &ReadOptions,
+    tx: mpsc::SyncSender<(usize, Vec<Item>)>,
+) -> usize {
     let mut batch = Vec::with_capacity(BATCH_DOCS);
     let mut bytes = 0usize;
     for (i, input) in inputs.iter().enumerate() {
@@ -154,7 +185,11 @@ fn read_batches(inputs: &[InputFile], opts: &ReadOptions, tx: mpsc::SyncSender<(
                 Record::Doc(doc) => {
                     let n = doc.len_bytes();
                     bytes += n;
-                    Item::Doc { doc, read_bytes: n, drop: None }
+                    Item::Doc {
+                        doc,
+                        read_bytes: n,
+                        drop: None,
+                    }
                 }
                 Record::Rejected(r) => Item::Rejected(r),
             };
@@ -219,9 +254,15 @@ pub fn stats_value(stats: &RunStats) -> Value {
             m.insert("seen".into(), s.seen.into());
             m.insert("kept".into(), s.kept.into());
             m.insert("dropped".into(), s.dropped_total().into());
-            m.insert("dropped_by_reason".into(), serde_json::to_value(&s.dropped).unwrap_or_default());
+            m.insert(
+                "dropped_by_reason".into(),
+                serde_json::to_value(&s.dropped).unwrap_or_default(),
+            );
             if !s.counters.is_empty() {
-                m.insert("counters".into(), serde_json::to_value(&s.counters).unwrap_or_default());
+                m.insert(
+                    "counters".into(),
+                    serde_json::to_value(&s.counters).unwrap_or_default(),
+                );
             }
             Value::Object(m)
         })
@@ -259,20 +300,29 @@ impl Progress {
         let bar = (enabled && std::io::stderr().is_terminal()).then(|| {
             let bar = ProgressBar::new(files as u64);
             bar.set_style(
-                ProgressStyle::with_template("{spinner} [{elapsed_precise}] files {pos}/{len} {wide_msg}")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                ProgressStyle::with_template(
+                    "{spinner} [{elapsed_precise}] files {pos}/{len} {wide_msg}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
             bar.enable_steady_tick(Duration::from_millis(200));
             bar
         });
-        Progress { bar, started: Instant::now() }
+        Progress {
+            bar,
+            started: Instant::now(),
+        }
     }
 
     fn update(&self, files_done: usize, stats: &RunStats) {
         let Some(bar) = &self.bar else { return };
         let secs = self.started.elapsed().as_secs_f64().max(1e-9);
         let docs = stats.read.documents;
-        let kept = if docs == 0 { 0.0 } else { 100.0 * stats.kept.documents as f64 / docs as f64 };
+        let kept = if docs == 0 {
+            0.0
+        } else {
+            100.0 * stats.kept.documents as f64 / docs as f64
+        };
         bar.set_position(files_done as u64);
         bar.set_message(format!(
             "{docs} docs  {:.0} docs/s  {:.1} MB/s  {kept:.1}% kept  {} rejected",

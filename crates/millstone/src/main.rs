@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
+use millstone_io::{Compression, OutputFormat};
 
 use crate::executor::{RunOptions, RunReport};
 use crate::output::OutputConfig;
@@ -57,7 +58,12 @@ Output, in DIR:
 #[derive(clap::Args)]
 struct RunArgs {
     /// Built-in pipeline (see `millstone presets`).
-    #[arg(long, value_name = "NAME", conflicts_with = "pipeline", required_unless_present = "pipeline")]
+    #[arg(
+        long,
+        value_name = "NAME",
+        conflicts_with = "pipeline",
+        required_unless_present = "pipeline"
+    )]
     preset: Option<String>,
     /// Pipeline file: an ordered list of [[stage]] tables with `type = "..."` and options.
     #[arg(long, value_name = "FILE.toml")]
@@ -118,8 +124,13 @@ fn parse_size(s: &str) -> Result<u64, String> {
         Some((i, c)) if c.eq_ignore_ascii_case(&'g') => (&s[..i], 1 << 30),
         _ => (s, 1),
     };
-    let n: u64 = num.trim().parse().map_err(|_| format!("`{s}` is not a size like 512K, 256M or 1G"))?;
-    n.checked_mul(mult).filter(|&v| v > 0).ok_or_else(|| format!("`{s}` is not a positive size"))
+    let n: u64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size like 512K, 256M or 1G"))?;
+    n.checked_mul(mult)
+        .filter(|&v| v > 0)
+        .ok_or_else(|| format!("`{s}` is not a positive size"))
 }
 
 fn main() -> ExitCode {
@@ -157,34 +168,40 @@ fn dispatch(cli: Cli) -> Result<()> {
 
 fn run(args: RunArgs) -> Result<()> {
     let pipeline = match (&args.preset, &args.pipeline) {
-        (Some(name), _) => Pipeline::from_toml(pipeline::preset(name)?.toml, &format!("preset {name}"))?,
+        (Some(name), _) => {
+            Pipeline::from_toml(pipeline::preset(name)?.toml, &format!("preset {name}"))?
+        }
         (None, Some(path)) => {
-            let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
             Pipeline::from_toml(&text, &path.display().to_string())?
         }
         (None, None) => unreachable!("clap requires --preset or --pipeline"),
     };
-    let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let opts = RunOptions {
         inputs: args.inputs,
         out_dir: args.out.clone(),
         threads: threads.max(1),
         read: millstone_io::ReadOptions {
-            text_field: args.text_field,
-            id_field: args.id_field,
+            text_field: args.text_field.clone(),
+            id_field: args.id_field.clone(),
             max_record_bytes: args.max_record_bytes as usize,
         },
         output: OutputConfig {
             format: match args.format {
-                FormatArg::Jsonl => millstone_io::Format::Jsonl,
-                FormatArg::Parquet => millstone_io::Format::Parquet,
-            },
-            compression: match args.compression {
-                CompressionArg::Zstd => millstone_io::Compression::Zstd,
-                CompressionArg::Gzip => millstone_io::Compression::Gzip,
-                CompressionArg::None => millstone_io::Compression::None,
+                FormatArg::Parquet => OutputFormat::Parquet,
+                FormatArg::Jsonl => OutputFormat::Jsonl(match args.compression {
+                    CompressionArg::Zstd => Compression::Zstd { level: 3 },
+                    CompressionArg::Gzip => Compression::Gzip,
+                    CompressionArg::None => Compression::None,
+                }),
             },
             shard_size: args.shard_size,
+            text_field: args.text_field,
+            id_field: args.id_field,
         },
         force: args.force,
         progress: !args.quiet,
@@ -199,7 +216,13 @@ fn run(args: RunArgs) -> Result<()> {
 fn print_summary(report: &RunReport, out: &std::path::Path) {
     let s = &report.stats;
     let secs = report.elapsed.as_secs_f64().max(1e-9);
-    let pct = |n: u64| if s.read.documents == 0 { 0.0 } else { 100.0 * n as f64 / s.read.documents as f64 };
+    let pct = |n: u64| {
+        if s.read.documents == 0 {
+            0.0
+        } else {
+            100.0 * n as f64 / s.read.documents as f64
+        }
+    };
     eprintln!(
         "read {} records ({:.1} MB of text) from {} input file(s) in {:.2} s: {:.0} docs/s, {:.1} MB/s",
         s.read.documents,
@@ -209,8 +232,16 @@ fn print_summary(report: &RunReport, out: &std::path::Path) {
         s.read.documents as f64 / secs,
         s.read.bytes as f64 / 1e6 / secs
     );
-    eprintln!("  kept     {:>9} ({:5.1}%)", s.kept.documents, pct(s.kept.documents));
-    eprintln!("  dropped  {:>9} ({:5.1}%)", s.dropped.documents, pct(s.dropped.documents));
+    eprintln!(
+        "  kept     {:>9} ({:5.1}%)",
+        s.kept.documents,
+        pct(s.kept.documents)
+    );
+    eprintln!(
+        "  dropped  {:>9} ({:5.1}%)",
+        s.dropped.documents,
+        pct(s.dropped.documents)
+    );
     let mut reasons: Vec<_> = s.dropped_by().into_iter().collect();
     reasons.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     for (reason, n) in reasons.iter().take(12) {
@@ -219,7 +250,11 @@ fn print_summary(report: &RunReport, out: &std::path::Path) {
     if reasons.len() > 12 {
         eprintln!("    … {} more reasons in stats.json", reasons.len() - 12);
     }
-    eprintln!("  rejected {:>9} ({:5.1}%)", s.rejected.documents, pct(s.rejected.documents));
+    eprintln!(
+        "  rejected {:>9} ({:5.1}%)",
+        s.rejected.documents,
+        pct(s.rejected.documents)
+    );
     for (kind, n) in &s.rejected_by {
         eprintln!("    {n:>9}  {}", kind.as_str());
     }

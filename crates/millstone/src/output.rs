@@ -4,15 +4,16 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use millstone_core::{Document, Map, Rejection, Value};
-use millstone_io::{Compression, Format, RejectedWriter, ShardedWriter, WriterOptions};
+use millstone_io::{OutputFormat, RejectedWriter, ShardedWriter, WriterOptions};
 
 /// How documents are written.
 #[derive(Debug, Clone)]
 pub struct OutputConfig {
-    pub format: Format,
-    pub compression: Compression,
+    pub format: OutputFormat,
     /// Uncompressed bytes per output part before starting the next one.
     pub shard_size: u64,
+    pub text_field: String,
+    pub id_field: String,
 }
 
 pub struct Outputs {
@@ -25,11 +26,13 @@ impl Outputs {
     pub fn create(dir: &Path, config: &OutputConfig) -> Result<Self> {
         let opts = WriterOptions {
             format: config.format,
-            compression: config.compression,
             shard_size: config.shard_size,
+            text_field: config.text_field.clone(),
+            id_field: config.id_field.clone(),
         };
         let open = |name: &str| {
-            ShardedWriter::new(dir.join(name), opts.clone()).with_context(|| format!("creating {}/{name}", dir.display()))
+            ShardedWriter::new(dir.join(name), opts.clone())
+                .with_context(|| format!("creating {}/{name}", dir.display()))
         };
         Ok(Outputs {
             kept: open("kept")?,
@@ -41,7 +44,9 @@ impl Outputs {
 
     /// A kept document: its measured attributes go under `millstone`.
     pub fn write_kept(&mut self, doc: &Document) -> Result<()> {
-        self.kept.write(doc, &doc.attributes).with_context(|| format!("writing kept document {}", doc.id))
+        self.kept
+            .write(doc, &doc.attributes)
+            .with_context(|| format!("writing kept document {}", doc.id))
     }
 
     /// A dropped document: `millstone.drop = {stage, reason}` plus what was measured before.
@@ -54,11 +59,15 @@ impl Outputs {
         for (k, v) in &doc.attributes {
             m.insert(k.clone(), v.clone());
         }
-        self.dropped.write(doc, &m).with_context(|| format!("writing dropped document {}", doc.id))
+        self.dropped
+            .write(doc, &m)
+            .with_context(|| format!("writing dropped document {}", doc.id))
     }
 
     pub fn write_rejected(&mut self, r: &Rejection) -> Result<()> {
-        self.rejected.write(r).with_context(|| format!("writing rejected record of {}", r.file))
+        self.rejected
+            .write(r)
+            .with_context(|| format!("writing rejected record of {}", r.file))
     }
 
     pub fn finish(self) -> Result<()> {

@@ -28,7 +28,8 @@ pub static PRESETS: &[Preset] = &[
     },
     Preset {
         name: "fineweb",
-        summary: "FineWeb recipe: gopher_repetition -> gopher_quality -> c4_quality -> fineweb_quality",
+        summary:
+            "FineWeb recipe: gopher_repetition -> gopher_quality -> c4_quality -> fineweb_quality",
         toml: include_str!("../presets/fineweb.toml"),
     },
     Preset {
@@ -57,7 +58,9 @@ impl Pipeline {
             toml::from_str(text).with_context(|| format!("{origin}: not valid TOML"))?;
         let stages = match doc.remove("stage") {
             Some(toml::Value::Array(items)) => items,
-            Some(_) => bail!("{origin}: `stage` must be an array of tables: write each as [[stage]]"),
+            Some(_) => {
+                bail!("{origin}: `stage` must be an array of tables: write each as [[stage]]")
+            }
             None => bail!("{origin}: no [[stage]] tables"),
         };
         if let Some(key) = doc.keys().next() {
@@ -104,18 +107,28 @@ mod tests {
         let fw = Pipeline::from_toml(preset("fineweb").unwrap().toml, "fineweb").unwrap();
         assert_eq!(
             fw.names().collect::<Vec<_>>(),
-            ["gopher_repetition", "gopher_quality", "c4_quality", "fineweb_quality"]
+            [
+                "gopher_repetition",
+                "gopher_quality",
+                "c4_quality",
+                "fineweb_quality"
+            ]
         );
     }
 
     #[test]
     fn errors_name_the_problem() {
-        let e = Pipeline::from_toml("[[stage]]\ntype = \"c4_quality\"\nmin_words = 2\n", "p.toml")
-            .err()
-            .unwrap();
+        let e = Pipeline::from_toml(
+            "[[stage]]\ntype = \"c4_quality\"\nmin_words = 2\n",
+            "p.toml",
+        )
+        .err()
+        .unwrap();
         let msg = format!("{e:#}");
         assert!(msg.contains("min_words") && msg.contains("p.toml"), "{msg}");
-        let e = Pipeline::from_toml("[[stage]]\ntype = \"nope\"\n", "p.toml").err().unwrap();
+        let e = Pipeline::from_toml("[[stage]]\ntype = \"nope\"\n", "p.toml")
+            .err()
+            .unwrap();
         assert!(format!("{e:#}").contains("unknown stage type `nope`"));
         let e = Pipeline::from_toml("stages = 1\n", "p.toml").err().unwrap();
         assert!(format!("{e:#}").contains("no [[stage]]"));

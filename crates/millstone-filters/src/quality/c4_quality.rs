@@ -34,8 +34,14 @@ pub const SUMMARY: &str =
     "keep lines ending in punctuation with enough words; drop pages with lorem ipsum, `{` or too few sentences (datatrove C4QualityFilter)";
 
 const END_PUNCTUATION: [char; 5] = ['.', '?', '!', '"', '\''];
-const POLICY_SUBSTRINGS: [&str; 6] =
-    ["terms of use", "privacy policy", "cookie policy", "uses cookies", "use of cookies", "use cookies"];
+const POLICY_SUBSTRINGS: [&str; 6] = [
+    "terms of use",
+    "privacy policy",
+    "cookie policy",
+    "uses cookies",
+    "use of cookies",
+    "use cookies",
+];
 
 /// Options, with datatrove's names and defaults. FineWeb uses `filter_no_terminal_punct = false`.
 #[derive(Debug, Clone, Deserialize)]
@@ -79,7 +85,10 @@ impl StageConfig for Config {
             ));
         }
         let citation = Regex::new(r"\[\d*\]|\[edit\]|\[citation needed\]").expect("static regex");
-        Ok(Box::new(C4Quality { config: self, citation }))
+        Ok(Box::new(C4Quality {
+            config: self,
+            citation,
+        }))
     }
 }
 
@@ -97,8 +106,11 @@ impl Stage for C4Quality {
         let c = &self.config;
         let tok = EnglishTokenizer::global();
         let text = doc.text();
-        let pieces: Vec<&str> =
-            if c.split_paragraph { py::splitlines(text).collect() } else { tok.sentences(text) };
+        let pieces: Vec<&str> = if c.split_paragraph {
+            py::splitlines(text).collect()
+        } else {
+            tok.sentences(text)
+        };
 
         let mut num_sentences: i64 = 0;
         let mut kept = String::with_capacity(text.len());
@@ -122,7 +134,9 @@ impl Stage for C4Quality {
             } else {
                 std::borrow::Cow::Borrowed(line)
             };
-            if c.filter_no_terminal_punct && (!line.ends_with(END_PUNCTUATION) || line.ends_with("...")) {
+            if c.filter_no_terminal_punct
+                && (!line.ends_with(END_PUNCTUATION) || line.ends_with("..."))
+            {
                 counts.no_terminal_punct += 1;
                 continue;
             }
@@ -148,7 +162,11 @@ impl Stage for C4Quality {
                 continue;
             }
             if c.min_num_sentences != -1 {
-                num_sentences += if c.split_paragraph { tok.count_sentences(&line) as i64 } else { 1 };
+                num_sentences += if c.split_paragraph {
+                    tok.count_sentences(&line) as i64
+                } else {
+                    1
+                };
             }
             if n_kept > 0 {
                 kept.push(if c.split_paragraph { '\n' } else { ' ' });
@@ -169,7 +187,8 @@ impl Stage for C4Quality {
         if kept != doc.text() {
             doc.set_text(kept);
         }
-        doc.attributes.insert("c4_lines_removed".into(), Value::from(removed));
+        doc.attributes
+            .insert("c4_lines_removed".into(), Value::from(removed));
         Verdict::Keep
     }
 }
@@ -250,7 +269,10 @@ mod tests {
         let text = format!("{ARTICLE}\nfunction() {{ return 1 }}");
         assert_eq!(run_with(Config::default(), &text).0, Verdict::Keep);
         let text = format!("{ARTICLE}\nThe set {{a, b}} was printed on the sign.");
-        assert_eq!(run_with(Config::default(), &text).0, Verdict::drop("curly_bracket"));
+        assert_eq!(
+            run_with(Config::default(), &text).0,
+            Verdict::drop("curly_bracket")
+        );
     }
 
     #[test]
@@ -260,12 +282,18 @@ mod tests {
             Verdict::drop("too_few_sentences")
         );
         let text = format!("{ARTICLE}\nLorem ipsum dolor sit amet.");
-        assert_eq!(run_with(Config::default(), &text).0, Verdict::drop("lorem_ipsum"));
+        assert_eq!(
+            run_with(Config::default(), &text).0,
+            Verdict::drop("lorem_ipsum")
+        );
     }
 
     #[test]
     fn fineweb_setting_keeps_lines_without_punctuation() {
-        let config = Config { filter_no_terminal_punct: false, ..Config::default() };
+        let config = Config {
+            filter_no_terminal_punct: false,
+            ..Config::default()
+        };
         let (v, text, _) = run_with(config, ARTICLE);
         assert_eq!(v, Verdict::Keep);
         assert!(text.starts_with("Home | News | Sport\n"));

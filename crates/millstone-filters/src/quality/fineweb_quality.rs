@@ -58,7 +58,10 @@ impl Default for Config {
 impl StageConfig for Config {
     fn build(self) -> Result<Box<dyn Stage>, ConfigError> {
         if self.stop_chars.iter().any(|s| s.is_empty()) {
-            return Err(ConfigError::invalid(NAME, "stop_chars entries must not be empty"));
+            return Err(ConfigError::invalid(
+                NAME,
+                "stop_chars entries must not be empty",
+            ));
         }
         Ok(Box::new(FineWebQuality { config: self }))
     }
@@ -71,9 +74,14 @@ pub struct FineWebQuality {
 impl FineWebQuality {
     fn ends_punctuated(&self, line: &str) -> bool {
         if self.config.stop_chars.is_empty() {
-            line.chars().next_back().is_some_and(is_terminal_punctuation)
+            line.chars()
+                .next_back()
+                .is_some_and(is_terminal_punctuation)
         } else {
-            self.config.stop_chars.iter().any(|s| line.ends_with(s.as_str()))
+            self.config
+                .stop_chars
+                .iter()
+                .any(|s| line.ends_with(s.as_str()))
         }
     }
 }
@@ -86,7 +94,10 @@ impl Stage for FineWebQuality {
     fn process(&self, doc: &mut Document, _stats: &mut StageStats) -> Verdict {
         let c = &self.config;
         let text = doc.text();
-        let lines = || text.split('\n').filter(|l| !millstone_text::py::strip(l).is_empty());
+        let lines = || {
+            text.split('\n')
+                .filter(|l| !millstone_text::py::strip(l).is_empty())
+        };
         let (mut n_lines, mut punctuated, mut short) = (0usize, 0usize, 0usize);
         for line in lines() {
             n_lines += 1;
@@ -129,7 +140,10 @@ mod tests {
     #[test]
     fn menus_and_lists() {
         assert_eq!(run("  \n\n "), Verdict::drop("empty"));
-        assert_eq!(run("Home\nNews\nSport\nWeather\nContact us"), Verdict::drop("line_punct_ratio"));
+        assert_eq!(
+            run("Home\nNews\nSport\nWeather\nContact us"),
+            Verdict::drop("line_punct_ratio")
+        );
         let short = "Yes.\nNo.\nMaybe.\nA longer line that is long enough to count as prose here.";
         assert_eq!(run(short), Verdict::drop("short_line_ratio"));
     }
@@ -137,7 +151,8 @@ mod tests {
     #[test]
     fn duplicated_lines() {
         let line = "This sentence is long enough to not be a short line at all.";
-        let text = format!("{line}\n{line}\nAnother sentence that is also long enough to count here.");
+        let text =
+            format!("{line}\n{line}\nAnother sentence that is also long enough to count here.");
         assert_eq!(run(&text), Verdict::drop("char_dup_ratio"));
     }
 

@@ -83,7 +83,10 @@ impl StageConfig for Config {
             ));
         }
         let max_stop_len = self.stop_words.iter().map(|w| w.len()).max().unwrap_or(0);
-        Ok(Box::new(GopherQuality { config: self, max_stop_len }))
+        Ok(Box::new(GopherQuality {
+            config: self,
+            max_stop_len,
+        }))
     }
 }
 
@@ -102,7 +105,10 @@ struct WordCounts {
 }
 
 fn measure(text: &str, spans: &[std::ops::Range<usize>]) -> WordCounts {
-    let mut c = WordCounts { words: spans.len(), ..Default::default() };
+    let mut c = WordCounts {
+        words: spans.len(),
+        ..Default::default()
+    };
     for span in spans {
         let w = &text[span.clone()];
         if w.is_ascii() {
@@ -150,7 +156,11 @@ impl Stage for GopherQuality {
             return Verdict::drop("gopher_long_doc");
         }
         // np.mean of an empty list is NaN: every comparison with it is false.
-        let avg = if m.non_symbol == 0 { f64::NAN } else { m.non_symbol_chars as f64 / m.non_symbol as f64 };
+        let avg = if m.non_symbol == 0 {
+            f64::NAN
+        } else {
+            m.non_symbol_chars as f64 / m.non_symbol as f64
+        };
         if c.min_avg_word_length != 0.0 && avg < c.min_avg_word_length {
             return Verdict::drop("gopher_below_avg_threshold");
         }
@@ -226,7 +236,8 @@ mod tests {
         stage.process(&mut Document::new("t", text), &mut StageStats::default())
     }
 
-    const PROSE: &str = "The committee met on Tuesday to review the proposal, and members agreed that the \
+    const PROSE: &str =
+        "The committee met on Tuesday to review the proposal, and members agreed that the \
         plan should go ahead with a few changes. Residents have asked for more parking near the \
         station, and the council said it would look at the options with the transport office \
         before the summer. A final vote is expected next month, after the public has had time to \
@@ -239,15 +250,19 @@ mod tests {
 
     #[test]
     fn short_doc() {
-        assert_eq!(run("Only a handful of words here."), Verdict::drop("gopher_short_doc"));
+        assert_eq!(
+            run("Only a handful of words here."),
+            Verdict::drop("gopher_short_doc")
+        );
     }
 
     #[test]
     fn hashes_and_bullets() {
         let tagged = format!("{PROSE} {}", "#tag ".repeat(30));
         assert_eq!(run(&tagged), Verdict::drop("gopher_too_many_hashes"));
-        let bullets: String =
-            (0..60).map(|i| format!("- item number {i} of the list with the words\n")).collect();
+        let bullets: String = (0..60)
+            .map(|i| format!("- item number {i} of the list with the words\n"))
+            .collect();
         assert_eq!(run(&bullets), Verdict::drop("gopher_too_many_bullets"));
     }
 

@@ -57,7 +57,14 @@ impl Default for Config {
             dup_line_char_frac: 0.2,
             dup_para_char_frac: 0.2,
             top_n_grams: vec![(2, 0.2), (3, 0.18), (4, 0.16)],
-            dup_n_grams: vec![(5, 0.15), (6, 0.14), (7, 0.13), (8, 0.12), (9, 0.11), (10, 0.10)],
+            dup_n_grams: vec![
+                (5, 0.15),
+                (6, 0.14),
+                (7, 0.13),
+                (8, 0.12),
+                (9, 0.11),
+                (10, 0.10),
+            ],
         }
     }
 }
@@ -69,10 +76,21 @@ impl StageConfig for Config {
                 return Err(ConfigError::invalid(NAME, "n-gram size must be at least 1"));
             }
         }
-        let top_reasons = self.top_n_grams.iter().map(|(n, _)| format!("top_{n}_gram")).collect();
-        let dup_reasons =
-            self.dup_n_grams.iter().map(|(n, _)| format!("duplicated_{n}_n_grams")).collect();
-        Ok(Box::new(GopherRepetition { config: self, top_reasons, dup_reasons }))
+        let top_reasons = self
+            .top_n_grams
+            .iter()
+            .map(|(n, _)| format!("top_{n}_gram"))
+            .collect();
+        let dup_reasons = self
+            .dup_n_grams
+            .iter()
+            .map(|(n, _)| format!("duplicated_{n}_n_grams"))
+            .collect();
+        Ok(Box::new(GopherRepetition {
+            config: self,
+            top_reasons,
+            dup_reasons,
+        }))
     }
 }
 
@@ -94,7 +112,9 @@ impl Stage for GopherRepetition {
             return Verdict::drop("empty");
         }
         let text_len = char_len(text);
-        let exceeds = |part: usize, whole: usize, thr: f64| thr != 0.0 && ratio(part, whole).is_some_and(|r| r > thr);
+        let exceeds = |part: usize, whole: usize, thr: f64| {
+            thr != 0.0 && ratio(part, whole).is_some_and(|r| r > thr)
+        };
 
         let stripped = millstone_text::py::strip(text);
         let (paras, para_chars) = {
@@ -110,7 +130,8 @@ impl Stage for GopherRepetition {
         }
 
         let mut n_lines = 0usize;
-        let (line_dups, line_chars) = find_duplicates(split_min_newlines(text, 1).inspect(|_| n_lines += 1));
+        let (line_dups, line_chars) =
+            find_duplicates(split_min_newlines(text, 1).inspect(|_| n_lines += 1));
         if exceeds(line_dups, n_lines, c.dup_line_frac) {
             return Verdict::drop("dup_line_frac");
         }
@@ -223,7 +244,9 @@ impl Prefix {
     /// Hash of words `i..j`.
     #[inline]
     fn window(&self, i: usize, j: usize) -> u64 {
-        self.sum[j].wrapping_sub(self.sum[i]).wrapping_mul(self.inv[i])
+        self.sum[j]
+            .wrapping_sub(self.sum[i])
+            .wrapping_mul(self.inv[i])
     }
 }
 
@@ -278,7 +301,10 @@ impl NgramScratch {
         self.counts.clear();
         for i in 0..=nw - n {
             let key = self.spaced.window(i, i + n);
-            self.counts.entry(key).and_modify(|e| e.0 += 1).or_insert((1, i as u32));
+            self.counts
+                .entry(key)
+                .and_modify(|e| e.0 += 1)
+                .or_insert((1, i as u32));
         }
         let (count, first) = self
             .counts
@@ -350,7 +376,10 @@ mod tests {
     fn datatrove_examples() {
         // Recorded from datatrove 0.10.1 (anchors §4).
         assert_eq!(run(""), Verdict::drop("empty"));
-        assert_eq!(run("one two three four five six"), Verdict::drop("top_2_gram"));
+        assert_eq!(
+            run("one two three four five six"),
+            Verdict::drop("top_2_gram")
+        );
         assert_eq!(
             run("A normal sentence with about twelve words in it, nothing repeated at all here."),
             Verdict::drop("top_3_gram")
@@ -364,7 +393,8 @@ mod tests {
     #[test]
     fn repeated_paragraphs_are_dropped() {
         let p = "The council met on Tuesday to discuss the budget for the coming year.";
-        let text = format!("{p}\n\n{p}\n\nSomething else entirely was said afterwards by the mayor.");
+        let text =
+            format!("{p}\n\n{p}\n\nSomething else entirely was said afterwards by the mayor.");
         assert_eq!(run(&text), Verdict::drop("dup_para_frac"));
     }
 

@@ -1,0 +1,266 @@
+//! End-to-end tests of `millstone run` on real documents and on broken input.
+
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn millstone(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_millstone"))
+        .args(args)
+        .output()
+        .expect("run millstone")
+}
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+fn sample() -> String {
+    repo_root()
+        .join("data/sample/webpages.jsonl.zst")
+        .display()
+        .to_string()
+}
+
+fn stats(dir: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("stats.json")).unwrap()).unwrap()
+}
+
+/// Every line of every part file in `dir/sub`, decompressed.
+fn records(dir: &Path, sub: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir.join(sub)) else {
+        return out;
+    };
+    let mut paths: Vec<_> = entries.map(|e| e.unwrap().path()).collect();
+    paths.sort();
+    for p in paths {
+        let bytes = std::fs::read(&p).unwrap();
+        let text = if p.extension().is_some_and(|e| e == "zst") {
+            zstd::decode_all(&bytes[..]).unwrap()
+        } else {
+            bytes
+        };
+        for line in text.lines() {
+            out.push(serde_json::from_str(&line.unwrap()).unwrap());
+        }
+    }
+    out
+}
+
+fn assert_ok(out: &Output) {
+    assert!(
+        out.status.success(),
+        "millstone failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn fineweb_preset_on_the_sample_accounts_for_every_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = millstone(&[
+        "run",
+        "--preset",
+        "fineweb",
+        "-o",
+        dir.path().to_str().unwrap(),
+        &sample(),
+    ]);
+    assert_ok(&out);
+    let s = stats(dir.path());
+    let docs = &s["documents"];
+    let (read, kept, dropped, rejected) = (
+        docs["read"].as_u64().unwrap(),
+        docs["kept"].as_u64().unwrap(),
+        docs["dropped"].as_u64().unwrap(),
+        docs["rejected"].as_u64().unwrap(),
+    );
+    assert_eq!(read, 1000);
+    assert_eq!(read, kept + dropped + rejected);
+    assert!(kept > 0 && dropped > 0, "kept {kept}, dropped {dropped}");
+    let kept_recs = records(dir.path(), "kept");
+    let dropped_recs = records(dir.path(), "dropped");
+    assert_eq!(kept_recs.len() as u64, kept);
+    assert_eq!(dropped_recs.len() as u64, dropped);
+    // Input fields survive; drops name stage and reason; stats agree with the records.
+    for r in &kept_recs {
+        assert!(r["url"].is_string() && r["page_type"].is_string() && r["text"].is_string());
+    }
+    let by_reason = s["dropped_by"].as_object().unwrap();
+    for r in &dropped_recs {
+        let d = &r["millstone"]["drop"];
+        let key = format!(
+            "{}/{}",
+            d["stage"].as_str().unwrap(),
+            d["reason"].as_str().unwrap()
+        );
+        assert!(by_reason.contains_key(&key), "{key} not in stats");
+    }
+    let stages: Vec<_> = s["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|st| st["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        stages,
+        [
+            "gopher_repetition",
+            "gopher_quality",
+            "c4_quality",
+            "fineweb_quality"
+        ]
+    );
+}
+
+#[test]
+fn output_does_not_depend_on_thread_count() {
+    let one = tempfile::tempdir().unwrap();
+    let two = tempfile::tempdir().unwrap();
+    for (dir, threads) in [(&one, "1"), (&two, "3")] {
+        let out = millstone(&[
+            "run",
+            "--preset",
+            "fineweb",
+            "--threads",
+            threads,
+            "--shard-size",
+            "2M",
+            "-q",
+            "-o",
+            dir.path().to_str().unwrap(),
+            &sample(),
+        ]);
+        assert_ok(&out);
+    }
+    for sub in ["kept", "dropped"] {
+        let mut a: Vec<_> = std::fs::read_dir(one.path().join(sub))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        a.sort();
+        assert!(a.len() > 1, "expected several shards in {sub}, got {a:?}");
+        for name in a {
+            let x = std::fs::read(one.path().join(sub).join(&name)).unwrap();
+            let y = std::fs::read(two.path().join(sub).join(&name)).unwrap();
+            assert!(x == y, "{sub}/{name:?} differs between --threads 1 and 3");
+        }
+    }
+    assert_eq!(
+        std::fs::read(one.path().join("stats.json")).unwrap(),
+        std::fs::read(two.path().join("stats.json")).unwrap()
+    );
+}
+
+#[test]
+fn broken_records_are_rejected_and_the_run_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("mixed.jsonl");
+    let good =
+        "The harbour authority said on Monday that the new ferry terminal would open in the \
+                spring, after delays caused by the storms of last winter and a shortage of steel.";
+    let mut f = std::fs::File::create(&input).unwrap();
+    writeln!(f, "{}", serde_json::json!({"id": "a", "text": good})).unwrap();
+    writeln!(f, "{{\"id\": \"broken\", \"text\": ").unwrap();
+    writeln!(f, "[1, 2, 3]").unwrap();
+    writeln!(f, "{}", serde_json::json!({"id": "no-text"})).unwrap();
+    f.write_all(b"{\"id\": \"bad-utf8\", \"text\": \"caf\xe9\"}\n")
+        .unwrap();
+    writeln!(f, "{}", serde_json::json!({"id": "b", "text": good})).unwrap();
+    drop(f);
+    let out_dir = dir.path().join("out");
+    let out = millstone(&[
+        "run",
+        "--preset",
+        "c4",
+        "-o",
+        out_dir.to_str().unwrap(),
+        input.to_str().unwrap(),
+    ]);
+    assert_ok(&out);
+    let s = stats(&out_dir);
+    assert_eq!(s["documents"]["read"], 6);
+    assert_eq!(s["documents"]["rejected"], 4);
+    let rejected = records(&out_dir, "rejected");
+    assert_eq!(rejected.len(), 4);
+    let lines: Vec<_> = rejected
+        .iter()
+        .map(|r| r["record"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, [2, 3, 4, 5]);
+    for r in &rejected {
+        assert!(r["file"].as_str().unwrap().ends_with("mixed.jsonl"));
+        assert!(!r["error"].as_str().unwrap().is_empty());
+    }
+    // Both good documents were processed (C4 drops them: one sentence each).
+    assert_eq!(s["dropped_by"]["c4_quality/too_few_sentences"], 2);
+}
+
+#[test]
+fn helpful_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let pipeline = dir.path().join("p.toml");
+    std::fs::write(
+        &pipeline,
+        "[[stage]]\ntype = \"gopher_quality\"\nmin_doc_wrds = 10\n",
+    )
+    .unwrap();
+    let out = millstone(&[
+        "run",
+        "--pipeline",
+        pipeline.to_str().unwrap(),
+        "-o",
+        dir.path().join("o").to_str().unwrap(),
+        &sample(),
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("min_doc_wrds") && err.contains("p.toml"),
+        "{err}"
+    );
+
+    let out = millstone(&[
+        "run",
+        "--preset",
+        "nope",
+        "-o",
+        dir.path().join("o").to_str().unwrap(),
+        &sample(),
+    ]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown preset `nope`"));
+
+    // A second run into the same folder is refused unless --force.
+    let o = dir.path().join("o2");
+    let args = [
+        "run",
+        "--preset",
+        "c4",
+        "-q",
+        "-o",
+        o.to_str().unwrap(),
+        &sample(),
+    ];
+    assert_ok(&millstone(&args));
+    let again = millstone(&args);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
+}
+
+#[test]
+fn presets_are_listed_and_shown() {
+    let out = millstone(&["presets"]);
+    assert_ok(&out);
+    let text = String::from_utf8_lossy(&out.stdout);
+    for p in ["c4", "fineweb", "gopher"] {
+        assert!(text.contains(p), "{text}");
+    }
+    let out = millstone(&["presets", "--show", "fineweb"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("filter_no_terminal_punct = false"));
+}
