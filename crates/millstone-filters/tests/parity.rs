@@ -26,7 +26,10 @@ fn read_jsonl_zst(name: &str) -> Vec<Value> {
     let path = fixture_dir().join(name);
     let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let reader = std::io::BufReader::new(zstd::Decoder::new(file).unwrap());
-    reader.lines().map(|l| serde_json::from_str(&l.unwrap()).unwrap()).collect()
+    reader
+        .lines()
+        .map(|l| serde_json::from_str(&l.unwrap()).unwrap())
+        .collect()
 }
 
 struct Case {
@@ -38,16 +41,32 @@ struct Case {
 fn cases() -> Vec<Case> {
     let inputs: HashMap<String, String> = read_jsonl_zst("input.jsonl.zst")
         .into_iter()
-        .map(|v| (v["id"].as_str().unwrap().to_owned(), v["text"].as_str().unwrap_or("").to_owned()))
+        .map(|v| {
+            (
+                v["id"].as_str().unwrap().to_owned(),
+                v["text"].as_str().unwrap_or("").to_owned(),
+            )
+        })
         .collect();
     let records = read_jsonl_zst("datatrove-0.10.1.jsonl.zst");
-    assert!(records.len() >= 2000, "fixture has only {} documents", records.len());
+    assert!(
+        records.len() >= 2000,
+        "fixture has only {} documents",
+        records.len()
+    );
     records
         .into_iter()
         .map(|r| {
             let id = r["id"].as_str().unwrap().to_owned();
-            let text = inputs.get(&id).unwrap_or_else(|| panic!("{id} missing from input")).clone();
-            Case { id, text, expected: r }
+            let text = inputs
+                .get(&id)
+                .unwrap_or_else(|| panic!("{id} missing from input"))
+                .clone();
+            Case {
+                id,
+                text,
+                expected: r,
+            }
         })
         .collect()
 }
@@ -67,17 +86,30 @@ fn apply(stage: &dyn Stage, doc: &mut Document) -> (bool, Option<String>) {
 /// Compare one expected record `{keep, reason, text?}` with what we did; `None` if equal.
 fn compare(expected: &Value, keep: bool, reason: &Option<String>, text: &str) -> Option<String> {
     if let Some(err) = expected.get("error") {
-        return Some(format!("datatrove raised {err}; we returned keep={keep} reason={reason:?}"));
+        return Some(format!(
+            "datatrove raised {err}; we returned keep={keep} reason={reason:?}"
+        ));
     }
     let exp_keep = expected["keep"].as_bool().unwrap();
     let exp_reason = expected["reason"].as_str().map(str::to_owned);
     if exp_keep != keep || (!keep && exp_reason != *reason) {
-        return Some(format!("expected keep={exp_keep} reason={exp_reason:?}, got keep={keep} reason={reason:?}"));
+        return Some(format!(
+            "expected keep={exp_keep} reason={exp_reason:?}, got keep={keep} reason={reason:?}"
+        ));
     }
     if let Some(exp_text) = expected.get("text").and_then(Value::as_str) {
         if keep && exp_text != text {
-            let at = exp_text.chars().zip(text.chars()).take_while(|(a, b)| a == b).count();
-            let ctx = |s: &str| s.chars().skip(at.saturating_sub(30)).take(80).collect::<String>();
+            let at = exp_text
+                .chars()
+                .zip(text.chars())
+                .take_while(|(a, b)| a == b)
+                .count();
+            let ctx = |s: &str| {
+                s.chars()
+                    .skip(at.saturating_sub(30))
+                    .take(80)
+                    .collect::<String>()
+            };
             return Some(format!(
                 "text differs at char {at}: expected {:?} got {:?}",
                 ctx(exp_text),
@@ -90,12 +122,18 @@ fn compare(expected: &Value, keep: bool, reason: &Option<String>, text: &str) ->
 
 fn check(label: &str, mismatches: Vec<(String, String)>, total: usize) {
     let known: HashMap<_, _> = KNOWN_DIFFERENCES.iter().copied().collect();
-    let unexpected: Vec<_> = mismatches.iter().filter(|(id, _)| !known.contains_key(id.as_str())).collect();
+    let unexpected: Vec<_> = mismatches
+        .iter()
+        .filter(|(id, _)| !known.contains_key(id.as_str()))
+        .collect();
     if !unexpected.is_empty() {
         for (id, msg) in unexpected.iter().take(15) {
             eprintln!("[{label}] {id}: {msg}");
         }
-        panic!("[{label}] {} of {total} documents differ from datatrove", unexpected.len());
+        panic!(
+            "[{label}] {} of {total} documents differ from datatrove",
+            unexpected.len()
+        );
     }
 }
 
@@ -107,7 +145,8 @@ fn independent(label: &str, key: &str, ty: &str, options: &str) {
         .filter_map(|c| {
             let mut doc = Document::new(c.id.clone(), c.text.clone());
             let (keep, reason) = apply(stage.as_ref(), &mut doc);
-            compare(&c.expected["independent"][key], keep, &reason, doc.text()).map(|m| (c.id.clone(), m))
+            compare(&c.expected["independent"][key], keep, &reason, doc.text())
+                .map(|m| (c.id.clone(), m))
         })
         .collect();
     check(label, mismatches, cases.len());
@@ -115,7 +154,12 @@ fn independent(label: &str, key: &str, ty: &str, options: &str) {
 
 #[test]
 fn gopher_repetition_matches_datatrove() {
-    independent("gopher_repetition", "gopher_repetition", "gopher_repetition", "");
+    independent(
+        "gopher_repetition",
+        "gopher_repetition",
+        "gopher_repetition",
+        "",
+    );
 }
 
 #[test]
@@ -130,7 +174,12 @@ fn c4_quality_matches_datatrove() {
 
 #[test]
 fn c4_quality_fineweb_setting_matches_datatrove() {
-    independent("c4_quality(fineweb)", "c4_quality_fineweb", "c4_quality", "filter_no_terminal_punct = false");
+    independent(
+        "c4_quality(fineweb)",
+        "c4_quality_fineweb",
+        "c4_quality",
+        "filter_no_terminal_punct = false",
+    );
 }
 
 #[test]
@@ -164,8 +213,12 @@ fn fineweb_cascade_matches_datatrove() {
                 return Some((c.id.clone(), m));
             }
             let exp_stage = exp["stage"].as_str().map(str::to_owned);
-            (!outcome.0 && exp_stage != outcome.1)
-                .then(|| (c.id.clone(), format!("expected stage {exp_stage:?}, got {:?}", outcome.1)))
+            (!outcome.0 && exp_stage != outcome.1).then(|| {
+                (
+                    c.id.clone(),
+                    format!("expected stage {exp_stage:?}, got {:?}", outcome.1),
+                )
+            })
         })
         .collect();
     check("fineweb", mismatches, cases.len());
