@@ -257,7 +257,6 @@ mod tests {
              Traffic was light in the morning, officials said.\n\
              Drivers welcomed the news. Many had faced long detours!\n\
              The council thanked residents for their patience."
-                .replace("deck .", "deck .")
         );
         assert_eq!(stats.counters["line-filter-javascript"], 1);
         assert_eq!(stats.counters["line-filter-policy"], 1);

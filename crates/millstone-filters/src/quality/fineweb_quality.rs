@@ -158,9 +158,9 @@ mod tests {
 
     #[test]
     fn trailing_space_defeats_punctuation() {
-        let text = "A line that ends with a full stop and a space. \n".repeat(1)
-            + "Second line that also ends with a full stop but a space. ";
-        assert_eq!(run(&text), Verdict::drop("line_punct_ratio"));
+        let text = "A line that ends with a full stop and a space. \n\
+            Second line that also ends with a full stop but a space. ";
+        assert_eq!(run(text), Verdict::drop("line_punct_ratio"));
     }
 
     #[test]
