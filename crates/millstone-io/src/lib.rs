@@ -39,7 +39,8 @@ pub use error::IoError;
 pub use input::{expand_inputs, expand_inputs_report, ExpandedInputs, InputFile, InputKind};
 pub use read::{read, ReadOptions, Record};
 pub use write::{
-    Compression, OutputFormat, RejectedWriter, ShardedWriter, WriterOptions, DEFAULT_SHARD_SIZE,
+    Compression, JsonEncoder, OutputFormat, RejectedWriter, ShardedWriter, WriterOptions,
+    DEFAULT_SHARD_SIZE,
 };
 
 pub use millstone_core::{Document, Map, RejectKind, Rejection, Source, Value};

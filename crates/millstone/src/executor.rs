@@ -51,7 +51,10 @@ enum Item {
     Doc {
         doc: Document,
         read_bytes: usize,
-        drop: Option<(usize, Verdict)>,
+        /// The stage index and reason that dropped it.
+        drop: Option<(usize, std::borrow::Cow<'static, str>)>,
+        /// Its output line, encoded on the worker (JSONL output only).
+        encoded: Option<Result<Vec<u8>>>,
     },
     Rejected(Rejection),
 }
@@ -74,6 +77,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunReport> {
     let mut outputs = Outputs::create(&opts.out_dir, &opts.output)?;
     let progress = Progress::new(opts.progress, inputs.len());
 
+    let encoder = outputs.encoder();
     let (tx, rx) = mpsc::sync_channel::<(usize, Vec<Item>)>(2);
     let read_opts = opts.read.clone();
     let reader = std::thread::Builder::new()
@@ -89,6 +93,16 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunReport> {
                     || RunStats::for_stages(names.iter().copied()),
                     |mut stats, item| {
                         process_item(&pipeline.stages, item, &mut stats);
+                        if let (
+                            Some(enc),
+                            Item::Doc {
+                                doc, drop, encoded, ..
+                            },
+                        ) = (&encoder, item)
+                        {
+                            let drop = drop.as_ref().map(|(i, r)| (names[*i], r.as_ref()));
+                            *encoded = Some(crate::output::encode(enc, doc, drop));
+                        }
                         stats
                     },
                 )
@@ -104,17 +118,12 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunReport> {
         for item in batch {
             match item {
                 Item::Doc {
-                    doc, drop: None, ..
-                } => outputs.write_kept(&doc)?,
-                Item::Doc {
-                    doc,
-                    drop: Some((stage, Verdict::Drop(reason))),
-                    ..
-                } => outputs.write_dropped(&doc, names[stage], &reason)?,
-                Item::Doc {
-                    drop: Some((_, Verdict::Keep)),
-                    ..
-                } => unreachable!("keep recorded as drop"),
+                    doc, drop, encoded, ..
+                } => {
+                    let drop = drop.as_ref().map(|(i, r)| (names[*i], r.as_ref()));
+                    let encoded = encoded.transpose()?;
+                    outputs.write_doc(&doc, drop, encoded.as_deref())?
+                }
                 Item::Rejected(r) => outputs.write_rejected(&r)?,
             }
         }
@@ -140,6 +149,7 @@ fn process_item(stages: &[Box<dyn Stage>], item: &mut Item, stats: &mut RunStats
         doc,
         read_bytes,
         drop,
+        ..
     } = item
     else {
         let Item::Rejected(r) = item else {
@@ -159,7 +169,7 @@ fn process_item(stages: &[Box<dyn Stage>], item: &mut Item, stats: &mut RunStats
             Verdict::Drop(reason) => {
                 *st.dropped.entry(reason.to_string()).or_default() += 1;
                 stats.dropped.add(*read_bytes);
-                *drop = Some((i, Verdict::Drop(reason)));
+                *drop = Some((i, reason));
                 return;
             }
         }
@@ -189,6 +199,7 @@ fn read_batches(
                         doc,
                         read_bytes: n,
                         drop: None,
+                        encoded: None,
                     }
                 }
                 Record::Rejected(r) => Item::Rejected(r),

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use millstone_core::{Document, Map, Rejection, Value};
-use millstone_io::{OutputFormat, RejectedWriter, ShardedWriter, WriterOptions};
+use millstone_io::{JsonEncoder, OutputFormat, RejectedWriter, ShardedWriter, WriterOptions};
 
 /// How documents are written.
 #[derive(Debug, Clone)]
@@ -42,26 +42,30 @@ impl Outputs {
         })
     }
 
-    /// A kept document: its measured attributes go under `millstone`.
-    pub fn write_kept(&mut self, doc: &Document) -> Result<()> {
-        self.kept
-            .write(doc, &doc.attributes)
-            .with_context(|| format!("writing kept document {}", doc.id))
+    /// For JSONL output, an encoder usable on worker threads (see [`Self::write_doc`]).
+    pub fn encoder(&self) -> Option<JsonEncoder> {
+        self.kept.encoder()
     }
 
-    /// A dropped document: `millstone.drop = {stage, reason}` plus what was measured before.
-    pub fn write_dropped(&mut self, doc: &Document, stage: &str, reason: &str) -> Result<()> {
-        let mut m = Map::new();
-        let mut drop = Map::new();
-        drop.insert("stage".into(), Value::from(stage));
-        drop.insert("reason".into(), Value::from(reason));
-        m.insert("drop".into(), Value::Object(drop));
-        for (k, v) in &doc.attributes {
-            m.insert(k.clone(), v.clone());
-        }
-        self.dropped
-            .write(doc, &m)
-            .with_context(|| format!("writing dropped document {}", doc.id))
+    /// Write a document to `kept/` (`drop` is `None`) or `dropped/` (`Some((stage, reason))`).
+    /// `encoded` is its line from [`encode`], when the workers already made it.
+    pub fn write_doc(
+        &mut self,
+        doc: &Document,
+        drop: Option<(&str, &str)>,
+        encoded: Option<&[u8]>,
+    ) -> Result<()> {
+        let writer = if drop.is_some() {
+            &mut self.dropped
+        } else {
+            &mut self.kept
+        };
+        let result = match (encoded, drop) {
+            (Some(line), _) => writer.write_encoded(line),
+            (None, None) => writer.write(doc, &doc.attributes),
+            (None, Some(d)) => writer.write(doc, &millstone_object(doc, Some(d))),
+        };
+        result.with_context(|| format!("writing document {}", doc.id))
     }
 
     pub fn write_rejected(&mut self, r: &Rejection) -> Result<()> {
@@ -76,4 +80,35 @@ impl Outputs {
         self.rejected.finish().context("finishing rejected/")?;
         Ok(())
     }
+}
+
+/// The `millstone` object of an output record: the measured attributes, plus
+/// `drop = {stage, reason}` for a dropped document.
+pub fn millstone_object(doc: &Document, drop: Option<(&str, &str)>) -> Map {
+    let mut m = Map::new();
+    if let Some((stage, reason)) = drop {
+        let mut d = Map::new();
+        d.insert("stage".into(), Value::from(stage));
+        d.insert("reason".into(), Value::from(reason));
+        m.insert("drop".into(), Value::Object(d));
+    }
+    for (k, v) in &doc.attributes {
+        m.insert(k.clone(), v.clone());
+    }
+    m
+}
+
+/// Encode a document's output line (on a worker thread).
+pub fn encode(
+    encoder: &JsonEncoder,
+    doc: &Document,
+    drop: Option<(&str, &str)>,
+) -> Result<Vec<u8>> {
+    let mut buf = Vec::with_capacity(doc.len_bytes() + 256);
+    match drop {
+        None => encoder.encode(&mut buf, doc, &doc.attributes),
+        Some(_) => encoder.encode(&mut buf, doc, &millstone_object(doc, drop)),
+    }
+    .with_context(|| format!("encoding document {}", doc.id))?;
+    Ok(buf)
 }

@@ -169,12 +169,62 @@ impl ShardedWriter {
         }
     }
 
+    /// For JSONL output, an encoder that turns documents into this writer's lines on any thread,
+    /// so callers can encode in parallel and hand the bytes to [`Self::write_encoded`] in order.
+    /// `None` for Parquet, whose rows are buffered into columns by [`Self::write`].
+    pub fn encoder(&self) -> Option<JsonEncoder> {
+        match self.inner {
+            Inner::Lines(_) => Some(JsonEncoder {
+                text_field: self.text_field.clone(),
+                id_field: self.id_field.clone(),
+            }),
+            Inner::Parquet(_) => None,
+        }
+    }
+
+    /// Write one line made by this writer's [`JsonEncoder`]. For Parquet output this is an error.
+    pub fn write_encoded(&mut self, line: &[u8]) -> Result<(), IoError> {
+        match &mut self.inner {
+            Inner::Lines(lines) => lines.write_line(line),
+            Inner::Parquet(p) => Err(IoError::Encode {
+                path: p.dir().to_path_buf(),
+                id: String::new(),
+                message: "pre-encoded JSON lines cannot be written to Parquet output".into(),
+            }),
+        }
+    }
+
     /// Complete the last part and return every part written, in order.
     pub fn finish(self) -> Result<Vec<PathBuf>, IoError> {
         match self.inner {
             Inner::Lines(lines) => lines.finish(),
             Inner::Parquet(p) => p.finish(),
         }
+    }
+}
+
+/// Encodes documents as the JSON lines of a JSONL [`ShardedWriter`] (see [`ShardedWriter::encoder`]).
+#[derive(Debug, Clone)]
+pub struct JsonEncoder {
+    text_field: String,
+    id_field: String,
+}
+
+impl JsonEncoder {
+    /// Append the output line of `doc` (with its `millstone` object and a trailing `\n`) to `buf`.
+    pub fn encode(
+        &self,
+        buf: &mut Vec<u8>,
+        doc: &Document,
+        millstone: &Map,
+    ) -> Result<(), IoError> {
+        record::encode_json(buf, doc, millstone, &self.text_field, &self.id_field).map_err(|e| {
+            IoError::Encode {
+                path: PathBuf::new(),
+                id: doc.id.clone(),
+                message: e.to_string(),
+            }
+        })
     }
 }
 

@@ -255,6 +255,10 @@ pub(crate) struct ParquetShards {
 }
 
 impl ParquetShards {
+    pub fn dir(&self) -> &std::path::Path {
+        self.parts.dir()
+    }
+
     pub fn new(
         dir: PathBuf,
         shard_size: u64,
