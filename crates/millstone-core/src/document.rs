@@ -55,6 +55,14 @@ impl Document {
         self.words = None;
     }
 
+    /// Replace the text together with its words, when the stage that rewrote the text already
+    /// knows them (e.g. it kept whole lines of a text whose words were known). The caller
+    /// guarantees `words` are exactly what the tokenizer would give for `text`.
+    pub fn set_text_with_words(&mut self, text: String, words: Vec<Range<usize>>) {
+        self.text = text;
+        self.words = Some(words);
+    }
+
     /// Take the text out, leaving an empty one (used by writers that consume documents).
     pub fn take_text(&mut self) -> String {
         self.words = None;

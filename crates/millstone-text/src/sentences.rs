@@ -60,4 +60,34 @@ impl Sentencizer {
             }
         }
     }
+
+    /// Number of sentence starts after the first, from the *non-whitespace* tokens of a text
+    /// (`words_into`), without re-tokenizing. spaCy puts one whitespace token in a gap between
+    /// two tokens unless the gap is empty or exactly one `' '` (then it is the previous token's
+    /// trailing space); a whitespace token is never punctuation, so after a period it starts a
+    /// sentence. Leading and trailing whitespace of the text are not looked at.
+    pub(crate) fn count_starts_in_words(&self, text: &str, words: &[Range<usize>]) -> usize {
+        let mut seen_period = false;
+        let mut starts = 0;
+        let mut prev_end: Option<usize> = None;
+        for w in words {
+            if let Some(end) = prev_end {
+                let gap = &text[end..w.start];
+                if seen_period && !gap.is_empty() && gap != " " {
+                    starts += 1;
+                    seen_period = false;
+                }
+            }
+            prev_end = Some(w.end);
+            let t = &text[w.clone()];
+            let in_punct_chars = self.is_punct_char(t);
+            if seen_period && !in_punct_chars && !self.is_punct(t) {
+                starts += 1;
+                seen_period = false;
+            } else if in_punct_chars {
+                seen_period = true;
+            }
+        }
+        starts
+    }
 }

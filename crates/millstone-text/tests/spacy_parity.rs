@@ -193,3 +193,43 @@ fn words_and_sentences_match_datatrove() {
         report.join("\n")
     );
 }
+
+/// `count_sentences_in_words` over a line's slice of the *document's* words equals
+/// `count_sentences` of the line tokenized alone — on every line of every real document. This
+/// is what lets `c4_quality` count sentences without tokenizing each line again.
+#[test]
+fn line_sentence_counts_from_document_words() {
+    let Some(dir) = data_dir() else {
+        eprintln!("SKIPPED: ../shared/data not found beside the checkout");
+        return;
+    };
+    let tok = EnglishTokenizer::global();
+    let (mut lines_checked, mut failures) = (0usize, Vec::new());
+    let mut texts: Vec<_> = load_texts(&dir).into_iter().collect();
+    texts.sort();
+    let mut words = Vec::new();
+    for (id, text) in &texts {
+        words.clear();
+        tok.words_into(text, &mut words);
+        for line in millstone_text::py::splitlines(text) {
+            let line = millstone_text::py::strip(line);
+            let start = line.as_ptr() as usize - text.as_ptr() as usize;
+            let end = start + line.len();
+            let lo = words.partition_point(|w| w.start < start);
+            let hi = words.partition_point(|w| w.end <= end);
+            let from_doc = tok.count_sentences_in_words(text, &words[lo..hi]);
+            let alone = tok.count_sentences(line);
+            lines_checked += 1;
+            if from_doc != alone && failures.len() < 10 {
+                failures.push(format!(
+                    "{id}: {line:?}: {from_doc} from document words, {alone} alone"
+                ));
+            }
+        }
+    }
+    assert!(
+        lines_checked > 100_000,
+        "only {lines_checked} lines checked"
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -20,13 +20,16 @@
 //! stage's stats under datatrove's names (`line-filter-too_long_word`, …). The C4 bad-words
 //! list is not part of this stage.
 
+use std::borrow::Cow;
+use std::ops::Range;
+
 use millstone_core::{Document, Stage, StageStats, Value, Verdict};
 use millstone_text::{py, EnglishTokenizer};
 use regex::Regex;
 use serde::Deserialize;
 
 use crate::registry::StageConfig;
-use crate::text::{char_len, lower};
+use crate::text::{char_len, lower, words};
 use crate::ConfigError;
 
 pub const NAME: &str = "c4_quality";
@@ -103,89 +106,212 @@ impl Stage for C4Quality {
     }
 
     fn process(&self, doc: &mut Document, stats: &mut StageStats) -> Verdict {
+        if !self.config.split_paragraph {
+            return self.process_sentences(doc, stats);
+        }
         let c = &self.config;
         let tok = EnglishTokenizer::global();
-        let text = doc.text();
-        let pieces: Vec<&str> = if c.split_paragraph {
-            py::splitlines(text).collect()
-        } else {
-            tok.sentences(text)
-        };
-
+        // Lines are whitespace-delimited and tokens never cross whitespace, so each line's words
+        // are the document's words on that line: one tokenization serves the sentence counts of
+        // every line and the rewritten text (a line whose citations were removed is tokenized
+        // again on its own).
+        let (text, words) = words(doc);
+        let mut out = Rewrite::with_capacity(text.len(), words.len());
         let mut num_sentences: i64 = 0;
-        let mut kept = String::with_capacity(text.len());
-        let mut n_kept = 0u64;
         let mut counts = LineCounts::default();
-        for piece in pieces {
+        let mut cursor = 0usize; // first word not before the current line
+        let mut line_words = Vec::new();
+        for raw_line in py::splitlines(text) {
             counts.total += 1;
-            let line = py::strip(piece);
-            // Words are counted on the line before citations are removed (datatrove's order).
-            let (mut n_words, mut too_long) = (0usize, false);
-            for w in line.split(py::isspace).filter(|w| !w.is_empty()) {
-                n_words += 1;
-                too_long |= c.max_word_length != -1 && char_len(w) as i64 > c.max_word_length;
+            let line = py::strip(raw_line);
+            let start = line.as_ptr() as usize - text.as_ptr() as usize;
+            let end = start + line.len();
+            while cursor < words.len() && words[cursor].start < start {
+                cursor += 1;
             }
-            if too_long {
-                counts.too_long_word += 1;
-                continue;
+            let lo = cursor;
+            while cursor < words.len() && words[cursor].end <= end {
+                cursor += 1;
             }
-            let line = if c.remove_citations && line.contains('[') {
-                self.citation.replace_all(line, "")
-            } else {
-                std::borrow::Cow::Borrowed(line)
+            let doc_words = &words[lo..cursor];
+            let verdict = match self.check_line(line, &mut counts) {
+                LineVerdict::Drop => continue,
+                LineVerdict::DropDocument(reason) => {
+                    counts.flush(stats);
+                    return Verdict::drop(reason);
+                }
+                LineVerdict::Keep(line_text) => line_text,
             };
-            if c.filter_no_terminal_punct
-                && (!line.ends_with(END_PUNCTUATION) || line.ends_with("..."))
-            {
-                counts.no_terminal_punct += 1;
-                continue;
-            }
-            if n_words < c.min_words_per_line {
-                counts.too_few_words += 1;
-                continue;
-            }
-            let line_l = lower(&line);
-            if c.filter_lorem_ipsum && line_l.contains("lorem ipsum") {
-                counts.flush(stats);
-                return Verdict::drop("lorem_ipsum");
-            }
-            if c.filter_javascript && line_l.contains("javascript") {
-                counts.javascript += 1;
-                continue;
-            }
-            if c.filter_curly_bracket && line.contains('{') {
-                counts.flush(stats);
-                return Verdict::drop("curly_bracket");
-            }
-            if c.filter_policy && POLICY_SUBSTRINGS.iter().any(|p| line_l.contains(p)) {
-                counts.policy += 1;
-                continue;
-            }
+            // `src` is the text the word ranges index into; the line starts at `base` in it.
+            let (src, base, spans): (&str, usize, &[Range<usize>]) = match &verdict {
+                Cow::Borrowed(_) => (text, start, doc_words),
+                Cow::Owned(l) => {
+                    line_words.clear();
+                    tok.words_into(l, &mut line_words);
+                    (l.as_str(), 0, &line_words)
+                }
+            };
             if c.min_num_sentences != -1 {
-                num_sentences += if c.split_paragraph {
-                    tok.count_sentences(&line) as i64
-                } else {
-                    1
-                };
+                num_sentences += tok.count_sentences_in_words(src, spans) as i64;
             }
-            if n_kept > 0 {
-                kept.push(if c.split_paragraph { '\n' } else { ' ' });
-            }
-            kept.push_str(&line);
-            n_kept += 1;
+            let line_text: &str = &verdict;
+            out.push_line(line_text, spans, base);
         }
-        counts.kept = n_kept;
+        counts.kept = out.lines;
         counts.flush(stats);
         if num_sentences < c.min_num_sentences {
             return Verdict::drop("too_few_sentences");
         }
-        let removed = counts.total - n_kept;
-        let new_text = py::strip(&kept);
-        if new_text.len() != kept.len() {
-            kept = new_text.to_owned();
+        let removed = counts.total - out.lines;
+        let Rewrite {
+            text: new_text,
+            words: new_words,
+            ..
+        } = out;
+        if new_text != doc.text() {
+            // Kept lines are stripped and non-empty (unless `min_words_per_line = 0`), so the
+            // join needs no final strip and the words carry over; otherwise let them be recomputed.
+            let stripped = py::strip(&new_text);
+            if stripped.len() == new_text.len() {
+                debug_assert_eq!(new_words, tok_words(&new_text), "carried-over words differ");
+                doc.set_text_with_words(new_text, new_words);
+            } else {
+                doc.set_text(stripped.to_owned());
+            }
         }
-        if kept != doc.text() {
-            doc.set_text(kept);
+        doc.attributes
+            .insert("c4_lines_removed".into(), Value::from(removed));
+        Verdict::Keep
+    }
+}
+
+#[cfg(debug_assertions)]
+fn tok_words(text: &str) -> Vec<Range<usize>> {
+    let mut v = Vec::new();
+    EnglishTokenizer::global().words_into(text, &mut v);
+    v
+}
+
+/// What the line rules decide about one stripped line.
+enum LineVerdict<'a> {
+    Drop,
+    DropDocument(&'static str),
+    /// Keep it, as this text (citations removed).
+    Keep(Cow<'a, str>),
+}
+
+/// The rewritten text and its words, built line by line.
+struct Rewrite {
+    text: String,
+    words: Vec<Range<usize>>,
+    lines: u64,
+}
+
+impl Rewrite {
+    fn with_capacity(bytes: usize, words: usize) -> Self {
+        Rewrite {
+            text: String::with_capacity(bytes),
+            words: Vec::with_capacity(words),
+            lines: 0,
+        }
+    }
+
+    /// Append a line; `spans` are its words as ranges of a text in which the line starts at `base`.
+    fn push_line(&mut self, line: &str, spans: &[Range<usize>], base: usize) {
+        if self.lines > 0 {
+            self.text.push('\n');
+        }
+        let offset = self.text.len();
+        self.text.push_str(line);
+        self.words.extend(
+            spans
+                .iter()
+                .map(|w| w.start - base + offset..w.end - base + offset),
+        );
+        self.lines += 1;
+    }
+}
+
+impl C4Quality {
+    /// The line rules, in datatrove's order, for one stripped line.
+    fn check_line<'a>(&self, line: &'a str, counts: &mut LineCounts) -> LineVerdict<'a> {
+        let c = &self.config;
+        // Words are counted on the line before citations are removed (datatrove's order).
+        let (mut n_words, mut too_long) = (0usize, false);
+        for w in line.split(py::isspace).filter(|w| !w.is_empty()) {
+            n_words += 1;
+            too_long |= c.max_word_length != -1 && char_len(w) as i64 > c.max_word_length;
+        }
+        if too_long {
+            counts.too_long_word += 1;
+            return LineVerdict::Drop;
+        }
+        let line = if c.remove_citations && line.contains('[') {
+            self.citation.replace_all(line, "")
+        } else {
+            Cow::Borrowed(line)
+        };
+        if c.filter_no_terminal_punct && (!line.ends_with(END_PUNCTUATION) || line.ends_with("..."))
+        {
+            counts.no_terminal_punct += 1;
+            return LineVerdict::Drop;
+        }
+        if n_words < c.min_words_per_line {
+            counts.too_few_words += 1;
+            return LineVerdict::Drop;
+        }
+        let line_l = lower(&line);
+        if c.filter_lorem_ipsum && line_l.contains("lorem ipsum") {
+            return LineVerdict::DropDocument("lorem_ipsum");
+        }
+        if c.filter_javascript && line_l.contains("javascript") {
+            counts.javascript += 1;
+            return LineVerdict::Drop;
+        }
+        if c.filter_curly_bracket && line.contains('{') {
+            return LineVerdict::DropDocument("curly_bracket");
+        }
+        if c.filter_policy && POLICY_SUBSTRINGS.iter().any(|p| line_l.contains(p)) {
+            counts.policy += 1;
+            return LineVerdict::Drop;
+        }
+        LineVerdict::Keep(line)
+    }
+
+    /// `split_paragraph = false`: the units are spaCy sentences, which need not end at
+    /// whitespace, so each is checked (and the result re-tokenized) on its own.
+    fn process_sentences(&self, doc: &mut Document, stats: &mut StageStats) -> Verdict {
+        let c = &self.config;
+        let text = doc.text();
+        let mut kept = String::with_capacity(text.len());
+        let mut counts = LineCounts::default();
+        let mut num_sentences: i64 = 0;
+        for piece in EnglishTokenizer::global().sentences(text) {
+            counts.total += 1;
+            match self.check_line(py::strip(piece), &mut counts) {
+                LineVerdict::Drop => continue,
+                LineVerdict::DropDocument(reason) => {
+                    counts.flush(stats);
+                    return Verdict::drop(reason);
+                }
+                LineVerdict::Keep(line) => {
+                    num_sentences += 1;
+                    if counts.kept > 0 {
+                        kept.push(' ');
+                    }
+                    kept.push_str(&line);
+                    counts.kept += 1;
+                }
+            }
+        }
+        counts.flush(stats);
+        if c.min_num_sentences != -1 && num_sentences < c.min_num_sentences {
+            return Verdict::drop("too_few_sentences");
+        }
+        let removed = counts.total - counts.kept;
+        let new_text = py::strip(&kept).to_owned();
+        if new_text != doc.text() {
+            doc.set_text(new_text);
         }
         doc.attributes
             .insert("c4_lines_removed".into(), Value::from(removed));
@@ -285,6 +411,25 @@ mod tests {
             run_with(Config::default(), &text).0,
             Verdict::drop("lorem_ipsum")
         );
+    }
+
+    #[test]
+    fn sentence_mode_keeps_sentences_joined_by_spaces() {
+        let config = Config {
+            split_paragraph: false,
+            min_num_sentences: 2,
+            ..Config::default()
+        };
+        let text =
+            "Menu Home. The ferry left at noon on Friday. It carried forty cars and a bus. ok";
+        let (v, out, stats) = run_with(config, text);
+        assert_eq!(v, Verdict::Keep);
+        assert_eq!(
+            out,
+            "The ferry left at noon on Friday. It carried forty cars and a bus."
+        );
+        assert_eq!(stats.counters["line-filter-too_few_words"], 1);
+        assert_eq!(stats.counters["line-filter-no_terminal_punc"], 1);
     }
 
     #[test]

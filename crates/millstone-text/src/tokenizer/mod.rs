@@ -222,6 +222,14 @@ impl EnglishTokenizer {
         })
     }
 
+    /// `count_sentences(&text[a..b])` for a span `a..b` that starts and ends on a non-whitespace
+    /// token, given `words` = the word ranges of `text` inside it — as cut from the words of a
+    /// larger text: tokens never cross whitespace, so a line's words are the document's words
+    /// on that line, and the sentence count needs no second tokenization.
+    pub fn count_sentences_in_words(&self, text: &str, words: &[Range<usize>]) -> usize {
+        1 + self.sentencizer.count_starts_in_words(text, words)
+    }
+
     /// Tokenize one non-whitespace chunk `text[lo..hi]`.
     fn tokenize_chunk(&self, text: &str, lo: usize, hi: usize, out: &mut Vec<Range<usize>>) {
         let chunk = &text[lo..hi];
