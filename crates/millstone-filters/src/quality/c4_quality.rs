@@ -185,7 +185,7 @@ impl Stage for C4Quality {
     }
 }
 
-#[cfg(debug_assertions)]
+/// The tokenizer's words of `text` (for the debug check that carried-over words are right).
 fn tok_words(text: &str) -> Vec<Range<usize>> {
     let mut v = Vec::new();
     EnglishTokenizer::global().words_into(text, &mut v);
