@@ -74,7 +74,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunReport> {
 
     let names: Vec<&str> = pipeline.names().collect();
     let mut total = RunStats::for_stages(names.iter().copied());
-    let mut outputs = Outputs::create(&opts.out_dir, &opts.output)?;
+    let outputs = Outputs::create(&opts.out_dir, &opts.output)?;
     let progress = Progress::new(opts.progress, inputs.len());
 
     let encoder = outputs.encoder();
@@ -85,36 +85,77 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunReport> {
         .spawn(move || read_batches(&inputs, &read_opts, tx))
         .context("starting the reader thread")?;
 
-    for (files_done, mut batch) in rx {
-        let stats = pool.install(|| {
-            batch
-                .par_iter_mut()
-                .fold(
-                    || RunStats::for_stages(names.iter().copied()),
-                    |mut stats, item| {
-                        process_item(&pipeline.stages, item, &mut stats);
-                        if let (
-                            Some(enc),
-                            Item::Doc {
-                                doc, drop, encoded, ..
-                            },
-                        ) = (&encoder, item)
-                        {
-                            let drop = drop.as_ref().map(|(i, r)| (names[*i], r.as_ref()));
-                            *encoded = Some(crate::output::encode(enc, doc, drop));
-                        }
-                        stats
-                    },
-                )
-                .reduce(
-                    || RunStats::for_stages(names.iter().copied()),
-                    |mut a, b| {
-                        a += &b;
-                        a
-                    },
-                )
-        });
-        total += &stats;
+    // Three stages overlap: the reader parses batch k+1 while the workers process batch k and
+    // the writer compresses and writes batch k-1. Each hand-over is a bounded channel.
+    let (to_writer, from_workers) = mpsc::sync_channel::<Vec<Item>>(2);
+    let names_ref = &names;
+    std::thread::scope(|scope| -> Result<()> {
+        let writer = std::thread::Builder::new()
+            .name("millstone-writer".into())
+            .spawn_scoped(scope, move || {
+                write_batches(outputs, names_ref, from_workers)
+            })
+            .context("starting the writer thread")?;
+        for (files_done, mut batch) in rx {
+            let stats = pool.install(|| {
+                batch
+                    .par_iter_mut()
+                    .fold(
+                        || RunStats::for_stages(names.iter().copied()),
+                        |mut stats, item| {
+                            process_item(&pipeline.stages, item, &mut stats);
+                            if let (
+                                Some(enc),
+                                Item::Doc {
+                                    doc, drop, encoded, ..
+                                },
+                            ) = (&encoder, item)
+                            {
+                                let drop = drop.as_ref().map(|(i, r)| (names[*i], r.as_ref()));
+                                *encoded = Some(crate::output::encode(enc, doc, drop));
+                            }
+                            stats
+                        },
+                    )
+                    .reduce(
+                        || RunStats::for_stages(names.iter().copied()),
+                        |mut a, b| {
+                            a += &b;
+                            a
+                        },
+                    )
+            });
+            total += &stats;
+            progress.update(files_done, &total);
+            if to_writer.send(batch).is_err() {
+                break; // the writer failed: its error is reported below
+            }
+        }
+        drop(to_writer);
+        writer
+            .join()
+            .map_err(|_| anyhow::anyhow!("the writer thread panicked"))?
+    })?;
+    let inputs_n = reader
+        .join()
+        .map_err(|_| anyhow::anyhow!("the reader thread panicked"))?;
+    progress.finish();
+    total.check_accounting()?;
+    write_stats(&opts.out_dir.join("stats.json"), &total)?;
+    Ok(RunReport {
+        stats: total,
+        elapsed: started.elapsed(),
+        inputs: inputs_n,
+    })
+}
+
+/// The writer thread: every processed batch, in order, to kept/, dropped/ and rejected/.
+fn write_batches(
+    mut outputs: Outputs,
+    names: &[&str],
+    batches: mpsc::Receiver<Vec<Item>>,
+) -> Result<()> {
+    for batch in batches {
         for item in batch {
             match item {
                 Item::Doc {
@@ -127,20 +168,8 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunReport> {
                 Item::Rejected(r) => outputs.write_rejected(&r)?,
             }
         }
-        progress.update(files_done, &total);
     }
-    let inputs_n = reader
-        .join()
-        .map_err(|_| anyhow::anyhow!("the reader thread panicked"))?;
-    progress.finish();
-    outputs.finish()?;
-    total.check_accounting()?;
-    write_stats(&opts.out_dir.join("stats.json"), &total)?;
-    Ok(RunReport {
-        stats: total,
-        elapsed: started.elapsed(),
-        inputs: inputs_n,
-    })
+    outputs.finish()
 }
 
 /// Run one document through the stages, recording where it stopped.

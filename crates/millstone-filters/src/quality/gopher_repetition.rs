@@ -22,8 +22,6 @@
 use std::cell::RefCell;
 
 use millstone_core::{Document, Stage, StageStats, Verdict};
-use rustc_hash::FxHashMap;
-use rustc_hash::FxHashSet;
 use serde::Deserialize;
 
 use super::ratio;
@@ -221,8 +219,66 @@ struct NgramScratch {
     spaced: Prefix,
     /// Prefix sums of word lengths in code points.
     chars: Vec<usize>,
-    counts: FxHashMap<u64, (u32, u32)>,
-    seen: FxHashSet<u64>,
+    table: HashTable,
+}
+
+/// Open-addressing table of 64-bit n-gram hashes with a count and a first position each,
+/// sized per document (so resetting costs in proportion to the document, not to the largest
+/// one seen) and probed linearly. The keys are already hashes, so a multiplicative spread of
+/// the high bits picks the slot; hashbrown's generality cost a third of this filter's time.
+#[derive(Default)]
+struct HashTable {
+    keys: Vec<u64>,
+    /// `(count, first position)`; count 0 marks an empty slot.
+    vals: Vec<(u32, u32)>,
+    shift: u32,
+}
+
+impl HashTable {
+    /// Empty the table, with room for `n` keys at a load factor of at most 1/2.
+    fn reset(&mut self, n: usize) {
+        let cap = (2 * n).next_power_of_two().max(16);
+        self.keys.clear();
+        self.keys.resize(cap, 0);
+        self.vals.clear();
+        self.vals.resize(cap, (0, 0));
+        self.shift = 64 - cap.trailing_zeros();
+    }
+
+    #[inline]
+    fn slot(&self, key: u64) -> usize {
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+    }
+
+    /// Count `key`, remembering `pos` if it is new. Returns the count before this one.
+    #[inline]
+    fn add(&mut self, key: u64, pos: u32) -> u32 {
+        let mask = self.keys.len() - 1;
+        let mut i = self.slot(key);
+        loop {
+            let v = &mut self.vals[i];
+            if v.0 == 0 {
+                self.keys[i] = key;
+                *v = (1, pos);
+                return 0;
+            }
+            if self.keys[i] == key {
+                v.0 += 1;
+                return v.0 - 1;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// The entry with the highest count; among equal counts, the smallest first position.
+    fn most_common(&self) -> (u32, u32) {
+        self.vals
+            .iter()
+            .filter(|v| v.0 > 0)
+            .copied()
+            .max_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)))
+            .unwrap_or((0, 0))
+    }
 }
 
 #[derive(Default)]
@@ -298,20 +354,11 @@ impl NgramScratch {
         if nw < n {
             return None;
         }
-        self.counts.clear();
+        self.table.reset(nw - n + 1);
         for i in 0..=nw - n {
-            let key = self.spaced.window(i, i + n);
-            self.counts
-                .entry(key)
-                .and_modify(|e| e.0 += 1)
-                .or_insert((1, i as u32));
+            self.table.add(self.spaced.window(i, i + n), i as u32);
         }
-        let (count, first) = self
-            .counts
-            .values()
-            .copied()
-            .max_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)))
-            .unwrap_or((0, 0));
+        let (count, first) = self.table.most_common();
         let first = first as usize;
         let len = self.chars[first + n] - self.chars[first] + (n - 1);
         Some(len * count as usize)
@@ -320,12 +367,12 @@ impl NgramScratch {
     /// datatrove's `find_all_duplicate(words, n)`.
     fn all_duplicate(&mut self, n: usize) -> usize {
         let nw = self.n_words();
-        self.seen.clear();
+        self.table.reset((nw + 1).saturating_sub(n));
         let mut repeated = 0usize;
         let mut i = 0usize;
         while i + n <= nw {
             let key = self.cat.window(i, i + n);
-            if self.seen.insert(key) {
+            if self.table.add(key, i as u32) == 0 {
                 i += 1;
             } else {
                 repeated += self.chars[i + n] - self.chars[i];
