@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import importlib.metadata
 import io
 import json
 import multiprocessing as mp
@@ -163,9 +164,6 @@ def main() -> int:
     ap.add_argument("--level", type=int, default=19, help="zstd level of OUTPUT (default 19)")
     args = ap.parse_args()
 
-    import datatrove
-    import spacy
-
     make_filters()  # fail here, not in a pool initializer (a failing initializer makes Pool respawn forever)
 
     items = list(read_input(args.input, args.limit))
@@ -216,8 +214,8 @@ def main() -> int:
         "chars": total_chars,
         "empty_text_docs": [doc_id for _, doc_id, text, _ in items if not text],
         "versions": {
-            "datatrove": datatrove.__version__ if hasattr(datatrove, "__version__") else _version("datatrove"),
-            "spacy": spacy.__version__,
+            "datatrove": importlib.metadata.version("datatrove"),
+            "spacy": importlib.metadata.version("spacy"),
             "python": platform.python_version(),
         },
         "fineweb": {"kept": fineweb.get("kept", 0), "kept_text_changed": text_changed,
@@ -234,12 +232,6 @@ def main() -> int:
     print(f"record: wrote {args.output} ({args.output.stat().st_size/1e6:.2f} MB)"
           + (f" and {summary_path}" if args.limit < 0 else ""), file=sys.stderr)
     return 0
-
-
-def _version(pkg: str) -> str:
-    import importlib.metadata
-
-    return importlib.metadata.version(pkg)
 
 
 if __name__ == "__main__":
