@@ -43,9 +43,15 @@ pub struct RunReport {
     pub inputs: usize,
 }
 
-/// Batches are cut at whichever comes first.
-const BATCH_DOCS: usize = 2048;
-const BATCH_BYTES: usize = 16 << 20;
+/// Batches are cut at whichever limit comes first; the limits grow with the thread count so
+/// each worker gets a few hundred documents per batch. Batches are small on purpose: at most
+/// about six are alive at once (two queued for the workers, one being processed, two queued
+/// for the writer, one being written), and that in-flight memory is reached within the first
+/// few megabytes of input, so peak memory does not grow with the input.
+fn batch_limits(threads: usize) -> (usize, usize) {
+    let t = threads.max(2);
+    (256 * t, (2 << 20) * t)
+}
 
 enum Item {
     Doc {
@@ -78,16 +84,17 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunReport> {
     let progress = Progress::new(opts.progress, inputs.len());
 
     let encoder = outputs.encoder();
-    let (tx, rx) = mpsc::sync_channel::<(usize, Vec<Item>)>(2);
+    let (tx, rx) = mpsc::sync_channel::<(usize, Vec<Item>)>(1);
     let read_opts = opts.read.clone();
+    let threads = opts.threads;
     let reader = std::thread::Builder::new()
         .name("millstone-reader".into())
-        .spawn(move || read_batches(&inputs, &read_opts, tx))
+        .spawn(move || read_batches(&inputs, &read_opts, batch_limits(threads), tx))
         .context("starting the reader thread")?;
 
     // Three stages overlap: the reader parses batch k+1 while the workers process batch k and
     // the writer compresses and writes batch k-1. Each hand-over is a bounded channel.
-    let (to_writer, from_workers) = mpsc::sync_channel::<Vec<Item>>(2);
+    let (to_writer, from_workers) = mpsc::sync_channel::<Vec<Item>>(1);
     let names_ref = &names;
     std::thread::scope(|scope| -> Result<()> {
         let writer = std::thread::Builder::new()
@@ -214,9 +221,10 @@ fn process_item(stages: &[Box<dyn Stage>], item: &mut Item, stats: &mut RunStats
 fn read_batches(
     inputs: &[InputFile],
     opts: &ReadOptions,
+    (batch_docs, batch_bytes): (usize, usize),
     tx: mpsc::SyncSender<(usize, Vec<Item>)>,
 ) -> usize {
-    let mut batch = Vec::with_capacity(BATCH_DOCS);
+    let mut batch = Vec::with_capacity(batch_docs);
     let mut bytes = 0usize;
     for (i, input) in inputs.iter().enumerate() {
         for record in millstone_io::read(input, opts) {
@@ -234,7 +242,7 @@ fn read_batches(
                 Record::Rejected(r) => Item::Rejected(r),
             };
             batch.push(item);
-            if batch.len() >= BATCH_DOCS || bytes >= BATCH_BYTES {
+            if batch.len() >= batch_docs || bytes >= batch_bytes {
                 if tx.send((i, std::mem::take(&mut batch))).is_err() {
                     return i;
                 }
