@@ -97,18 +97,32 @@ impl<'a> Iterator for SplitLines<'a> {
             return None;
         }
         let s = self.rest;
-        for (i, c) in s.char_indices() {
-            let brk = match c {
-                '\r' => {
-                    if s.as_bytes().get(i + 1) == Some(&b'\n') {
+        let bytes = s.as_bytes();
+        // Scan bytes, not chars: every break is an ASCII control byte or a character whose
+        // UTF-8 lead byte is 0xC2 (U+0085) or 0xE2 (U+2028/9); continuation bytes (0x80..=0xBF)
+        // never equal those, so a lead byte found here really starts a character.
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            let brk = match b {
+                b'\r' => {
+                    if bytes.get(i + 1) == Some(&b'\n') {
                         2
                     } else {
                         1
                     }
                 }
-                '\n' | '\x0b' | '\x0c' | '\x1c' | '\x1d' | '\x1e' => 1,
-                '\u{85}' | '\u{2028}' | '\u{2029}' => c.len_utf8(),
-                _ => continue,
+                b'\n' | 0x0b | 0x0c | 0x1c | 0x1d | 0x1e => 1,
+                0xC2 if bytes.get(i + 1) == Some(&0x85) => 2,
+                0xE2 if bytes.get(i + 1) == Some(&0x80)
+                    && matches!(bytes.get(i + 2), Some(0xA8 | 0xA9)) =>
+                {
+                    3
+                }
+                _ => {
+                    i += 1;
+                    continue;
+                }
             };
             self.rest = &s[i + brk..];
             return Some(&s[..i]);
@@ -161,6 +175,11 @@ mod tests {
         assert_eq!(v("a\u{85}b\u{2028}c\u{2029}"), ["a", "b", "c"]);
         assert_eq!(v("a\x0bb\x0cc\t"), ["a", "b", "c\t"]);
         assert_eq!(v("\r\n\r\n"), ["", ""]);
+        // Characters sharing a lead byte with a break are not breaks.
+        assert_eq!(
+            v("caf\u{e9}\u{2026}\u{2014}\u{a9}\u{2027}x"),
+            ["caf\u{e9}\u{2026}\u{2014}\u{a9}\u{2027}x"]
+        );
     }
 
     #[test]

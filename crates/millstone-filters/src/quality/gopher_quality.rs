@@ -102,15 +102,30 @@ struct WordCounts {
     non_symbol: usize,
     non_symbol_chars: usize,
     with_alpha: usize,
+    /// Distinct stop words seen (bit i: `stop_words[i]`, for the first 64).
+    stop_bits: u64,
+    /// Distinct stop words seen beyond the first 64 (only with a long user list).
+    stop_more: std::collections::BTreeSet<usize>,
 }
 
-fn measure(text: &str, spans: &[std::ops::Range<usize>]) -> WordCounts {
+/// One pass over the words: counts for every check, stop words included.
+fn measure(text: &str, spans: &[std::ops::Range<usize>], stage: &GopherQuality) -> WordCounts {
+    let stop_words = &stage.config.stop_words;
     let mut c = WordCounts {
         words: spans.len(),
         ..Default::default()
     };
     for span in spans {
         let w = &text[span.clone()];
+        if w.len() <= stage.max_stop_len {
+            if let Ok(i) = stop_words.binary_search_by(|s| s.as_str().cmp(w)) {
+                if i < 64 {
+                    c.stop_bits |= 1 << i;
+                } else {
+                    c.stop_more.insert(i);
+                }
+            }
+        }
         if w.is_ascii() {
             let b = w.as_bytes();
             if b.iter().any(|&ch| !is_punctuation(ch as char)) {
@@ -147,7 +162,7 @@ impl Stage for GopherQuality {
     fn process(&self, doc: &mut Document, _stats: &mut StageStats) -> Verdict {
         let c = &self.config;
         let (text, spans) = words(doc);
-        let m = measure(text, spans);
+        let m = measure(text, spans, self);
 
         if c.min_doc_words != 0 && m.non_symbol < c.min_doc_words {
             return Verdict::drop("gopher_short_doc");
@@ -202,25 +217,9 @@ impl Stage for GopherQuality {
         {
             return Verdict::drop("gopher_below_alpha_threshold");
         }
-        if c.min_stop_words != 0 {
-            let mut found = 0u64; // bit i: stop_words[i] present (≤ 64 words fast path)
-            let mut found_set = std::collections::BTreeSet::new();
-            for span in spans {
-                let w = &text[span.clone()];
-                if w.len() > self.max_stop_len {
-                    continue;
-                }
-                if let Ok(i) = c.stop_words.binary_search_by(|s| s.as_str().cmp(w)) {
-                    if i < 64 {
-                        found |= 1 << i;
-                    } else {
-                        found_set.insert(i);
-                    }
-                }
-            }
-            if (found.count_ones() as usize + found_set.len()) < c.min_stop_words {
-                return Verdict::drop("gopher_enough_stop_words");
-            }
+        let stop_words_found = m.stop_bits.count_ones() as usize + m.stop_more.len();
+        if c.min_stop_words != 0 && stop_words_found < c.min_stop_words {
+            return Verdict::drop("gopher_enough_stop_words");
         }
         doc.attributes.insert("words".into(), Value::from(m.words));
         Verdict::Keep

@@ -225,46 +225,60 @@ struct NgramScratch {
 /// Open-addressing table of 64-bit n-gram hashes with a count and a first position each,
 /// sized per document (so resetting costs in proportion to the document, not to the largest
 /// one seen) and probed linearly. The keys are already hashes, so a multiplicative spread of
-/// the high bits picks the slot; hashbrown's generality cost a third of this filter's time.
+/// the high bits picks the slot; key and value share one 16-byte slot (one cache miss per
+/// probe). hashbrown's generality cost a third of this filter's time.
 #[derive(Default)]
 struct HashTable {
-    keys: Vec<u64>,
-    /// `(count, first position)`; count 0 marks an empty slot.
-    vals: Vec<(u32, u32)>,
+    slots: Vec<Slot>,
     shift: u32,
+    /// The most common entry so far: `(count, first position)`, ties to the earliest.
+    best: (u32, u32),
+}
+
+#[derive(Clone, Copy, Default)]
+struct Slot {
+    key: u64,
+    /// 0 marks an empty slot.
+    count: u32,
+    first: u32,
 }
 
 impl HashTable {
     /// Empty the table, with room for `n` keys at a load factor of at most 1/2.
     fn reset(&mut self, n: usize) {
         let cap = (2 * n).next_power_of_two().max(16);
-        self.keys.clear();
-        self.keys.resize(cap, 0);
-        self.vals.clear();
-        self.vals.resize(cap, (0, 0));
+        self.slots.clear();
+        self.slots.resize(cap, Slot::default());
         self.shift = 64 - cap.trailing_zeros();
-    }
-
-    #[inline]
-    fn slot(&self, key: u64) -> usize {
-        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+        self.best = (0, 0);
     }
 
     /// Count `key`, remembering `pos` if it is new. Returns the count before this one.
     #[inline]
     fn add(&mut self, key: u64, pos: u32) -> u32 {
-        let mask = self.keys.len() - 1;
-        let mut i = self.slot(key);
+        let mask = self.slots.len() - 1;
+        let mut i = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize;
         loop {
-            let v = &mut self.vals[i];
-            if v.0 == 0 {
-                self.keys[i] = key;
-                *v = (1, pos);
+            let slot = &mut self.slots[i];
+            if slot.count == 0 {
+                *slot = Slot {
+                    key,
+                    count: 1,
+                    first: pos,
+                };
+                if self.best.0 == 0 {
+                    self.best = (1, pos);
+                }
                 return 0;
             }
-            if self.keys[i] == key {
-                v.0 += 1;
-                return v.0 - 1;
+            if slot.key == key {
+                slot.count += 1;
+                let (count, first) = (slot.count, slot.first);
+                // Counter.most_common(1): the highest count; among equals, the first inserted.
+                if count > self.best.0 || (count == self.best.0 && first < self.best.1) {
+                    self.best = (count, first);
+                }
+                return count - 1;
             }
             i = (i + 1) & mask;
         }
@@ -272,12 +286,7 @@ impl HashTable {
 
     /// The entry with the highest count; among equal counts, the smallest first position.
     fn most_common(&self) -> (u32, u32) {
-        self.vals
-            .iter()
-            .filter(|v| v.0 > 0)
-            .copied()
-            .max_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)))
-            .unwrap_or((0, 0))
+        self.best
     }
 }
 
@@ -324,7 +333,11 @@ impl NgramScratch {
                 h = h.wrapping_add((b as u64 + 1).wrapping_mul(p));
                 p = p.wrapping_mul(BASE);
             }
-            let p_inv = pow(BASE_INV, w.len() as u64);
+            let p_inv = if w.len() < POW_TABLE {
+                INV_POWS[w.len()]
+            } else {
+                pow(BASE_INV, w.len() as u64)
+            };
             cat_sum = cat_sum.wrapping_add(h.wrapping_mul(cat_pow));
             cat_pow = cat_pow.wrapping_mul(p);
             cat_inv = cat_inv.wrapping_mul(p_inv);
@@ -382,6 +395,18 @@ impl NgramScratch {
         repeated
     }
 }
+
+/// `BASE_INV^k` for short words, so most words need no exponentiation.
+const POW_TABLE: usize = 64;
+static INV_POWS: [u64; POW_TABLE] = {
+    let mut t = [1u64; POW_TABLE];
+    let mut k = 1;
+    while k < POW_TABLE {
+        t[k] = t[k - 1].wrapping_mul(BASE_INV);
+        k += 1;
+    }
+    t
+};
 
 fn pow(mut b: u64, mut e: u64) -> u64 {
     let mut acc = 1u64;
