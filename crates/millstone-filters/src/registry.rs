@@ -65,6 +65,14 @@ pub fn build_stage(name: &str, options: &toml::Table) -> Result<Box<dyn Stage>, 
     })
 }
 
+/// Build `config` and run it on one text (for the stages' unit tests).
+#[cfg(test)]
+pub(crate) fn run_on<C: StageConfig>(config: C, text: &str) -> millstone_core::Verdict {
+    let stage = config.build().expect("valid test config");
+    let mut doc = millstone_core::Document::new("t", text);
+    stage.process(&mut doc, &mut millstone_core::StageStats::default())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

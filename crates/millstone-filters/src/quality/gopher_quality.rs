@@ -231,8 +231,7 @@ mod tests {
     use super::*;
 
     fn run(text: &str) -> Verdict {
-        let stage = Config::default().build().unwrap();
-        stage.process(&mut Document::new("t", text), &mut StageStats::default())
+        crate::registry::run_on(Config::default(), text)
     }
 
     const PROSE: &str =

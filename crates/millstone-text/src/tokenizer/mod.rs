@@ -184,15 +184,7 @@ impl EnglishTokenizer {
     /// sentencizer finds; whitespace between sentences starts the next piece, the last piece runs
     /// to the end, and a text with no tokens is a single piece (so `""` gives `[""]`).
     pub fn sentences<'a>(&self, text: &'a str) -> Vec<&'a str> {
-        SCRATCH.with(|cell| {
-            let mut guard = cell.try_borrow_mut();
-            let mut local = Vec::new();
-            let toks: &mut Vec<Range<usize>> = match guard.as_deref_mut() {
-                Ok(v) => v,
-                Err(_) => &mut local,
-            };
-            toks.clear();
-            self.tokens_into(text, toks);
+        self.with_tokens(text, |toks| {
             let mut pieces = Vec::new();
             let mut prev = 0;
             self.sentencizer.for_each_start(text, toks, |i| {
@@ -207,6 +199,16 @@ impl EnglishTokenizer {
 
     /// `len(split_into_sentences(text, "eng"))`, without building the pieces.
     pub fn count_sentences(&self, text: &str) -> usize {
+        self.with_tokens(text, |toks| {
+            let mut n = 1;
+            self.sentencizer.for_each_start(text, toks, |_| n += 1);
+            n
+        })
+    }
+
+    /// Run `f` on all tokens of `text` (whitespace tokens included), in a reused per-thread
+    /// buffer (a fresh one if `f` itself tokenizes).
+    fn with_tokens<R>(&self, text: &str, f: impl FnOnce(&[Range<usize>]) -> R) -> R {
         SCRATCH.with(|cell| {
             let mut guard = cell.try_borrow_mut();
             let mut local = Vec::new();
@@ -216,9 +218,7 @@ impl EnglishTokenizer {
             };
             toks.clear();
             self.tokens_into(text, toks);
-            let mut n = 1;
-            self.sentencizer.for_each_start(text, toks, |_| n += 1);
-            n
+            f(toks)
         })
     }
 
