@@ -23,3 +23,7 @@ done
 "$here/setup_venv.sh" "$venv"
 "$venv/bin/python" "$here/build_input.py" "${build_args[@]}"
 "$venv/bin/python" "$here/record.py" "${record_args[@]}"
+# The edge-case set: seeded mutations of the parity input plus UDHR texts in many scripts.
+"$venv/bin/python" "$here/build_edge_cases.py"
+edge="$here/../../crates/millstone-filters/tests/fixtures/edge-cases"
+"$venv/bin/python" "$here/record.py" "$edge/input.jsonl.zst" "$edge/datatrove-0.10.1.jsonl.zst" "${record_args[@]}"

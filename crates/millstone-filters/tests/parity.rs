@@ -1,8 +1,12 @@
-//! Parity with datatrove 0.10.1, on ≥ 3,000 real documents.
+//! Parity with datatrove 0.10.1, on two recorded sets:
+//! - `tests/fixtures/parity/`: 3,774 real documents (crawled pages, their main content, DCLM
+//!   documents), made by `tools/parity/regenerate.sh`;
+//! - `tests/fixtures/edge-cases/`: 630 documents with what crawl text rarely holds — CRLF and
+//!   Unicode line breaks, ragged whitespace, citations, brackets, bullets, repeats, and the UDHR
+//!   in many scripts — made by `tools/parity/build_edge_cases.py` + `record.py`.
 //!
-//! `tests/fixtures/parity/datatrove-0.10.1.jsonl.zst` holds, per document of `input.jsonl.zst`,
-//! what datatrove's own filters decided (recorded by `tools/parity/regenerate.sh`): each filter
-//! alone on the original text, and the FineWeb cascade. These tests run our stages on the same
+//! Each `datatrove-0.10.1.jsonl.zst` holds, per document of `input.jsonl.zst`, what datatrove's
+//! own filters decided: each filter alone on the original text, and the FineWeb cascade. These tests run our stages on the same
 //! texts and require the same keep/drop, the same reason and the same rewritten text for every
 //! document. Known, explained differences would be listed in `KNOWN_DIFFERENCES` by document id.
 
@@ -18,12 +22,14 @@ use serde_json::Value;
 /// Documents whose decision differs from datatrove's for a reason we accept, with the reason.
 const KNOWN_DIFFERENCES: &[(&str, &str)] = &[];
 
-fn fixture_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/parity")
-}
+/// The recorded sets, and the least number of documents each must hold.
+const SETS: &[(&str, usize)] = &[("parity", 2000), ("edge-cases", 600)];
 
-fn read_jsonl_zst(name: &str) -> Vec<Value> {
-    let path = fixture_dir().join(name);
+fn read_jsonl_zst(set: &str, name: &str) -> Vec<Value> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(set)
+        .join(name);
     let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let reader = std::io::BufReader::new(zstd::Decoder::new(file).unwrap());
     reader
@@ -38,8 +44,8 @@ struct Case {
     expected: Value,
 }
 
-fn cases() -> Vec<Case> {
-    let inputs: HashMap<String, String> = read_jsonl_zst("input.jsonl.zst")
+fn cases(set: &str, min_docs: usize) -> Vec<Case> {
+    let inputs: HashMap<String, String> = read_jsonl_zst(set, "input.jsonl.zst")
         .into_iter()
         .map(|v| {
             (
@@ -48,10 +54,10 @@ fn cases() -> Vec<Case> {
             )
         })
         .collect();
-    let records = read_jsonl_zst("datatrove-0.10.1.jsonl.zst");
+    let records = read_jsonl_zst(set, "datatrove-0.10.1.jsonl.zst");
     assert!(
-        records.len() >= 2000,
-        "fixture has only {} documents",
+        records.len() >= min_docs,
+        "{set}: fixture has only {} documents",
         records.len()
     );
     records
@@ -138,8 +144,16 @@ fn check(label: &str, mismatches: Vec<(String, String)>, total: usize) {
 }
 
 fn independent(label: &str, key: &str, ty: &str, options: &str) {
+    for &(set, min_docs) in SETS {
+        independent_on(set, min_docs, label, key, ty, options);
+    }
+}
+
+fn independent_on(set: &str, min_docs: usize, label: &str, key: &str, ty: &str, options: &str) {
+    let label = format!("{set}: {label}");
+    let label = label.as_str();
     let stage = stage(ty, options);
-    let cases = cases();
+    let cases = cases(set, min_docs);
     let mismatches: Vec<(String, String)> = cases
         .par_iter()
         .filter_map(|c| {
@@ -189,13 +203,19 @@ fn fineweb_quality_matches_datatrove() {
 
 #[test]
 fn fineweb_cascade_matches_datatrove() {
+    for &(set, min_docs) in SETS {
+        fineweb_cascade_on(set, min_docs);
+    }
+}
+
+fn fineweb_cascade_on(set: &str, min_docs: usize) {
     let stages = [
         stage("gopher_repetition", ""),
         stage("gopher_quality", ""),
         stage("c4_quality", "filter_no_terminal_punct = false"),
         stage("fineweb_quality", ""),
     ];
-    let cases = cases();
+    let cases = cases(set, min_docs);
     let mismatches: Vec<(String, String)> = cases
         .par_iter()
         .filter_map(|c| {
@@ -221,5 +241,5 @@ fn fineweb_cascade_matches_datatrove() {
             })
         })
         .collect();
-    check("fineweb", mismatches, cases.len());
+    check(&format!("{set}: fineweb"), mismatches, cases.len());
 }
