@@ -1,9 +1,9 @@
 //! [`Rejection`]: an input record that could not become a [`crate::Document`].
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Why a record was rejected. The `as_str` word is the key in `stats.json`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RejectKind {
     /// The line is not valid JSON.

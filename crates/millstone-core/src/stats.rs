@@ -7,12 +7,12 @@
 use std::collections::BTreeMap;
 use std::ops::AddAssign;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::RejectKind;
 
 /// Counts for one stage of the pipeline.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StageStats {
     /// Documents that reached this stage.
     pub seen: u64,
@@ -54,7 +54,7 @@ impl AddAssign<&StageStats> for StageStats {
 }
 
 /// Document / byte totals of one outcome.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tally {
     pub documents: u64,
     /// UTF-8 bytes of text (for rejected records: raw bytes of the record, where known).
@@ -76,7 +76,7 @@ impl AddAssign for Tally {
 }
 
 /// Everything `stats.json` says about a run.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunStats {
     /// Records read: documents plus rejected records.
     pub read: Tally,
