@@ -21,7 +21,7 @@ pub struct StageStats {
     /// Documents this stage dropped, by reason.
     pub dropped: BTreeMap<String, u64>,
     /// Anything else the stage counts (e.g. lines removed, by rule).
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub counters: BTreeMap<String, u64>,
 }
 

@@ -1,12 +1,15 @@
 //! The executor: stream records from the inputs, run the pipeline over batches in parallel, and
-//! write kept / dropped / rejected records in input order.
+//! write kept / dropped / rejected records in input order, with checkpoints to resume from.
 //!
-//! Determinism: documents are processed in batches; within a batch rayon may process them in any
-//! order, but results are written in input order and stats are plain sums, so every output file
-//! and `stats.json` is byte-identical whatever `--threads` is.
+//! Determinism: batches are cut by fixed limits (not by thread count); within a batch rayon may
+//! process documents in any order, but results are written in input order, parts are closed at
+//! batch ends chosen by bytes written, and stats are plain sums — so every output file and
+//! `stats.json` is byte-identical whatever `--threads` is, and whether or not the run was
+//! interrupted and resumed (see [`crate::checkpoint`]).
 //!
-//! Memory: one reader thread fills batches of bounded size and hands them over a bounded
-//! channel, so at most a few batches are alive at once, whatever the input size.
+//! Memory: a reader thread fills small batches, the workers process one, a writer thread writes
+//! the previous one; every hand-over is a one-slot channel, so a handful of batches are alive at
+//! once, whatever the input size.
 
 use std::fs;
 use std::io::IsTerminal;
@@ -20,6 +23,7 @@ use millstone_core::{Document, Map, Rejection, RunStats, Stage, Value, Verdict};
 use millstone_io::{InputFile, ReadOptions, Record};
 use rayon::prelude::*;
 
+use crate::checkpoint::{self, Checkpoint, Lock};
 use crate::output::{OutputConfig, Outputs};
 use crate::pipeline::Pipeline;
 
@@ -32,8 +36,13 @@ pub struct RunOptions {
     pub output: OutputConfig,
     /// Replace existing outputs in `out_dir`.
     pub force: bool,
+    /// Continue an interrupted run in `out_dir` (or start one if there is none).
+    pub resume: bool,
     /// Draw a progress bar (only when stderr is a terminal).
     pub progress: bool,
+    /// The run's configuration as data (pipeline, options): stored in checkpoints so that a
+    /// resume with different settings is refused.
+    pub config: Value,
 }
 
 /// What a run did, for the console summary.
@@ -41,17 +50,15 @@ pub struct RunReport {
     pub stats: RunStats,
     pub elapsed: Duration,
     pub inputs: usize,
+    /// The output folder already held this run, complete: nothing was done.
+    pub already_complete: bool,
 }
 
-/// Batches are cut at whichever limit comes first; the limits grow with the thread count so
-/// each worker gets a few hundred documents per batch. Batches are small on purpose: at most
-/// about six are alive at once (two queued for the workers, one being processed, two queued
-/// for the writer, one being written), and that in-flight memory is reached within the first
-/// few megabytes of input, so peak memory does not grow with the input.
-fn batch_limits(threads: usize) -> (usize, usize) {
-    let t = threads.max(2);
-    (256 * t, (2 << 20) * t)
-}
+/// Batch limits: whichever comes first. Fixed (not scaled by thread count) because part
+/// boundaries fall on batch ends, and output must not depend on `--threads`. Small on purpose:
+/// with ~6 batches alive at once, peak memory is reached within the first megabytes of input.
+const BATCH_DOCS: usize = 512;
+const BATCH_BYTES: usize = 4 << 20;
 
 enum Item {
     Doc {
@@ -65,47 +72,132 @@ enum Item {
     Rejected(Rejection),
 }
 
+/// A batch and where it ends in the input: `records_end` records of input `input` are read.
+struct Batch {
+    items: Vec<Item>,
+    input: usize,
+    records_end: u64,
+    /// Inputs fully read once this batch is done (for progress).
+    files_done: usize,
+}
+
+/// Where reading starts: input index and records of it to skip.
+#[derive(Clone, Copy, Default)]
+struct Position {
+    input: usize,
+    record: u64,
+}
+
 pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunReport> {
     let started = Instant::now();
     let inputs = millstone_io::expand_inputs(&opts.inputs).context("listing inputs")?;
     if inputs.is_empty() {
         bail!("no input files found in {:?}", opts.inputs);
     }
-    prepare_out_dir(&opts.out_dir, opts.force)?;
+    let input_list: Vec<String> = inputs
+        .iter()
+        .map(|i| i.path.display().to_string())
+        .collect();
+    let mut config = opts.config.clone();
+    if let Value::Object(m) = &mut config {
+        m.insert("inputs".into(), Value::from(input_list));
+    }
+    let names: Vec<&str> = pipeline.names().collect();
+
+    let _lock = prepare_out_dir(&opts.out_dir, opts.force, opts.resume)?;
+    let resumed = if opts.resume {
+        checkpoint::load(&opts.out_dir)?
+    } else {
+        None
+    };
+    if let Some(cp) = &resumed {
+        if cp.config != config {
+            bail!(
+                "{} holds a run with other inputs or settings; resume it with the same command, or pass --force to start over",
+                opts.out_dir.display()
+            );
+        }
+        if cp.complete {
+            return Ok(RunReport {
+                stats: cp.stats.clone(),
+                elapsed: started.elapsed(),
+                inputs: inputs.len(),
+                already_complete: true,
+            });
+        }
+        if matches!(opts.output.format, millstone_io::OutputFormat::Parquet) {
+            bail!("--resume supports JSONL output only (a Parquet run's column layout comes from its first rows); pass --force to start over");
+        }
+    }
+    let (start, mut next_part, mut total) = match &resumed {
+        Some(cp) => {
+            checkpoint::clean_after(&opts.out_dir, cp.next_part)?;
+            (
+                Position {
+                    input: cp.input,
+                    record: cp.record,
+                },
+                cp.next_part,
+                cp.stats.clone(),
+            )
+        }
+        None => {
+            checkpoint::clean_after(&opts.out_dir, 0)?;
+            (
+                Position::default(),
+                0,
+                RunStats::for_stages(names.iter().copied()),
+            )
+        }
+    };
+
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads)
         .thread_name(|i| format!("millstone-worker-{i}"))
         .build()
         .context("starting worker threads")?;
-
-    let names: Vec<&str> = pipeline.names().collect();
-    let mut total = RunStats::for_stages(names.iter().copied());
-    let outputs = Outputs::create(&opts.out_dir, &opts.output)?;
+    let mut outputs = Outputs::create(&opts.out_dir, &opts.output)?;
+    outputs.set_next_part(next_part);
     let progress = Progress::new(opts.progress, inputs.len());
-
     let encoder = outputs.encoder();
-    let (tx, rx) = mpsc::sync_channel::<(usize, Vec<Item>)>(1);
+
+    let (tx, rx) = mpsc::sync_channel::<Batch>(1);
     let read_opts = opts.read.clone();
-    let threads = opts.threads;
+    let inputs_n = inputs.len();
     let reader = std::thread::Builder::new()
         .name("millstone-reader".into())
-        .spawn(move || read_batches(&inputs, &read_opts, batch_limits(threads), tx))
+        .spawn(move || read_batches(&inputs, &read_opts, start, tx))
         .context("starting the reader thread")?;
 
     // Three stages overlap: the reader parses batch k+1 while the workers process batch k and
-    // the writer compresses and writes batch k-1. Each hand-over is a bounded channel.
-    let (to_writer, from_workers) = mpsc::sync_channel::<Vec<Item>>(1);
-    let names_ref = &names;
-    std::thread::scope(|scope| -> Result<()> {
+    // the writer compresses and writes batch k-1. Each hand-over is a one-slot channel.
+    let (to_writer, from_workers) = mpsc::sync_channel::<(Batch, RunStats)>(1);
+    let writer_ctx = WriterCtx {
+        names: &names,
+        out_dir: &opts.out_dir,
+        config: &config,
+        shard_size: opts.output.shard_size,
+        progress: &progress,
+    };
+    let (total, next_part) = std::thread::scope(|scope| -> Result<(RunStats, u32)> {
         let writer = std::thread::Builder::new()
             .name("millstone-writer".into())
             .spawn_scoped(scope, move || {
-                write_batches(outputs, names_ref, from_workers)
+                write_batches(
+                    &mut outputs,
+                    &writer_ctx,
+                    &mut next_part,
+                    &mut total,
+                    from_workers,
+                )?;
+                outputs.finish()?;
+                Ok((total, next_part))
             })
             .context("starting the writer thread")?;
-        for (files_done, mut batch) in rx {
+        for mut batch in rx {
             let stats = pool.install(|| {
                 batch
+                    .items
                     .par_iter_mut()
                     .fold(
                         || RunStats::for_stages(names.iter().copied()),
@@ -132,9 +224,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunReport> {
                         },
                     )
             });
-            total += &stats;
-            progress.update(files_done, &total);
-            if to_writer.send(batch).is_err() {
+            if to_writer.send((batch, stats)).is_err() {
                 break; // the writer failed: its error is reported below
             }
         }
@@ -143,40 +233,115 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunReport> {
             .join()
             .map_err(|_| anyhow::anyhow!("the writer thread panicked"))?
     })?;
-    let inputs_n = reader
+    reader
         .join()
         .map_err(|_| anyhow::anyhow!("the reader thread panicked"))?;
     progress.finish();
     total.check_accounting()?;
     write_stats(&opts.out_dir.join("stats.json"), &total)?;
+    checkpoint::save(
+        &opts.out_dir,
+        &Checkpoint {
+            version: 1,
+            config,
+            next_part,
+            input: inputs_n,
+            record: 0,
+            stats: total.clone(),
+            complete: true,
+        },
+    )?;
     Ok(RunReport {
         stats: total,
         elapsed: started.elapsed(),
         inputs: inputs_n,
+        already_complete: false,
     })
 }
 
-/// The writer thread: every processed batch, in order, to kept/, dropped/ and rejected/.
+/// What the writer thread needs besides the outputs.
+struct WriterCtx<'a> {
+    names: &'a [&'a str],
+    out_dir: &'a Path,
+    config: &'a Value,
+    shard_size: u64,
+    progress: &'a Progress,
+}
+
+/// The writer thread: every processed batch, in order, to kept/, dropped/ and rejected/. Once
+/// `shard_size` bytes were written since the last epoch, all parts are closed and a checkpoint
+/// is saved; the last epoch is closed when the input ends.
 fn write_batches(
-    mut outputs: Outputs,
-    names: &[&str],
-    batches: mpsc::Receiver<Vec<Item>>,
+    outputs: &mut Outputs,
+    ctx: &WriterCtx<'_>,
+    next_part: &mut u32,
+    total: &mut RunStats,
+    batches: mpsc::Receiver<(Batch, RunStats)>,
 ) -> Result<()> {
-    for batch in batches {
-        for item in batch {
+    let mut epoch_bytes = 0u64;
+    let mut position = None;
+    for (batch, stats) in batches {
+        for item in batch.items {
             match item {
                 Item::Doc {
                     doc, drop, encoded, ..
                 } => {
-                    let drop = drop.as_ref().map(|(i, r)| (names[*i], r.as_ref()));
+                    let drop = drop.as_ref().map(|(i, r)| (ctx.names[*i], r.as_ref()));
                     let encoded = encoded.transpose()?;
+                    epoch_bytes += encoded.as_ref().map_or(doc.len_bytes(), Vec::len) as u64;
                     outputs.write_doc(&doc, drop, encoded.as_deref())?
                 }
-                Item::Rejected(r) => outputs.write_rejected(&r)?,
+                Item::Rejected(r) => {
+                    epoch_bytes += (r.excerpt.len() + r.error.len()) as u64;
+                    outputs.write_rejected(&r)?
+                }
             }
         }
+        *total += &stats;
+        ctx.progress.update(batch.files_done, total);
+        position = Some((batch.input, batch.records_end));
+        if epoch_bytes >= ctx.shard_size {
+            close_epoch(
+                outputs,
+                ctx,
+                next_part,
+                total,
+                (batch.input, batch.records_end),
+            )?;
+            epoch_bytes = 0;
+        }
     }
-    outputs.finish()
+    if epoch_bytes > 0 {
+        if let Some(pos) = position {
+            close_epoch(outputs, ctx, next_part, total, pos)?;
+        }
+    }
+    Ok(())
+}
+
+/// Close every open part (renaming it into place), then record the checkpoint.
+fn close_epoch(
+    outputs: &mut Outputs,
+    ctx: &WriterCtx<'_>,
+    next_part: &mut u32,
+    total: &RunStats,
+    (input, record): (usize, u64),
+) -> Result<()> {
+    outputs.end_parts()?;
+    *next_part += 1;
+    outputs.set_next_part(*next_part);
+    checkpoint::save(
+        ctx.out_dir,
+        &Checkpoint {
+            version: 1,
+            config: ctx.config.clone(),
+            next_part: *next_part,
+            input,
+            record,
+            stats: total.clone(),
+            complete: false,
+        },
+    )
 }
 
 /// Run one document through the stages, recording where it stopped.
@@ -218,17 +383,22 @@ fn process_item(stages: &[Box<dyn Stage>], item: &mut Item, stats: &mut RunStats
 }
 
 /// The reader thread: every input in order, cut into batches. Returns the number of inputs.
+/// The reader thread: every input in order from `start`, cut into batches.
 fn read_batches(
     inputs: &[InputFile],
     opts: &ReadOptions,
-    (batch_docs, batch_bytes): (usize, usize),
-    tx: mpsc::SyncSender<(usize, Vec<Item>)>,
-) -> usize {
-    let mut batch = Vec::with_capacity(batch_docs);
-    let mut bytes = 0usize;
-    for (i, input) in inputs.iter().enumerate() {
-        for record in millstone_io::read(input, opts) {
-            let item = match record {
+    start: Position,
+    tx: mpsc::SyncSender<Batch>,
+) {
+    for (i, input) in inputs.iter().enumerate().skip(start.input) {
+        let skip = if i == start.input { start.record } else { 0 };
+        let mut batch = Vec::with_capacity(BATCH_DOCS);
+        let mut bytes = 0usize;
+        // `records`: how many records of this input are accounted for once this one is.
+        for (records, record) in
+            (skip + 1..).zip(millstone_io::read(input, opts).skip(skip as usize))
+        {
+            batch.push(match record {
                 Record::Doc(doc) => {
                     let n = doc.len_bytes();
                     bytes += n;
@@ -240,47 +410,76 @@ fn read_batches(
                     }
                 }
                 Record::Rejected(r) => Item::Rejected(r),
-            };
-            batch.push(item);
-            if batch.len() >= batch_docs || bytes >= batch_bytes {
-                if tx.send((i, std::mem::take(&mut batch))).is_err() {
-                    return i;
+            });
+            if batch.len() >= BATCH_DOCS || bytes >= BATCH_BYTES {
+                let items = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_DOCS));
+                if tx
+                    .send(Batch {
+                        items,
+                        input: i,
+                        records_end: records,
+                        files_done: i,
+                    })
+                    .is_err()
+                {
+                    return;
                 }
                 bytes = 0;
             }
         }
-        // Flush at each file end so progress by file is exact.
-        if tx.send((i + 1, std::mem::take(&mut batch))).is_err() {
-            return i;
+        // Flush at each file end, so a batch never spans two inputs.
+        if tx
+            .send(Batch {
+                items: batch,
+                input: i + 1,
+                records_end: 0,
+                files_done: i + 1,
+            })
+            .is_err()
+        {
+            return;
         }
-        bytes = 0;
     }
-    inputs.len()
 }
 
-/// Create the output folder; refuse to mix with an earlier run's outputs unless `force`.
-fn prepare_out_dir(dir: &Path, force: bool) -> Result<()> {
-    const OURS: [&str; 4] = ["kept", "dropped", "rejected", "stats.json"];
-    let existing: Vec<_> = OURS.iter().filter(|n| dir.join(n).exists()).collect();
-    if !existing.is_empty() {
-        if !force {
-            bail!(
-                "{} already holds the outputs of a run ({}); choose another -o or pass --force to replace them",
-                dir.display(),
-                existing.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", ")
-            );
-        }
-        for name in existing {
-            let p = dir.join(name);
-            if p.is_dir() {
-                fs::remove_dir_all(&p)
-            } else {
-                fs::remove_file(&p)
-            }
-            .with_context(|| format!("removing {}", p.display()))?;
-        }
+/// Check the output folder: refuse to mix with an earlier run's outputs unless `force` (which
+/// deletes them) or `resume` (which continues them); then take its lock.
+fn prepare_out_dir(dir: &Path, force: bool, resume: bool) -> Result<Lock> {
+    const OURS: [&str; 5] = ["kept", "dropped", "rejected", "stats.json", ".millstone"];
+    let existing: Vec<&str> = OURS
+        .iter()
+        .copied()
+        .filter(|n| dir.join(n).exists())
+        .collect();
+    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    if existing.is_empty() {
+        return Lock::acquire(dir);
     }
-    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))
+    if resume {
+        return Lock::acquire(dir);
+    }
+    if !force {
+        bail!(
+            "{} already holds the outputs of a run ({}); pass --resume to continue an interrupted run, --force to replace it, or choose another -o",
+            dir.display(),
+            existing.join(", ")
+        );
+    }
+    let lock = Lock::acquire(dir)?;
+    for name in existing {
+        let p = dir.join(name);
+        if name == ".millstone" {
+            let _ = fs::remove_file(p.join("checkpoint.json"));
+            continue;
+        }
+        if p.is_dir() {
+            fs::remove_dir_all(&p)
+        } else {
+            fs::remove_file(&p)
+        }
+        .with_context(|| format!("removing {}", p.display()))?;
+    }
+    Ok(lock)
 }
 
 fn write_stats(path: &Path, stats: &RunStats) -> Result<()> {

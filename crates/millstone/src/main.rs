@@ -1,5 +1,6 @@
 //! The `millstone` command line: glue between the pipeline, the executor and the user.
 
+mod checkpoint;
 mod executor;
 mod output;
 mod pipeline;
@@ -93,8 +94,13 @@ struct RunArgs {
     #[arg(long, default_value = "64M", value_parser = parse_size, value_name = "BYTES")]
     max_record_bytes: u64,
     /// Replace the outputs of an earlier run in DIR.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "resume")]
     force: bool,
+    /// Continue a run that was interrupted (killed, crashed) in DIR, from its last checkpoint,
+    /// with the same command; the result is byte-identical to an uninterrupted run. Starts a
+    /// new run if DIR holds none. (JSONL output only.)
+    #[arg(long)]
+    resume: bool,
     /// No progress bar and no summary.
     #[arg(short, long)]
     quiet: bool,
@@ -103,13 +109,13 @@ struct RunArgs {
     inputs: Vec<String>,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, Debug, ValueEnum)]
 enum FormatArg {
     Jsonl,
     Parquet,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, Debug, ValueEnum)]
 enum CompressionArg {
     Zstd,
     Gzip,
@@ -167,17 +173,25 @@ fn dispatch(cli: Cli) -> Result<()> {
 }
 
 fn run(args: RunArgs) -> Result<()> {
-    let pipeline = match (&args.preset, &args.pipeline) {
+    let (pipeline, pipeline_text) = match (&args.preset, &args.pipeline) {
         (Some(name), _) => {
-            Pipeline::from_toml(pipeline::preset(name)?.toml, &format!("preset {name}"))?
+            let text = pipeline::preset(name)?.toml;
+            (
+                Pipeline::from_toml(text, &format!("preset {name}"))?,
+                text.to_owned(),
+            )
         }
         (None, Some(path)) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("reading {}", path.display()))?;
-            Pipeline::from_toml(&text, &path.display().to_string())?
+            (
+                Pipeline::from_toml(&text, &path.display().to_string())?,
+                text,
+            )
         }
         (None, None) => unreachable!("clap requires --preset or --pipeline"),
     };
+    let (text_field_cfg, id_field_cfg) = (args.text_field.clone(), args.id_field.clone());
     let threads = args
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -204,7 +218,17 @@ fn run(args: RunArgs) -> Result<()> {
             id_field: args.id_field,
         },
         force: args.force,
+        resume: args.resume,
         progress: !args.quiet,
+        config: serde_json::json!({
+            "pipeline": pipeline_text,
+            "format": format!("{:?}", args.format),
+            "compression": format!("{:?}", args.compression),
+            "text_field": text_field_cfg,
+            "id_field": id_field_cfg,
+            "shard_size": args.shard_size,
+            "max_record_bytes": args.max_record_bytes,
+        }),
     };
     let report = executor::run(&pipeline, &opts)?;
     if !args.quiet {
@@ -214,6 +238,12 @@ fn run(args: RunArgs) -> Result<()> {
 }
 
 fn print_summary(report: &RunReport, out: &std::path::Path) {
+    if report.already_complete {
+        eprintln!(
+            "{} already holds this run, complete; nothing to do",
+            out.display()
+        );
+    }
     let s = &report.stats;
     let secs = report.elapsed.as_secs_f64().max(1e-9);
     let pct = |n: u64| {

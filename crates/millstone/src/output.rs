@@ -26,7 +26,9 @@ impl Outputs {
     pub fn create(dir: &Path, config: &OutputConfig) -> Result<Self> {
         let opts = WriterOptions {
             format: config.format,
-            shard_size: config.shard_size,
+            // Parts are closed by the executor at epochs (all folders together), not by size
+            // inside each writer: see `crate::checkpoint`.
+            shard_size: u64::MAX,
             text_field: config.text_field.clone(),
             id_field: config.id_field.clone(),
         };
@@ -37,9 +39,28 @@ impl Outputs {
         Ok(Outputs {
             kept: open("kept")?,
             dropped: open("dropped")?,
-            rejected: RejectedWriter::new(dir.join("rejected"))
+            rejected: RejectedWriter::with_shard_size(dir.join("rejected"), u64::MAX)
                 .with_context(|| format!("creating {}/rejected", dir.display()))?,
         })
+    }
+
+    /// Close the current part of every output folder (an epoch: see `crate::checkpoint`).
+    pub fn end_parts(&mut self) -> Result<()> {
+        self.kept.end_part().context("closing a part of kept/")?;
+        self.dropped
+            .end_part()
+            .context("closing a part of dropped/")?;
+        self.rejected
+            .end_part()
+            .context("closing a part of rejected/")?;
+        Ok(())
+    }
+
+    /// Number the next part of every output folder.
+    pub fn set_next_part(&mut self, next: u32) {
+        self.kept.set_next_part(next);
+        self.dropped.set_next_part(next);
+        self.rejected.set_next_part(next);
     }
 
     /// For JSONL output, an encoder usable on worker threads (see [`Self::write_doc`]).

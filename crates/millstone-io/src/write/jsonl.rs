@@ -102,7 +102,13 @@ impl LineShards {
         Ok(())
     }
 
-    fn close_part(&mut self) -> Result<(), IoError> {
+    /// Number the next part `next`.
+    pub fn set_next_part(&mut self, next: u32) {
+        self.parts.set_next(next);
+    }
+
+    /// Complete the current part, if one is open.
+    pub fn close_part(&mut self) -> Result<(), IoError> {
         if let Some((sink, part)) = self.current.take() {
             if let Err(source) = sink.finish() {
                 part.abandon();

@@ -182,6 +182,23 @@ impl ShardedWriter {
         }
     }
 
+    /// Complete the current part now (if anything was written to it); the next document starts
+    /// a new part. Used to close parts at points chosen by the caller, such as checkpoints.
+    pub fn end_part(&mut self) -> Result<(), IoError> {
+        match &mut self.inner {
+            Inner::Lines(lines) => lines.close_part(),
+            Inner::Parquet(p) => p.end_part(),
+        }
+    }
+
+    /// Number the next part `next` instead of 0 (to continue a run after its part `next - 1`).
+    pub fn set_next_part(&mut self, next: u32) {
+        match &mut self.inner {
+            Inner::Lines(lines) => lines.set_next_part(next),
+            Inner::Parquet(p) => p.set_next_part(next),
+        }
+    }
+
     /// Write one line made by this writer's [`JsonEncoder`]. For Parquet output this is an error.
     pub fn write_encoded(&mut self, line: &[u8]) -> Result<(), IoError> {
         match &mut self.inner {
@@ -261,6 +278,16 @@ impl RejectedWriter {
     }
 
     /// Complete the last part and return every part written, in order.
+    /// Complete the current part now (see [`ShardedWriter::end_part`]).
+    pub fn end_part(&mut self) -> Result<(), IoError> {
+        self.lines.close_part()
+    }
+
+    /// Number the next part `next` instead of 0.
+    pub fn set_next_part(&mut self, next: u32) {
+        self.lines.set_next_part(next);
+    }
+
     pub fn finish(self) -> Result<Vec<PathBuf>, IoError> {
         self.lines.finish()
     }

@@ -345,6 +345,17 @@ impl ParquetShards {
         Ok(())
     }
 
+    /// Number the next part `next`.
+    pub fn set_next_part(&mut self, next: u32) {
+        self.parts.set_next(next);
+    }
+
+    /// Write the buffered rows and complete the current part, if any.
+    pub fn end_part(&mut self) -> Result<(), IoError> {
+        self.flush_pending()?;
+        self.close_part()
+    }
+
     fn close_part(&mut self) -> Result<(), IoError> {
         self.bytes_in_part = 0;
         if let Some((writer, part)) = self.current.take() {

@@ -37,6 +37,11 @@ impl Parts {
         &self.dir
     }
 
+    /// Number the next part `next` (to continue a run that stopped after part `next - 1`).
+    pub fn set_next(&mut self, next: u32) {
+        self.next = next;
+    }
+
     /// Create the next part's temporary file.
     pub fn start(&mut self) -> Result<(File, PartFile), IoError> {
         let name = format!("part-{:05}.{}", self.next, self.ext);

@@ -1,0 +1,196 @@
+//! Crash-safe resume: runs killed (`SIGKILL`) at random moments and resumed give output
+//! byte-identical to an uninterrupted run; the lock and the settings check refuse what would
+//! corrupt a run.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_millstone"))
+}
+
+fn sample() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/sample/webpages.jsonl.zst")
+}
+
+fn args<'a>(out: &'a Path, threads: &'a str) -> Vec<String> {
+    [
+        "run",
+        "--preset",
+        "fineweb",
+        "--shard-size",
+        "512K",
+        "--resume",
+        "-q",
+        "--threads",
+        threads,
+        "-o",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .chain([out.display().to_string(), sample().display().to_string()])
+    .collect()
+}
+
+/// Every output file (not the `.millstone` state) with its bytes.
+fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    for sub in ["kept", "dropped", "rejected"] {
+        if let Ok(entries) = std::fs::read_dir(dir.join(sub)) {
+            for e in entries {
+                let e = e.unwrap();
+                files.insert(
+                    format!("{sub}/{}", e.file_name().to_string_lossy()),
+                    std::fs::read(e.path()).unwrap(),
+                );
+            }
+        }
+    }
+    files.insert(
+        "stats.json".into(),
+        std::fs::read(dir.join("stats.json")).unwrap(),
+    );
+    files
+}
+
+/// A small deterministic generator, so a failure can be replayed.
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+}
+
+#[test]
+fn killed_and_resumed_runs_equal_an_uninterrupted_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let reference = tmp.path().join("reference");
+    let started = Instant::now();
+    let out = bin().args(args(&reference, "2")).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let full = started.elapsed();
+    let want = snapshot(&reference);
+    assert!(
+        want.len() > 6,
+        "expected many parts, got {:?}",
+        want.keys().collect::<Vec<_>>()
+    );
+
+    let mut rng = Lcg(20261125);
+    let (mut kills, mut first_killed) = (0, 0);
+    for run in 0..20 {
+        let dir = tmp.path().join(format!("run-{run}"));
+        // Up to three kills at random moments, alternating thread counts, then run to the end.
+        for attempt in 0..4 {
+            let threads = if (run + attempt) % 2 == 0 { "1" } else { "3" };
+            let mut child = bin()
+                .args(args(&dir, threads))
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            if attempt < 3 {
+                // The first kill lands between 5 % and 70 % of an uninterrupted run's time, the
+                // others anywhere in its first half (a resumed run has less left to do).
+                let span = full.as_micros() as u64;
+                let delay = if attempt == 0 {
+                    span / 20 + rng.next() % (span * 13 / 20 + 1)
+                } else {
+                    rng.next() % (span / 2 + 1)
+                };
+                std::thread::sleep(Duration::from_micros(delay));
+                if child.try_wait().unwrap().is_none() {
+                    child.kill().unwrap(); // SIGKILL
+                    kills += 1;
+                    first_killed += usize::from(attempt == 0);
+                }
+                child.wait().unwrap();
+            } else {
+                let out = child.wait_with_output().unwrap();
+                assert!(
+                    out.status.success(),
+                    "run {run}: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+        }
+        let got = snapshot(&dir);
+        assert_eq!(
+            got.keys().collect::<Vec<_>>(),
+            want.keys().collect::<Vec<_>>(),
+            "run {run}: different files"
+        );
+        for (name, bytes) in &want {
+            assert!(
+                got[name] == *bytes,
+                "run {run}: {name} differs from the uninterrupted run"
+            );
+        }
+    }
+    eprintln!("{kills} kills over 20 runs");
+    assert_eq!(
+        first_killed, 20,
+        "every run must be killed at least once before finishing"
+    );
+}
+
+#[test]
+fn a_folder_in_use_is_refused_and_a_stale_lock_taken_over() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    std::fs::create_dir_all(out.join(".millstone")).unwrap();
+    // A live process (this test) holds the lock.
+    std::fs::write(
+        out.join(".millstone/lock"),
+        format!("{}\n", std::process::id()),
+    )
+    .unwrap();
+    let res = bin().args(args(&out, "2")).output().unwrap();
+    assert!(!res.status.success());
+    assert!(String::from_utf8_lossy(&res.stderr).contains("in use by another millstone run"));
+    // A dead one: the lock is stale and taken over.
+    std::fs::write(out.join(".millstone/lock"), "999999999\n").unwrap();
+    let res = bin().args(args(&out, "2")).output().unwrap();
+    assert!(
+        res.status.success(),
+        "{}",
+        String::from_utf8_lossy(&res.stderr)
+    );
+    assert!(
+        !out.join(".millstone/lock").exists(),
+        "the lock is released at the end"
+    );
+}
+
+#[test]
+fn resume_refuses_other_settings_and_a_complete_run_is_left_alone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    assert!(bin()
+        .args(args(&out, "2"))
+        .output()
+        .unwrap()
+        .status
+        .success());
+    let before = snapshot(&out);
+    // Same command again: already complete, nothing rewritten.
+    let res = bin().args(args(&out, "2")).output().unwrap();
+    assert!(res.status.success());
+    assert_eq!(snapshot(&out), before);
+    // Other settings: refused.
+    let mut other = args(&out, "2");
+    other[2] = "gopher".into();
+    let res = bin().args(other).output().unwrap();
+    assert!(!res.status.success());
+    assert!(String::from_utf8_lossy(&res.stderr).contains("other inputs or settings"));
+}
