@@ -87,11 +87,36 @@ fn killed_and_resumed_runs_equal_an_uninterrupted_run() {
     );
 
     let mut rng = Lcg(20261125);
-    let (mut kills, mut first_killed) = (0, 0);
+    let mut kills = 0;
     for run in 0..20 {
         let dir = tmp.path().join(format!("run-{run}"));
-        // Up to three kills at random moments, alternating thread counts, then run to the end.
-        for attempt in 0..4 {
+        // A first kill between 5 % and 70 % of an uninterrupted run's time (retried on a fresh
+        // folder with half the delay if the machine was faster and the run already finished),
+        // then up to two more anywhere in the first half of the rest, alternating thread
+        // counts; then the run is resumed to its end.
+        let span = full.as_micros() as u64;
+        let mut delay = span / 20 + rng.next() % (span * 13 / 20 + 1);
+        loop {
+            let mut child = bin()
+                .args(args(&dir, "1"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            std::thread::sleep(Duration::from_micros(delay));
+            let running = child.try_wait().unwrap().is_none();
+            if running {
+                child.kill().unwrap(); // SIGKILL
+            }
+            child.wait().unwrap();
+            if running {
+                kills += 1;
+                break;
+            }
+            std::fs::remove_dir_all(&dir).unwrap();
+            delay /= 2;
+        }
+        for attempt in 1..4 {
             let threads = if (run + attempt) % 2 == 0 { "1" } else { "3" };
             let mut child = bin()
                 .args(args(&dir, threads))
@@ -100,19 +125,10 @@ fn killed_and_resumed_runs_equal_an_uninterrupted_run() {
                 .spawn()
                 .unwrap();
             if attempt < 3 {
-                // The first kill lands between 5 % and 70 % of an uninterrupted run's time, the
-                // others anywhere in its first half (a resumed run has less left to do).
-                let span = full.as_micros() as u64;
-                let delay = if attempt == 0 {
-                    span / 20 + rng.next() % (span * 13 / 20 + 1)
-                } else {
-                    rng.next() % (span / 2 + 1)
-                };
-                std::thread::sleep(Duration::from_micros(delay));
+                std::thread::sleep(Duration::from_micros(rng.next() % (span / 2 + 1)));
                 if child.try_wait().unwrap().is_none() {
-                    child.kill().unwrap(); // SIGKILL
+                    child.kill().unwrap();
                     kills += 1;
-                    first_killed += usize::from(attempt == 0);
                 }
                 child.wait().unwrap();
             } else {
@@ -138,10 +154,6 @@ fn killed_and_resumed_runs_equal_an_uninterrupted_run() {
         }
     }
     eprintln!("{kills} kills over 20 runs");
-    assert_eq!(
-        first_killed, 20,
-        "every run must be killed at least once before finishing"
-    );
 }
 
 #[test]
