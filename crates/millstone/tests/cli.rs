@@ -345,3 +345,70 @@ fn a_folder_of_text_files_is_one_document_per_file() {
     assert_eq!(ids, ["b.txt", "news/a.txt"]);
     assert_eq!(stats(&out)["documents"]["read"], 2);
 }
+
+#[test]
+fn ids_and_urls_never_become_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.jsonl");
+    let text = "The harbour reopened on Monday after repairs to the sea wall were finished.";
+    let hostile_ids = [
+        "../../escape",
+        "/etc/passwd",
+        "a/../../b",
+        "..",
+        "part-00000.jsonl.zst",
+        "C:\\\\x",
+    ];
+    let lines: String = hostile_ids
+        .iter()
+        .map(|id| {
+            serde_json::json!({"id": id, "url": format!("file:///{id}"), "text": text}).to_string()
+                + "\n"
+        })
+        .collect();
+    std::fs::write(&input, lines).unwrap();
+    let out = dir.path().join("out");
+    assert_ok(&millstone(&[
+        "run",
+        "--preset",
+        "c4",
+        "-q",
+        "-o",
+        out.to_str().unwrap(),
+        input.to_str().unwrap(),
+    ]));
+    // Every id comes back as data, and nothing but our own files was created.
+    let ids: Vec<String> = records(&out, "dropped")
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids, hostile_ids);
+    let mut created: Vec<String> = walk(dir.path())
+        .into_iter()
+        .map(|p| p.strip_prefix(dir.path()).unwrap().display().to_string())
+        .collect();
+    created.sort();
+    assert_eq!(
+        created,
+        [
+            "in.jsonl",
+            "out/.millstone/checkpoint.json",
+            "out/dropped/part-00000.jsonl.zst",
+            "out/stats.json"
+        ]
+    );
+}
+
+/// Every file below `dir`.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
