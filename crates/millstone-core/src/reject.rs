@@ -20,6 +20,9 @@ pub enum RejectKind {
     TooLarge,
     /// A compressed stream ended early or is corrupt.
     Decompression,
+    /// A compressed input expands more than the configured ratio (a "zip bomb"); the rest of the
+    /// file is not read.
+    DecompressionBomb,
     /// A Parquet file that cannot be read or lacks the text column.
     Parquet,
     /// The file could not be opened or read.
@@ -36,6 +39,7 @@ impl RejectKind {
             RejectKind::InvalidUtf8 => "invalid_utf8",
             RejectKind::TooLarge => "too_large",
             RejectKind::Decompression => "decompression",
+            RejectKind::DecompressionBomb => "decompression_bomb",
             RejectKind::Parquet => "parquet",
             RejectKind::Io => "io",
         }

@@ -20,6 +20,11 @@ pub enum InputKind {
     Parquet,
     /// A plain text file: the whole file is one document.
     Text,
+    /// Something a folder walk found but cannot read: a folder it cannot list, a dangling or
+    /// looping symbolic link, a FIFO / socket / device named like an input, a file that cannot be
+    /// opened or vanished. [`crate::read`] turns it into one `io` rejection saying why, so the run
+    /// goes on and the problem is counted instead of aborting the run or passing silently.
+    Unreadable,
 }
 
 /// One file to read.
@@ -48,6 +53,12 @@ pub struct ExpandedInputs {
 /// extension are taken (`.jsonl`, `.json`, `.ndjson`, optionally `.gz`/`.zst`; `.parquet`;
 /// `.txt`, `.md`). A file named explicitly is always taken. An argument that matches nothing is an
 /// error naming it. Use [`expand_inputs_report`] to also learn which files a walk skipped.
+///
+/// What a walk finds but cannot read does not fail the expansion: a folder it cannot list, a
+/// dangling symbolic link, a FIFO / socket / device, or a file that cannot be opened (each with an
+/// input extension, except folders) becomes an [`InputKind::Unreadable`] entry, which
+/// [`crate::read`] turns into one rejection. A FIFO or device named explicitly (`/dev/stdin`, a
+/// process substitution) is read as JSONL (or by its extension) without sniffing its first bytes.
 pub fn expand_inputs(args: &[String]) -> Result<Vec<InputFile>, IoError> {
     expand_inputs_report(args).map(|e| e.files)
 }
@@ -127,10 +138,13 @@ fn add_path(
         walk(path, path, found, skipped, &mut any)?;
         return Ok(any);
     }
-    let kind = detect_kind(path, explicit).map_err(|source| IoError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let kind = if !meta.is_file() {
+        // A FIFO or device: sniffing would eat bytes that cannot be read again.
+        Some(extension_kind(path).unwrap_or(InputKind::Jsonl))
+    } else {
+        // A file that cannot be opened is still taken: reading it gives one rejection.
+        detect_kind(path, explicit).unwrap_or(Some(InputKind::Unreadable))
+    };
     match kind {
         Some(kind) => {
             found.entry(path.to_path_buf()).or_insert(InputFile {
@@ -154,45 +168,61 @@ fn walk(
     skipped: &mut Vec<PathBuf>,
     any: &mut bool,
 ) -> Result<(), IoError> {
-    let read_err = |source| IoError::Read {
-        path: dir.to_path_buf(),
-        source,
-    };
     let mut entries = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(read_err)? {
-        entries.push(entry.map_err(read_err)?.path());
+    let listing = std::fs::read_dir(dir).and_then(|rd| {
+        for entry in rd {
+            entries.push(entry?.path());
+        }
+        Ok(())
+    });
+    if listing.is_err() {
+        // A folder that cannot be listed (permissions, I/O error, removed meanwhile): one
+        // rejection for it, and the walk goes on elsewhere.
+        add_unreadable(root, dir.to_path_buf(), found, any);
+        return Ok(());
     }
     entries.sort();
+    let mut subdirs = Vec::new();
     for path in entries {
         if is_hidden(&path) {
             continue;
         }
-        let link = std::fs::symlink_metadata(&path).map_err(|source| IoError::Read {
-            path: path.clone(),
-            source,
-        })?;
-        let is_dir = if link.file_type().is_symlink() {
+        let Ok(link) = std::fs::symlink_metadata(&path) else {
+            add_unreadable(root, path, found, any); // vanished since the listing
+            continue;
+        };
+        let meta = if link.file_type().is_symlink() {
             // Follow links to files, not to folders: a folder link may form a cycle.
             match std::fs::metadata(&path) {
                 Ok(m) if m.is_dir() => continue,
-                Ok(_) => false,
-                Err(_) => continue, // dangling link
+                Ok(m) => m,
+                Err(_) => {
+                    // Dangling or looping link.
+                    if extension_kind(&path).is_some() {
+                        add_unreadable(root, path, found, any);
+                    } else {
+                        skipped.push(path);
+                    }
+                    continue;
+                }
             }
         } else {
-            link.is_dir()
+            link
         };
-        if is_dir {
-            walk(root, &path, found, skipped, any)?;
+        if meta.is_dir() {
+            subdirs.push(path);
             continue;
         }
         if extension_kind(&path).is_none() {
             skipped.push(path);
             continue;
         }
-        let kind = detect_kind(&path, false).map_err(|source| IoError::Read {
-            path: path.clone(),
-            source,
-        })?;
+        if !meta.is_file() {
+            // A FIFO would block the reader forever; a device or socket is no input file.
+            add_unreadable(root, path, found, any);
+            continue;
+        }
+        let kind = detect_kind(&path, false).unwrap_or(Some(InputKind::Unreadable));
         if let Some(kind) = kind {
             *any = true;
             found.entry(path.clone()).or_insert(InputFile {
@@ -202,7 +232,45 @@ fn walk(
             });
         }
     }
+    for sub in subdirs {
+        walk(root, &sub, found, skipped, any)?;
+    }
     Ok(())
+}
+
+/// Record a path the walk cannot read (see [`InputKind::Unreadable`]).
+fn add_unreadable(
+    root: &Path,
+    path: PathBuf,
+    found: &mut BTreeMap<PathBuf, InputFile>,
+    any: &mut bool,
+) {
+    *any = true;
+    found.entry(path.clone()).or_insert(InputFile {
+        path,
+        kind: InputKind::Unreadable,
+        root: Some(root.to_path_buf()),
+    });
+}
+
+/// A word for a non-regular file type, for error messages.
+pub(crate) fn file_type_name(t: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if t.is_fifo() {
+        "a FIFO"
+    } else if t.is_socket() {
+        "a socket"
+    } else if t.is_block_device() {
+        "a block device"
+    } else if t.is_char_device() {
+        "a character device"
+    } else if t.is_dir() {
+        "a folder"
+    } else if t.is_symlink() {
+        "a symbolic link"
+    } else {
+        "a special file"
+    }
 }
 
 /// The kind a file name suggests: `.jsonl`/`.json`/`.ndjson` (optionally `.gz`/`.zst`),

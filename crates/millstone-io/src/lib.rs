@@ -10,6 +10,41 @@
 //! zstd, or Parquet), rotating parts by size, each part renamed into place only when complete;
 //! [`RejectedWriter`] writes rejections the same way as plain JSONL.
 //!
+//! # Bad input
+//!
+//! Every case below is one [`Rejection`] naming file and record (kind in brackets, the key in
+//! `stats.json`), never a panic, never the end of the run; the records around it are read.
+//!
+//! | input | what happens |
+//! |---|---|
+//! | a line that is not JSON / JSON but not an object / no text field or `null` / text not a string | rejected [`invalid_json` / `not_an_object` / `missing_text` / `non_string_text`] |
+//! | invalid UTF-8 in a JSONL line or text file | [`ReadOptions::invalid_utf8`]: rejected [`invalid_utf8`] naming the byte (default), or [`Utf8Policy::Replace`]: decoded with U+FFFD and flagged `attributes["invalid_utf8"] = true` |
+//! | a raw NUL byte in a JSONL line (binary junk) | rejected [`invalid_json`], whatever the UTF-8 policy: JSON allows NUL only escaped |
+//! | an escaped `\u0000` inside a JSON string | accepted: a character like any other, written back escaped |
+//! | a text file holding a NUL byte (binary, UTF-16) | rejected [`invalid_utf8`]: "binary data (or UTF-16), not UTF-8 text" |
+//! | a record over [`ReadOptions::max_record_bytes`] | rejected [`too_large`]; a JSONL line is buffered up to the limit and the rest skipped, a text file is judged by its size unread; a Parquet cell is in memory with its batch |
+//! | a truncated / corrupt `.gz` or `.zst` | the complete lines before the break are read, then one rejection [`decompression`] with the decompressed offset, and the file ends |
+//! | a compressed stream expanding more than [`ReadOptions::max_decompression_ratio`] (measured on bytes out vs compressed bytes consumed, from [`BOMB_CHECK_AFTER`] on) | one rejection [`decompression_bomb`], the file ends; a Parquet file whose declared uncompressed size is over the ratio is one such rejection, unread |
+//! | an empty (0-byte) file | JSONL, `.gz`, `.zst`, Parquet: no records, no error; a text file: one empty document (the stages drop it, so it is counted) |
+//! | a Parquet file that cannot be read, has no text column, or a text column that is not a string | one rejection [`parquet`], record 0, naming the schema |
+//! | a file that cannot be opened; in a folder walk, a folder that cannot be listed, a dangling or looping link, a FIFO / socket / device named like an input | one rejection [`io`], record 0 ([`InputKind::Unreadable`]) |
+//!
+//! Not covered: invalid UTF-8 inside a Parquet string column fails that file's batch (a
+//! `parquet` rejection of the rest of the file; Parquet's decoder validates it, there is no
+//! replace); a zstd frame may ask the decoder for a window of up to 128 MiB (zstd's default
+//! limit) before any ratio can be measured.
+//!
+//! [`invalid_json`]: RejectKind::InvalidJson
+//! [`not_an_object`]: RejectKind::NotAnObject
+//! [`missing_text`]: RejectKind::MissingText
+//! [`non_string_text`]: RejectKind::NonStringText
+//! [`invalid_utf8`]: RejectKind::InvalidUtf8
+//! [`too_large`]: RejectKind::TooLarge
+//! [`decompression`]: RejectKind::Decompression
+//! [`decompression_bomb`]: RejectKind::DecompressionBomb
+//! [`parquet`]: RejectKind::Parquet
+//! [`io`]: RejectKind::Io
+//!
 //! Not here: deciding what to keep (stages, `millstone-filters`), threads and progress (the
 //! `millstone` binary), the shape of the `millstone` attributes object (built by the caller).
 //!
@@ -37,7 +72,7 @@ mod write;
 
 pub use error::IoError;
 pub use input::{expand_inputs, expand_inputs_report, ExpandedInputs, InputFile, InputKind};
-pub use read::{read, ReadOptions, Record};
+pub use read::{read, ReadOptions, Record, Utf8Policy, BOMB_CHECK_AFTER, INVALID_UTF8_ATTRIBUTE};
 pub use write::{
     Compression, JsonEncoder, OutputFormat, RejectedWriter, ShardedWriter, WriterOptions,
     DEFAULT_SHARD_SIZE,

@@ -93,6 +93,18 @@ struct RunArgs {
     /// Records larger than this are rejected without being read into memory (suffixes K, M, G).
     #[arg(long, default_value = "64M", value_parser = parse_size, value_name = "BYTES")]
     max_record_bytes: u64,
+    /// What to do with a JSONL line or text file that is not valid UTF-8: reject it, or replace
+    /// the bad bytes with U+FFFD and flag the document (`millstone.invalid_utf8 = true`).
+    #[arg(long, value_enum, default_value_t = Utf8Arg::Reject, value_name = "POLICY")]
+    invalid_utf8: Utf8Arg,
+    /// A compressed input that expands to more than N times its compressed size (checked past
+    /// 8 MiB) is rejected as a decompression bomb and the rest of the file skipped; 0 = no limit.
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    max_decompression_ratio: u64,
+    /// Exit with code 3 (after writing all outputs) if more than N records were rejected.
+    /// Without it, rejections only print a warning.
+    #[arg(long, value_name = "N")]
+    max_rejected: Option<u64>,
     /// Replace the outputs of an earlier run in DIR.
     #[arg(long, conflicts_with = "resume")]
     force: bool,
@@ -101,7 +113,7 @@ struct RunArgs {
     /// new run if DIR holds none. (JSONL output only.)
     #[arg(long)]
     resume: bool,
-    /// No progress bar and no summary.
+    /// No progress bar and no summary (the warning about rejected records is still printed).
     #[arg(short, long)]
     quiet: bool,
     /// Input files, folders (searched recursively) and glob patterns.
@@ -113,6 +125,12 @@ struct RunArgs {
 enum FormatArg {
     Jsonl,
     Parquet,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Utf8Arg {
+    Reject,
+    Replace,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -143,6 +161,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.is::<TooManyRejected>() => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(3)
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(2)
@@ -203,6 +225,11 @@ fn run(args: RunArgs) -> Result<()> {
             text_field: args.text_field.clone(),
             id_field: args.id_field.clone(),
             max_record_bytes: args.max_record_bytes as usize,
+            invalid_utf8: match args.invalid_utf8 {
+                Utf8Arg::Reject => millstone_io::Utf8Policy::Reject,
+                Utf8Arg::Replace => millstone_io::Utf8Policy::Replace,
+            },
+            max_decompression_ratio: args.max_decompression_ratio,
         },
         output: OutputConfig {
             format: match args.format {
@@ -228,13 +255,61 @@ fn run(args: RunArgs) -> Result<()> {
             "id_field": id_field_cfg,
             "shard_size": args.shard_size,
             "max_record_bytes": args.max_record_bytes,
+            "invalid_utf8": format!("{:?}", args.invalid_utf8),
+            "max_decompression_ratio": args.max_decompression_ratio,
         }),
     };
     let report = executor::run(&pipeline, &opts)?;
     if !args.quiet {
         print_summary(&report, &args.out);
     }
-    Ok(())
+    check_rejected(&report.stats, &args.out, args.max_rejected)
+}
+
+/// `--max-rejected N` was exceeded (exit code 3; every output was written).
+#[derive(Debug)]
+struct TooManyRejected {
+    rejected: u64,
+    max: u64,
+}
+
+impl std::fmt::Display for TooManyRejected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} records rejected, more than --max-rejected {} (all outputs were written)",
+            self.rejected, self.max
+        )
+    }
+}
+
+impl std::error::Error for TooManyRejected {}
+
+/// Warn about rejected records on stderr (always, even with `--quiet`), and fail with
+/// [`TooManyRejected`] when there are more than `max`.
+fn check_rejected(
+    s: &millstone_core::RunStats,
+    out: &std::path::Path,
+    max: Option<u64>,
+) -> Result<()> {
+    let rejected = s.rejected.documents;
+    if rejected > 0 {
+        let kinds: Vec<String> = s
+            .rejected_by
+            .iter()
+            .map(|(kind, n)| format!("{n} {}", kind.as_str()))
+            .collect();
+        eprintln!(
+            "warning: {rejected} of {} records rejected ({}); see {}",
+            s.read.documents,
+            kinds.join(", "),
+            out.join("rejected").display()
+        );
+    }
+    match max {
+        Some(max) if rejected > max => Err(TooManyRejected { rejected, max }.into()),
+        _ => Ok(()),
+    }
 }
 
 fn print_summary(report: &RunReport, out: &std::path::Path) {

@@ -3,7 +3,15 @@
 //! Reads line by line into one reused buffer, so memory is one record plus the decoder buffers,
 //! whatever the file size. Lines longer than `max_record_bytes` are skipped to their newline
 //! without being buffered whole. A decoder error (truncated or corrupt stream) keeps every complete
-//! line before it, yields one `Decompression` rejection and ends the file.
+//! line before it, yields one `Decompression` rejection and ends the file. A compressed stream that
+//! expands past `max_decompression_ratio` yields one `DecompressionBomb` rejection and ends the
+//! file, after at most [`super::BOMB_CHECK_AFTER`] bytes (or the ratio times the compressed bytes
+//! read) were decompressed.
+//!
+//! Bytes: a raw NUL byte makes a line `invalid_json` (JSON allows NUL only escaped, `\u0000`, and
+//! a NUL is the mark of binary data), whatever the UTF-8 policy; an escaped `\u0000` in a string
+//! is a character like any other and is kept. Invalid UTF-8 is rejected or replaced per
+//! [`super::Utf8Policy`].
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
@@ -14,7 +22,9 @@ use std::sync::Arc;
 use millstone_core::{Document, RejectKind, Rejection, Source, Value};
 
 use super::lines::{read_line_capped, Line};
-use super::{open_failed, ReadOptions, Record};
+use super::{
+    open_failed, ReadOptions, Record, Utf8Policy, BOMB_CHECK_AFTER, INVALID_UTF8_ATTRIBUTE,
+};
 use crate::input::{GZIP_MAGIC, ZSTD_MAGIC};
 
 const READ_BUFFER: usize = 256 << 10;
@@ -26,7 +36,7 @@ pub(super) fn read(
     file: Arc<str>,
     opts: &ReadOptions,
 ) -> Box<dyn Iterator<Item = Record> + Send> {
-    match open(path) {
+    match open(path, opts.max_decompression_ratio) {
         Ok((reader, codec)) => Box::new(JsonlReader {
             reader,
             codec,
@@ -34,6 +44,7 @@ pub(super) fn read(
             text_field: opts.text_field.clone(),
             id_field: opts.id_field.clone(),
             cap: opts.max_record_bytes,
+            utf8: opts.invalid_utf8,
             buf: Vec::new(),
             line_no: 0,
             offset: 0,
@@ -43,8 +54,8 @@ pub(super) fn read(
     }
 }
 
-/// The compression of an open stream, with a count of the compressed bytes read so far (for the
-/// error message when the stream breaks).
+/// The compression of an open stream, with a count of the compressed bytes the decoder consumed so
+/// far (for the error message when the stream breaks).
 enum Codec {
     Plain,
     Compressed {
@@ -53,20 +64,25 @@ enum Codec {
     },
 }
 
-fn open(path: &Path) -> io::Result<(Box<dyn BufRead + Send>, Codec)> {
+fn open(path: &Path, max_ratio: u64) -> io::Result<(Box<dyn BufRead + Send>, Codec)> {
     let read = Arc::new(AtomicU64::new(0));
-    let file = Counting {
-        inner: File::open(path)?,
-        read: Arc::clone(&read),
+    let mut raw = Consumed {
+        inner: BufReader::with_capacity(READ_BUFFER, File::open(path)?),
+        consumed: Arc::clone(&read),
     };
-    let mut raw = BufReader::with_capacity(READ_BUFFER, file);
     let head = raw.fill_buf()?;
+    let guard = |dec: Box<dyn Read + Send>| Guard {
+        inner: dec,
+        out: 0,
+        compressed: Arc::clone(&read),
+        max_ratio,
+    };
     if head.starts_with(&GZIP_MAGIC) {
-        let dec = flate2::bufread::MultiGzDecoder::new(raw);
+        let dec = guard(Box::new(flate2::bufread::MultiGzDecoder::new(raw)));
         let codec = Codec::Compressed { name: "gzip", read };
         Ok((Box::new(BufReader::with_capacity(READ_BUFFER, dec)), codec))
     } else if head.starts_with(&ZSTD_MAGIC) {
-        let dec = zstd::stream::read::Decoder::with_buffer(raw)?;
+        let dec = guard(Box::new(zstd::stream::read::Decoder::with_buffer(raw)?));
         let codec = Codec::Compressed { name: "zstd", read };
         Ok((Box::new(BufReader::with_capacity(READ_BUFFER, dec)), codec))
     } else {
@@ -74,19 +90,86 @@ fn open(path: &Path) -> io::Result<(Box<dyn BufRead + Send>, Codec)> {
     }
 }
 
-/// Counts the bytes read from the file.
-struct Counting<R> {
+/// Counts the bytes consumed from a buffered reader: for a decoder reading through it, exactly
+/// the compressed bytes it has used.
+struct Consumed<R> {
     inner: R,
-    read: Arc<AtomicU64>,
+    consumed: Arc<AtomicU64>,
 }
 
-impl<R: Read> Read for Counting<R> {
+impl<R: BufRead> Read for Consumed<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        self.consumed.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
     }
 }
+
+impl<R: BufRead> BufRead for Consumed<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, amt: usize) {
+        self.consumed.fetch_add(amt as u64, Ordering::Relaxed);
+        self.inner.consume(amt);
+    }
+}
+
+/// The decompression-bomb guard: counts decompressed bytes and fails the stream with a [`Bomb`]
+/// once they exceed `max_ratio` times the compressed bytes consumed (checked past
+/// [`BOMB_CHECK_AFTER`] bytes; `max_ratio == 0` turns it off).
+struct Guard {
+    inner: Box<dyn Read + Send>,
+    out: u64,
+    compressed: Arc<AtomicU64>,
+    max_ratio: u64,
+}
+
+impl Read for Guard {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.out += n as u64;
+        if self.max_ratio > 0 && self.out > BOMB_CHECK_AFTER {
+            let compressed = self.compressed.load(Ordering::Relaxed).max(1);
+            if self.out > self.max_ratio.saturating_mul(compressed) {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    Bomb {
+                        out: self.out,
+                        compressed,
+                        max_ratio: self.max_ratio,
+                    },
+                ));
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// The error a [`Guard`] fails the stream with.
+#[derive(Debug)]
+struct Bomb {
+    out: u64,
+    compressed: u64,
+    max_ratio: u64,
+}
+
+impl std::fmt::Display for Bomb {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "decompression bomb: {} compressed bytes expanded to {} bytes so far ({}x), over \
+             max_decompression_ratio = {}",
+            self.compressed,
+            self.out,
+            self.out / self.compressed,
+            self.max_ratio
+        )
+    }
+}
+
+impl std::error::Error for Bomb {}
 
 struct JsonlReader {
     reader: Box<dyn BufRead + Send>,
@@ -95,6 +178,7 @@ struct JsonlReader {
     text_field: String,
     id_field: String,
     cap: usize,
+    utf8: Utf8Policy,
     buf: Vec<u8>,
     /// 1-based number of the last line read.
     line_no: u64,
@@ -161,12 +245,20 @@ impl JsonlReader {
     /// delivered; that line and the rest of the file are lost.
     fn stream_error(&mut self, err: &io::Error, start: u64) -> Rejection {
         self.line_no += 1;
-        let (kind, msg) = match &self.codec {
-            Codec::Plain => (
+        let bomb = err.get_ref().and_then(|e| e.downcast_ref::<Bomb>());
+        let (kind, msg) = match (&self.codec, bomb) {
+            (_, Some(bomb)) => (
+                RejectKind::DecompressionBomb,
+                format!(
+                    "{bomb}, while reading the line at decompressed byte offset {start}; the \
+                     rest of the file is skipped"
+                ),
+            ),
+            (Codec::Plain, None) => (
                 RejectKind::Io,
                 format!("read failed at byte offset {start}: {err}"),
             ),
-            Codec::Compressed { name, read } => (
+            (Codec::Compressed { name, read }, None) => (
                 RejectKind::Decompression,
                 format!(
                     "{name} stream truncated or corrupt at decompressed byte offset {start} \
@@ -189,14 +281,24 @@ impl JsonlReader {
             }
         }
         let fail = |kind, msg| Record::Rejected(self.reject(kind, msg, offset));
-        let s = match std::str::from_utf8(line) {
-            Ok(s) => s,
-            Err(e) => {
-                let msg = format!("invalid UTF-8 at byte {} of the line", e.valid_up_to());
-                return fail(RejectKind::InvalidUtf8, msg);
-            }
+        if let Some(at) = memchr::memchr(0, line) {
+            let msg = format!(
+                "NUL byte at byte {at} of the line: binary data, not JSON (JSON allows NUL only \
+                 escaped, as \\u0000)"
+            );
+            return fail(RejectKind::InvalidJson, msg);
+        }
+        let (s, replaced) = match std::str::from_utf8(line) {
+            Ok(s) => (std::borrow::Cow::Borrowed(s), false),
+            Err(e) => match self.utf8 {
+                Utf8Policy::Reject => {
+                    let msg = format!("invalid UTF-8 at byte {} of the line", e.valid_up_to());
+                    return fail(RejectKind::InvalidUtf8, msg);
+                }
+                Utf8Policy::Replace => (String::from_utf8_lossy(line), true),
+            },
         };
-        let mut map = match serde_json::from_str::<Value>(s) {
+        let mut map = match serde_json::from_str::<Value>(&s) {
             Ok(Value::Object(map)) => map,
             Ok(other) => {
                 let msg = format!("expected a JSON object, found {}", json_type(&other));
@@ -234,6 +336,10 @@ impl JsonlReader {
             record: self.line_no,
         };
         doc.fields = map;
+        if replaced {
+            doc.attributes
+                .insert(INVALID_UTF8_ATTRIBUTE.into(), Value::Bool(true));
+        }
         Record::Doc(doc)
     }
 }

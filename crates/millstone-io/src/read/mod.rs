@@ -27,6 +27,32 @@ pub struct ReadOptions {
     /// Records (JSONL lines, text files, Parquet text cells) longer than this are rejected as
     /// [`RejectKind::TooLarge`] without being buffered whole. Default 64 MiB.
     pub max_record_bytes: usize,
+    /// What to do with a JSONL line or text file that is not valid UTF-8. Default
+    /// [`Utf8Policy::Reject`].
+    pub invalid_utf8: Utf8Policy,
+    /// A compressed JSONL stream that expands to more than this many times the compressed bytes
+    /// read (once past [`BOMB_CHECK_AFTER`] decompressed bytes) is a decompression bomb: one
+    /// [`RejectKind::DecompressionBomb`] rejection, and the rest of the file is not read. The same
+    /// ratio is checked on a Parquet file's declared uncompressed size before reading it.
+    /// `0` turns the check off. Default 1000 (gzip cannot exceed about 1032; real text compresses
+    /// 3–20×).
+    pub max_decompression_ratio: u64,
+}
+
+/// Decompressed bytes before [`ReadOptions::max_decompression_ratio`] is first checked: small
+/// files of very repetitive records are not bombs, whatever their ratio.
+pub const BOMB_CHECK_AFTER: u64 = 8 << 20;
+
+/// What a reader does with bytes that are not valid UTF-8.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Utf8Policy {
+    /// The record is rejected as [`RejectKind::InvalidUtf8`], naming the byte where it goes wrong.
+    #[default]
+    Reject,
+    /// Invalid sequences are replaced by U+FFFD (as `String::from_utf8_lossy` does) and the
+    /// document is flagged: `attributes["invalid_utf8"] = true`, written under `millstone` in the
+    /// output.
+    Replace,
 }
 
 impl Default for ReadOptions {
@@ -35,9 +61,14 @@ impl Default for ReadOptions {
             text_field: "text".into(),
             id_field: "id".into(),
             max_record_bytes: 64 << 20,
+            invalid_utf8: Utf8Policy::Reject,
+            max_decompression_ratio: 1000,
         }
     }
 }
+
+/// The attribute set on a document whose invalid UTF-8 was replaced ([`Utf8Policy::Replace`]).
+pub const INVALID_UTF8_ATTRIBUTE: &str = "invalid_utf8";
 
 /// One record of an input: a document, or the reason it could not become one.
 #[derive(Debug, Clone)]
@@ -68,13 +99,59 @@ impl Record {
 ///
 /// Never fails: a file that cannot be opened yields exactly one [`Rejection`] (kind `Io`, record
 /// 0); a defect inside a file yields a rejection for that record, and the reader goes on where it
-/// can (a corrupt compressed stream or Parquet page ends the file after the rejection).
+/// can (a corrupt compressed stream or Parquet page ends the file after the rejection). An empty
+/// (0-byte) JSONL or Parquet file yields no records; an empty text file is one empty document.
 pub fn read(input: &InputFile, opts: &ReadOptions) -> Box<dyn Iterator<Item = Record> + Send> {
     let name: Arc<str> = input.path.to_string_lossy().into();
+    if input.kind != InputKind::Text
+        && std::fs::metadata(&input.path).is_ok_and(|m| m.is_file() && m.len() == 0)
+    {
+        return Box::new(std::iter::empty());
+    }
     match input.kind {
         InputKind::Jsonl => jsonl::read(&input.path, name, opts),
         InputKind::Parquet => parquet::read(&input.path, name, opts),
         InputKind::Text => text::read(input, name, opts),
+        InputKind::Unreadable => unreadable(&input.path, &name),
+    }
+}
+
+/// The one `io` rejection of a path a folder walk found but cannot read; the reason is looked up
+/// again now (the walk only knew that something was wrong).
+fn unreadable(path: &std::path::Path, file: &str) -> Box<dyn Iterator<Item = Record> + Send> {
+    let why = match std::fs::symlink_metadata(path) {
+        Err(e) => format!("cannot read: {e}"),
+        Ok(link) if link.file_type().is_symlink() => match std::fs::metadata(path) {
+            Err(e) => {
+                let target = std::fs::read_link(path)
+                    .map(|t| format!(" to `{}`", t.display()))
+                    .unwrap_or_default();
+                format!("symbolic link{target} cannot be followed: {e}")
+            }
+            Ok(m) => describe_unreadable(path, &m),
+        },
+        Ok(m) => describe_unreadable(path, &m),
+    };
+    let r = file_rejection(file, RejectKind::Io, format!("{file}: {why}"));
+    Box::new(std::iter::once(Record::Rejected(r)))
+}
+
+fn describe_unreadable(path: &std::path::Path, m: &std::fs::Metadata) -> String {
+    if m.is_dir() {
+        match std::fs::read_dir(path) {
+            Err(e) => format!("cannot list folder: {e}; its files are not read"),
+            Ok(_) => "folder could not be listed during the walk; its files are not read".into(),
+        }
+    } else if m.is_file() {
+        match std::fs::File::open(path) {
+            Err(e) => format!("cannot open: {e}"),
+            Ok(_) => "could not be read during the walk".into(),
+        }
+    } else {
+        format!(
+            "not a regular file ({}); not read",
+            crate::input::file_type_name(&m.file_type())
+        )
     }
 }
 

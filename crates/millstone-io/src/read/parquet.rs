@@ -20,7 +20,7 @@ use arrow_schema::{DataType, Schema, TimeUnit};
 use millstone_core::{Document, Map, RejectKind, Rejection, Source, Value};
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 
-use super::{file_rejection, open_failed, ReadOptions, Record};
+use super::{file_rejection, open_failed, ReadOptions, Record, BOMB_CHECK_AFTER};
 
 /// Rows per record batch: small enough that a batch of web pages stays in the tens of MB.
 pub(crate) const BATCH_ROWS: usize = 1024;
@@ -38,10 +38,29 @@ pub(super) fn read(
         let r = file_rejection(&file, RejectKind::Parquet, format!("{file}: {msg}"));
         Box::new(std::iter::once(Record::Rejected(r)))
     };
+    let file_len = f.metadata().map_or(0, |m| m.len());
     let builder = match ParquetRecordBatchReaderBuilder::try_new(f) {
         Ok(b) => b,
         Err(e) => return whole_file(format!("not a readable Parquet file: {e}")),
     };
+    // A decompression bomb, by the sizes the file declares (the decoders allocate what pages
+    // declare, so this bounds what reading it would take).
+    let declared: u64 = builder
+        .metadata()
+        .row_groups()
+        .iter()
+        .map(|rg| u64::try_from(rg.total_byte_size()).unwrap_or(0))
+        .sum();
+    let ratio = opts.max_decompression_ratio;
+    if ratio > 0 && declared > BOMB_CHECK_AFTER && declared > ratio.saturating_mul(file_len) {
+        let msg = format!(
+            "{file}: decompression bomb: {file_len} bytes declare {declared} uncompressed bytes \
+             ({}x), over max_decompression_ratio = {ratio}; the file is not read",
+            declared / file_len.max(1)
+        );
+        let r = file_rejection(&file, RejectKind::DecompressionBomb, msg);
+        return Box::new(std::iter::once(Record::Rejected(r)));
+    }
     let schema = Arc::clone(builder.schema());
     let text_idx = match schema.index_of(&opts.text_field) {
         Ok(i) => i,
@@ -362,10 +381,15 @@ fn column_values(array: &dyn Array) -> Vec<Value> {
         DataType::Dictionary(..) => {
             let a = array.as_any_dictionary();
             let values = column_values(a.values().as_ref());
-            a.normalized_keys()
-                .into_iter()
-                .map(|k| values.get(k).cloned().unwrap_or(Value::Null))
-                .collect()
+            if values.is_empty() {
+                // No values (a batch whose keys are all null): `normalized_keys` panics on that.
+                vec![Value::Null; n]
+            } else {
+                a.normalized_keys()
+                    .into_iter()
+                    .map(|k| values.get(k).cloned().unwrap_or(Value::Null))
+                    .collect()
+            }
         }
         _ => (0..n).map(|i| Value::String(printed(array, i))).collect(),
     };

@@ -1,13 +1,17 @@
 //! Text reader: one file is one document, its id the path relative to the folder it was found
 //! under (or the file name, for a file named directly).
+//!
+//! A file holding a NUL byte is rejected (`invalid_utf8`, "binary data"): it is a binary file or
+//! UTF-16 text, not UTF-8 text, even when every byte happens to be valid UTF-8. Otherwise invalid
+//! UTF-8 is rejected or replaced per [`super::Utf8Policy`]. An empty file is one empty document.
 
 use std::fs::File;
 use std::io::Read;
 use std::sync::Arc;
 
-use millstone_core::{Document, RejectKind, Rejection, Source};
+use millstone_core::{Document, RejectKind, Rejection, Source, Value};
 
-use super::{open_failed, ReadOptions, Record};
+use super::{open_failed, ReadOptions, Record, Utf8Policy, INVALID_UTF8_ATTRIBUTE};
 use crate::InputFile;
 
 pub(super) fn read(
@@ -48,16 +52,23 @@ pub(super) fn read(
         let msg = format!("file is longer than max_record_bytes = {cap}");
         return reject(RejectKind::TooLarge, msg, &bytes);
     }
-    let text = match String::from_utf8(bytes) {
-        Ok(t) => t,
-        Err(e) => {
-            let at = e.utf8_error().valid_up_to();
-            return reject(
-                RejectKind::InvalidUtf8,
-                format!("invalid UTF-8 at byte {at}"),
-                e.as_bytes(),
-            );
-        }
+    if let Some(at) = memchr::memchr(0, &bytes) {
+        let msg = format!("NUL byte at byte {at}: binary data (or UTF-16), not UTF-8 text");
+        return reject(RejectKind::InvalidUtf8, msg, &bytes);
+    }
+    let (text, replaced) = match String::from_utf8(bytes) {
+        Ok(t) => (t, false),
+        Err(e) => match opts.invalid_utf8 {
+            Utf8Policy::Reject => {
+                let at = e.utf8_error().valid_up_to();
+                return reject(
+                    RejectKind::InvalidUtf8,
+                    format!("invalid UTF-8 at byte {at}"),
+                    e.as_bytes(),
+                );
+            }
+            Utf8Policy::Replace => (String::from_utf8_lossy(e.as_bytes()).into_owned(), true),
+        },
     };
     let id = match &input.root {
         Some(root) => input.path.strip_prefix(root).ok().map(|rel| {
@@ -77,5 +88,9 @@ pub(super) fn read(
     .unwrap_or_else(|| file.to_string());
     let mut doc = Document::new(id, text);
     doc.source = Source { file, record: 1 };
+    if replaced {
+        doc.attributes
+            .insert(INVALID_UTF8_ATTRIBUTE.into(), Value::Bool(true));
+    }
     Box::new(std::iter::once(Record::Doc(doc)))
 }
