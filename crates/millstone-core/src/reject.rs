@@ -27,6 +27,8 @@ pub enum RejectKind {
     Parquet,
     /// The file could not be opened or read.
     Io,
+    /// The file is empty (0 bytes): counted, so that an input that held nothing is visible.
+    EmptyFile,
 }
 
 impl RejectKind {
@@ -42,6 +44,7 @@ impl RejectKind {
             RejectKind::DecompressionBomb => "decompression_bomb",
             RejectKind::Parquet => "parquet",
             RejectKind::Io => "io",
+            RejectKind::EmptyFile => "empty_file",
         }
     }
 }

@@ -25,7 +25,7 @@
 //! | a record over [`ReadOptions::max_record_bytes`] | rejected [`too_large`]; a JSONL line is buffered up to the limit and the rest skipped, a text file is judged by its size unread; a Parquet cell is in memory with its batch |
 //! | a truncated / corrupt `.gz` or `.zst` | the complete lines before the break are read, then one rejection [`decompression`] with the decompressed offset, and the file ends |
 //! | a compressed stream expanding more than [`ReadOptions::max_decompression_ratio`] (measured on bytes out vs compressed bytes consumed, from [`BOMB_CHECK_AFTER`] on) | one rejection [`decompression_bomb`], the file ends; a Parquet file whose declared uncompressed size is over the ratio is one such rejection, unread |
-//! | an empty (0-byte) file | JSONL, `.gz`, `.zst`, Parquet: no records, no error; a text file: one empty document (the stages drop it, so it is counted) |
+//! | an empty (0-byte) file | one `empty_file` rejection naming the file, whatever its kind (a compressed stream of nothing has bytes on disk: zero records) |
 //! | a Parquet file that cannot be read, has no text column, or a text column that is not a string | one rejection [`parquet`], record 0, naming the schema |
 //! | a file that cannot be opened; in a folder walk, a folder that cannot be listed, a dangling or looping link, a FIFO / socket / device named like an input | one rejection [`io`], record 0 ([`InputKind::Unreadable`]) |
 //!

@@ -222,10 +222,12 @@ fn ordinary_compressed_text_is_far_below_the_default_ratio() {
 #[test]
 fn empty_files_are_zero_records() {
     let tmp = tempfile::tempdir().unwrap();
+    // A 0-byte file of any kind is one `empty_file` rejection naming the file.
     for (name, kind) in [
         ("e.jsonl", InputKind::Jsonl),
         ("e.jsonl.zst", InputKind::Jsonl),
         ("e.parquet", InputKind::Parquet),
+        ("e.txt", InputKind::Text),
     ] {
         let p = tmp.path().join(name);
         write_file(&p, b"");
@@ -234,23 +236,16 @@ fn empty_files_are_zero_records() {
             kind,
             root: None,
         };
-        let n = read(&input, &ReadOptions::default()).count();
-        assert_eq!(n, 0, "{name}");
+        let (docs, rej) = read_all(&input, &ReadOptions::default());
+        assert!(docs.is_empty(), "{name}");
+        assert_eq!(rej.len(), 1, "{name}");
+        assert_eq!(rej[0].kind, RejectKind::EmptyFile, "{name}");
+        assert!(rej[0].error.contains(name), "{}", rej[0].error);
     }
+    // An empty gzip stream has bytes on disk: zero records, nothing rejected.
     let p = tmp.path().join("e.jsonl.gz");
     write_file(&p, &gzip(b""));
     assert_eq!(read(&jsonl(&p), &ReadOptions::default()).count(), 0);
-    // An empty text file is one (empty) document: every file of a text folder is counted.
-    let p = tmp.path().join("e.txt");
-    write_file(&p, b"");
-    let input = InputFile {
-        path: p,
-        kind: InputKind::Text,
-        root: None,
-    };
-    let (docs, rej) = read_all(&input, &ReadOptions::default());
-    assert!(rej.is_empty());
-    assert_eq!(docs[0].text(), "");
 }
 
 #[test]

@@ -103,10 +103,18 @@ impl Record {
 /// (0-byte) JSONL or Parquet file yields no records; an empty text file is one empty document.
 pub fn read(input: &InputFile, opts: &ReadOptions) -> Box<dyn Iterator<Item = Record> + Send> {
     let name: Arc<str> = input.path.to_string_lossy().into();
-    if input.kind != InputKind::Text
-        && std::fs::metadata(&input.path).is_ok_and(|m| m.is_file() && m.len() == 0)
-    {
-        return Box::new(std::iter::empty());
+    // A 0-byte file is one rejection (kind `empty_file`), whatever its kind: an input that held
+    // nothing shows in `rejected/` and `stats.json` instead of vanishing. (A compressed stream
+    // that decompresses to nothing has bytes on disk and is read as zero records.)
+    if std::fs::metadata(&input.path).is_ok_and(|m| m.is_file() && m.len() == 0) {
+        return Box::new(std::iter::once(Record::Rejected(Rejection {
+            file: name.to_string(),
+            record: 0,
+            offset: Some(0),
+            kind: RejectKind::EmptyFile,
+            error: format!("{}: empty file (0 bytes), no records", input.path.display()),
+            excerpt: String::new(),
+        })));
     }
     match input.kind {
         InputKind::Jsonl => jsonl::read(&input.path, name, opts),
