@@ -1,10 +1,11 @@
 //! End-to-end tests of `millstone run` on real documents and on broken input.
 
-use std::io::{BufRead, Write};
+mod common;
+use common::{records, stats};
+
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-use serde_json::Value;
 
 fn millstone(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_millstone"))
@@ -25,32 +26,6 @@ fn sample() -> String {
         .join("data/sample/webpages.jsonl.zst")
         .display()
         .to_string()
-}
-
-fn stats(dir: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(dir.join("stats.json")).unwrap()).unwrap()
-}
-
-/// Every line of every part file in `dir/sub`, decompressed.
-fn records(dir: &Path, sub: &str) -> Vec<Value> {
-    let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir.join(sub)) else {
-        return out;
-    };
-    let mut paths: Vec<_> = entries.map(|e| e.unwrap().path()).collect();
-    paths.sort();
-    for p in paths {
-        let bytes = std::fs::read(&p).unwrap();
-        let text = if p.extension().is_some_and(|e| e == "zst") {
-            zstd::decode_all(&bytes[..]).unwrap()
-        } else {
-            bytes
-        };
-        for line in text.lines() {
-            out.push(serde_json::from_str(&line.unwrap()).unwrap());
-        }
-    }
-    out
 }
 
 fn assert_ok(out: &Output) {

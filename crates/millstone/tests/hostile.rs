@@ -8,8 +8,11 @@
 //! compressed streams, 6 empty files, 7 decompression bombs, 8 Parquet with the wrong schema,
 //! 9 paths that cannot be read, 10 `--max-rejected` and exit codes.
 
+mod common;
+use common::{records, stats};
+
 use std::collections::BTreeMap;
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -108,32 +111,6 @@ fn assert_ok(out: &Output) {
         out.status.code(),
         stderr(out)
     );
-}
-
-fn stats(dir: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(dir.join("stats.json")).unwrap()).unwrap()
-}
-
-/// Every line of every part file in `dir/sub`, decompressed.
-fn records(dir: &Path, sub: &str) -> Vec<Value> {
-    let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir.join(sub)) else {
-        return out;
-    };
-    let mut paths: Vec<_> = entries.map(|e| e.unwrap().path()).collect();
-    paths.sort();
-    for p in paths {
-        let bytes = std::fs::read(&p).unwrap();
-        let text = if p.extension().is_some_and(|e| e == "zst") {
-            zstd::decode_all(&bytes[..]).unwrap()
-        } else {
-            bytes
-        };
-        for line in text.lines() {
-            out.push(serde_json::from_str(&line.unwrap()).unwrap());
-        }
-    }
-    out
 }
 
 /// Kept and dropped documents by id.
