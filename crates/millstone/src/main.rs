@@ -87,7 +87,9 @@ struct RunArgs {
     /// Name of the id field; records without one get `<file>/<record number>`.
     #[arg(long, default_value = "id", value_name = "NAME")]
     id_field: String,
-    /// Start a new output part after this many uncompressed bytes (suffixes K, M, G).
+    /// Start new output parts (in kept/, dropped/ and rejected/ together) once this many bytes of
+    /// uncompressed output were written; parts close between batches, so one can be up to 4 MB
+    /// larger. Each closing is also a checkpoint for --resume (suffixes K, M, G).
     #[arg(long, default_value = "256M", value_parser = parse_size, value_name = "BYTES")]
     shard_size: u64,
     /// Records larger than this are rejected without being read into memory (suffixes K, M, G).
