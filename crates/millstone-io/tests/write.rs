@@ -227,3 +227,76 @@ fn rejected_records_are_written_as_plain_jsonl_with_fixed_keys() {
     let empty = RejectedWriter::new(tmp.path().join("none")).unwrap();
     assert!(empty.finish().unwrap().is_empty());
 }
+
+/// A resumed run continues with the saved Parquet layout instead of inferring one from the rows
+/// it sees after the checkpoint: the columns of the first run are kept, and what does not fit
+/// goes to `extra_fields`.
+#[test]
+fn a_saved_parquet_layout_is_used_instead_of_inferring_a_new_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let doc = |id: &str, field: (&str, Value)| {
+        let mut d = Document::new(id, "some text");
+        d.fields.insert("id".into(), Value::from(id));
+        d.fields.insert("text".into(), Value::Null);
+        d.fields.insert(field.0.into(), field.1);
+        d
+    };
+    let opts = || WriterOptions {
+        format: OutputFormat::Parquet,
+        ..WriterOptions::default()
+    };
+    let first = tmp.path().join("first");
+    let mut w = ShardedWriter::new(&first, opts()).unwrap();
+    w.write(&doc("a", ("score", Value::from(3))), &Map::new())
+        .unwrap();
+    w.end_part().unwrap();
+    let layout = w.layout().expect("a layout once rows were written");
+    assert_eq!(
+        layout,
+        [
+            ("id".to_string(), "string".to_string()),
+            ("text".into(), "string".into()),
+            ("score".into(), "int64".into())
+        ]
+    );
+    w.finish().unwrap();
+
+    // The "resumed" writer sees rows with other fields: it keeps the saved columns.
+    let second = tmp.path().join("second");
+    let mut w = ShardedWriter::new(&second, opts()).unwrap();
+    w.set_next_part(1);
+    w.set_layout(&layout).unwrap();
+    w.write(&doc("b", ("lang", Value::from("en"))), &Map::new())
+        .unwrap();
+    let parts = w.finish().unwrap();
+    assert_eq!(listing(&second), ["part-00001.parquet"]);
+    let input = millstone_io::InputFile {
+        path: parts[0].clone(),
+        kind: millstone_io::InputKind::Parquet,
+        root: None,
+    };
+    let (d, rej) = read_all(&input, &Default::default());
+    assert!(rej.is_empty());
+    assert_eq!(
+        keys(&d[0].fields),
+        ["id", "text", "score", "millstone", "extra_fields"]
+    );
+    assert!(d[0].fields["extra_fields"]
+        .as_str()
+        .unwrap()
+        .contains("\"lang\""));
+    assert!(w_layout_word_rejected(&tmp.path().join("third")));
+}
+
+/// An unknown type word in a saved layout is an error, not a panic.
+fn w_layout_word_rejected(dir: &Path) -> bool {
+    let mut w = ShardedWriter::new(
+        dir,
+        WriterOptions {
+            format: OutputFormat::Parquet,
+            ..WriterOptions::default()
+        },
+    )
+    .unwrap();
+    w.set_layout(&[("x".into(), "decimal".into())]).is_err()
+}

@@ -8,9 +8,9 @@
 //! a crash every part numbered below the checkpoint's is complete, and anything numbered at or
 //! above it (or still a `.tmp` file) is leftover that `--resume` deletes and writes again.
 //!
+//! For Parquet output the column layouts (fixed from the first rows of the run) are stored too.
 //! Not for: resuming with different inputs or options (refused: the configuration is stored
-//! and compared), or Parquet output (its column layout is inferred from the first rows, which a
-//! resumed run would not see again).
+//! and compared).
 
 use std::fs;
 use std::io::Write;
@@ -37,6 +37,10 @@ pub struct Checkpoint {
     pub stats: RunStats,
     /// The run finished (all parts and `stats.json` written).
     pub complete: bool,
+    /// Parquet output: the column layouts of kept/ and dropped/ fixed from their first rows, so
+    /// that a resumed run writes the same columns.
+    #[serde(default)]
+    pub layouts: [Option<Vec<(String, String)>>; 2],
 }
 
 pub fn state_dir(out: &Path) -> PathBuf {

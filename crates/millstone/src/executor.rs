@@ -125,9 +125,6 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunReport> {
                 already_complete: true,
             });
         }
-        if matches!(opts.output.format, millstone_io::OutputFormat::Parquet) {
-            bail!("--resume supports JSONL output only (a Parquet run's column layout comes from its first rows); pass --force to start over");
-        }
     }
     let (start, mut next_part, mut total) = match &resumed {
         Some(cp) => {
@@ -158,6 +155,9 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunReport> {
         .context("starting worker threads")?;
     let mut outputs = Outputs::create(&opts.out_dir, &opts.output)?;
     outputs.set_next_part(next_part);
+    if let Some(cp) = &resumed {
+        outputs.set_layouts(&cp.layouts)?;
+    }
     let progress = Progress::new(opts.progress, inputs.len());
     let encoder = outputs.encoder();
 
@@ -249,6 +249,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunReport> {
             record: 0,
             stats: total.clone(),
             complete: true,
+            layouts: [None, None],
         },
     )?;
     Ok(RunReport {
@@ -328,6 +329,7 @@ fn close_epoch(
     (input, record): (usize, u64),
 ) -> Result<()> {
     outputs.end_parts()?;
+    let layouts = outputs.layouts();
     *next_part += 1;
     outputs.set_next_part(*next_part);
     checkpoint::save(
@@ -340,6 +342,7 @@ fn close_epoch(
             record,
             stats: total.clone(),
             complete: false,
+            layouts,
         },
     )
 }

@@ -112,7 +112,7 @@ struct RunArgs {
     force: bool,
     /// Continue a run that was interrupted (killed, crashed) in DIR, from its last checkpoint,
     /// with the same command; the result is byte-identical to an uninterrupted run. Starts a
-    /// new run if DIR holds none. (JSONL output only.)
+    /// new run if DIR holds none.
     #[arg(long)]
     resume: bool,
     /// No progress bar and no summary (the warning about rejected records is still printed).

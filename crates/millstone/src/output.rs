@@ -56,6 +56,26 @@ impl Outputs {
         Ok(())
     }
 
+    /// Parquet column layouts of kept/ and dropped/ (see `crate::checkpoint`).
+    pub fn layouts(&self) -> [Option<Vec<(String, String)>>; 2] {
+        [self.kept.layout(), self.dropped.layout()]
+    }
+
+    /// Continue with saved Parquet layouts.
+    pub fn set_layouts(&mut self, layouts: &[Option<Vec<(String, String)>>; 2]) -> Result<()> {
+        if let Some(l) = &layouts[0] {
+            self.kept
+                .set_layout(l)
+                .context("restoring the layout of kept/")?;
+        }
+        if let Some(l) = &layouts[1] {
+            self.dropped
+                .set_layout(l)
+                .context("restoring the layout of dropped/")?;
+        }
+        Ok(())
+    }
+
     /// Number the next part of every output folder.
     pub fn set_next_part(&mut self, next: u32) {
         self.kept.set_next_part(next);

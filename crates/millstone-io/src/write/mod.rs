@@ -191,6 +191,24 @@ impl ShardedWriter {
         }
     }
 
+    /// For Parquet output, the column layout fixed from the first rows (`(column, type)` in
+    /// order), to save with a checkpoint; `None` for JSONL or before any row was written.
+    pub fn layout(&self) -> Option<Vec<(String, String)>> {
+        match &self.inner {
+            Inner::Lines(_) => None,
+            Inner::Parquet(p) => p.layout(),
+        }
+    }
+
+    /// Continue with a layout saved by [`Self::layout`] (Parquet output; ignored for JSONL), so
+    /// that a resumed run writes the same columns as the run it continues.
+    pub fn set_layout(&mut self, columns: &[(String, String)]) -> Result<(), IoError> {
+        match &mut self.inner {
+            Inner::Lines(_) => Ok(()),
+            Inner::Parquet(p) => p.set_layout(columns),
+        }
+    }
+
     /// Number the next part `next` instead of 0 (to continue a run after its part `next - 1`).
     pub fn set_next_part(&mut self, next: u32) {
         match &mut self.inner {

@@ -61,6 +61,28 @@ impl ColType {
         }
     }
 
+    /// The word for this type in a saved layout.
+    fn word(self) -> &'static str {
+        match self {
+            ColType::Str => "string",
+            ColType::I64 => "int64",
+            ColType::F64 => "double",
+            ColType::Bool => "bool",
+            ColType::Json => "json",
+        }
+    }
+
+    fn from_word(w: &str) -> Option<ColType> {
+        Some(match w {
+            "string" => ColType::Str,
+            "int64" => ColType::I64,
+            "double" => ColType::F64,
+            "bool" => ColType::Bool,
+            "json" => ColType::Json,
+            _ => return None,
+        })
+    }
+
     fn data_type(self) -> DataType {
         match self {
             ColType::Str | ColType::Json => DataType::Utf8,
@@ -79,6 +101,26 @@ struct Layout {
 }
 
 impl Layout {
+    /// The layout of these columns: the arrow schema adds `millstone` and `extra_fields`.
+    fn from_columns(columns: Vec<(String, ColType)>) -> Layout {
+        let index = columns
+            .iter()
+            .enumerate()
+            .map(|(i, (k, _))| (k.clone(), i))
+            .collect();
+        let mut fields: Vec<Field> = columns
+            .iter()
+            .map(|(k, t)| Field::new(k, t.data_type(), true))
+            .collect();
+        fields.push(Field::new(MILLSTONE_KEY, DataType::Utf8, true));
+        fields.push(Field::new(EXTRA_FIELDS, DataType::Utf8, true));
+        Layout {
+            columns,
+            index,
+            arrow: Arc::new(Schema::new(fields)),
+        }
+    }
+
     fn infer(rows: &[Row], text_field: &str, id_field: &str) -> Layout {
         let mut columns: Vec<(String, Option<ColType>)> = Vec::new();
         let mut index = HashMap::new();
@@ -110,17 +152,8 @@ impl Layout {
                 (k, t)
             })
             .collect();
-        let mut fields: Vec<Field> = columns
-            .iter()
-            .map(|(k, t)| Field::new(k, t.data_type(), true))
-            .collect();
-        fields.push(Field::new(MILLSTONE_KEY, DataType::Utf8, true));
-        fields.push(Field::new(EXTRA_FIELDS, DataType::Utf8, true));
-        Layout {
-            columns,
-            index,
-            arrow: Arc::new(Schema::new(fields)),
-        }
+        let _ = index;
+        Layout::from_columns(columns)
     }
 
     /// The record batch of `rows`, emptying them.
@@ -348,6 +381,34 @@ impl ParquetShards {
     /// Number the next part `next`.
     pub fn set_next_part(&mut self, next: u32) {
         self.parts.set_next(next);
+    }
+
+    /// The fixed column layout, once inferred: `(column, type word)` in order.
+    pub fn layout(&self) -> Option<Vec<(String, String)>> {
+        self.layout.as_ref().map(|l| {
+            l.columns
+                .iter()
+                .map(|(k, t)| (k.clone(), t.word().to_owned()))
+                .collect()
+        })
+    }
+
+    /// Use a layout saved by [`Self::layout`] (to continue a run) instead of inferring one.
+    pub fn set_layout(&mut self, columns: &[(String, String)]) -> Result<(), IoError> {
+        let cols = columns
+            .iter()
+            .map(|(k, w)| {
+                ColType::from_word(w)
+                    .map(|t| (k.clone(), t))
+                    .ok_or_else(|| IoError::Encode {
+                        path: self.parts.dir().to_path_buf(),
+                        id: String::new(),
+                        message: format!("saved Parquet layout has an unknown column type `{w}`"),
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        self.layout = Some(Layout::from_columns(cols));
+        Ok(())
     }
 
     /// Write the buffered rows and complete the current part, if any.
