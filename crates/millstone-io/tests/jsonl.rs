@@ -123,11 +123,16 @@ fn numeric_id_is_stringified_and_custom_fields_are_used() {
 }
 
 #[test]
-fn empty_file_gives_no_records_and_blank_lines_are_skipped() {
+fn empty_file_is_one_rejection_and_blank_lines_are_skipped() {
     let tmp = tempfile::tempdir().unwrap();
+    // A 0-byte file: one `empty_file` rejection, so it is counted.
     let empty = tmp.path().join("empty.jsonl");
     write_file(&empty, b"");
-    assert_eq!(read(&jsonl(&empty), &opts()).count(), 0);
+    let (docs, rej) = read_all(&jsonl(&empty), &opts());
+    assert!(docs.is_empty());
+    assert_eq!(rej.len(), 1);
+    assert_eq!(rej[0].kind, millstone_io::RejectKind::EmptyFile);
+    // A zstd frame of nothing has bytes on disk: zero records.
     let empty_zst = tmp.path().join("empty.jsonl.zst");
     write_file(&empty_zst, &zstd(b""));
     assert_eq!(read(&jsonl(&empty_zst), &opts()).count(), 0);
