@@ -43,3 +43,20 @@ fn all_null_dictionary_column_reads_as_null_fields_not_a_panic() {
         assert_eq!(doc.fields.get("cat"), Some(&Value::Null));
     }
 }
+
+/// Found by `fuzz/` (parquet_reader): a Parquet file whose embedded Arrow schema is corrupt made
+/// arrow-ipc panic ("Type NONE not supported") inside the reader. Now it is read without the
+/// embedded schema, or rejected — never a panic.
+#[test]
+fn corrupt_embedded_arrow_schema_is_not_a_panic() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fuzz/regressions/parquet_reader/arrow-ipc-schema-type-none");
+    let input = millstone_io::InputFile {
+        path,
+        kind: millstone_io::InputKind::Parquet,
+        root: None,
+    };
+    let records: Vec<_> =
+        millstone_io::read(&input, &millstone_io::ReadOptions::default()).collect();
+    assert!(!records.is_empty());
+}

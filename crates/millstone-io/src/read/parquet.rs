@@ -25,6 +25,39 @@ use super::{file_rejection, open_failed, ReadOptions, Record, BOMB_CHECK_AFTER};
 /// Rows per record batch: small enough that a batch of web pages stays in the tens of MB.
 pub(crate) const BATCH_ROWS: usize = 1024;
 
+/// Open the Parquet reader. arrow-ipc *panics* (instead of returning an error) on some corrupt
+/// Arrow schemas embedded in a Parquet file's metadata (found by fuzzing:
+/// `fuzz/regressions/parquet_reader/arrow-ipc-schema-type-none`). The Parquet schema alone is
+/// enough to read the file, so after such a panic it is opened again without the embedded Arrow
+/// schema; a second failure makes the file one rejection. Bad input must never stop the run.
+fn open_builder(f: &File) -> Result<ParquetRecordBatchReaderBuilder<File>, String> {
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+    let clone = || {
+        f.try_clone()
+            .map_err(|e| format!("cannot read the file again: {e}"))
+    };
+    let first = clone()?;
+    match catch_unwind(AssertUnwindSafe(|| {
+        ParquetRecordBatchReaderBuilder::try_new(first)
+    })) {
+        Ok(Ok(b)) => return Ok(b),
+        Ok(Err(e)) => return Err(format!("not a readable Parquet file: {e}")),
+        Err(_) => {}
+    }
+    let second = clone()?;
+    let opts =
+        parquet::arrow::arrow_reader::ArrowReaderOptions::new().with_skip_arrow_metadata(true);
+    match catch_unwind(AssertUnwindSafe(|| {
+        ParquetRecordBatchReaderBuilder::try_new_with_options(second, opts)
+    })) {
+        Ok(Ok(b)) => Ok(b),
+        Ok(Err(e)) => Err(format!(
+            "not a readable Parquet file (its embedded Arrow schema is corrupt): {e}"
+        )),
+        Err(_) => Err("not a readable Parquet file: its metadata is corrupt".into()),
+    }
+}
+
 pub(super) fn read(
     path: &Path,
     file: Arc<str>,
@@ -39,9 +72,9 @@ pub(super) fn read(
         Box::new(std::iter::once(Record::Rejected(r)))
     };
     let file_len = f.metadata().map_or(0, |m| m.len());
-    let builder = match ParquetRecordBatchReaderBuilder::try_new(f) {
+    let builder = match open_builder(&f) {
         Ok(b) => b,
-        Err(e) => return whole_file(format!("not a readable Parquet file: {e}")),
+        Err(msg) => return whole_file(msg),
     };
     // A decompression bomb, by the sizes the file declares (the decoders allocate what pages
     // declare, so this bounds what reading it would take).
