@@ -179,9 +179,21 @@ impl Iterator for ParquetReader {
                     return Some(self.row_record(i));
                 }
             }
-            match self.reader.next() {
+            // Decoding and converting a batch of a corrupt file can panic inside arrow instead
+            // of returning an error (fuzzing found such files); a panic ends the file with a
+            // rejection, like an error, instead of stopping the run.
+            use std::panic::{catch_unwind, AssertUnwindSafe};
+            let next = catch_unwind(AssertUnwindSafe(|| {
+                self.reader
+                    .next()
+                    .map(|r| r.map(|b| self.convert(&b)).map_err(|e| e.to_string()))
+            }))
+            .unwrap_or_else(|_| {
+                Some(Err("the Parquet decoder failed on corrupt data".to_string()))
+            });
+            match next {
                 None => self.done = true,
-                Some(Ok(b)) => self.batch = Some(self.convert(&b)),
+                Some(Ok(b)) => self.batch = Some(b),
                 Some(Err(e)) => {
                     self.done = true;
                     let mut r = file_rejection(
