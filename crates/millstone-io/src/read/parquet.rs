@@ -83,7 +83,8 @@ pub(super) fn read(
         .row_groups()
         .iter()
         .map(|rg| u64::try_from(rg.total_byte_size()).unwrap_or(0))
-        .sum();
+        // A corrupt file can declare sizes whose sum overflows (found by fuzzing).
+        .fold(0u64, u64::saturating_add);
     let ratio = opts.max_decompression_ratio;
     if ratio > 0 && declared > BOMB_CHECK_AFTER && declared > ratio.saturating_mul(file_len) {
         let msg = format!(
@@ -116,9 +117,31 @@ pub(super) fn read(
             describe(&schema)
         ));
     }
-    let reader = match builder.with_batch_size(BATCH_ROWS).build() {
-        Ok(r) => r,
-        Err(e) => return whole_file(format!("cannot read: {e}")),
+    // Row counts a corrupt file declares are summed by the reader (found by fuzzing: a negative
+    // count overflows that sum); refuse them here, and treat a panic while building the reader
+    // like an error.
+    let counts = builder
+        .metadata()
+        .row_groups()
+        .iter()
+        .map(|rg| rg.num_rows());
+    if counts.clone().any(|n| n < 0)
+        || counts
+            .map(|n| n as u64)
+            .try_fold(0u64, |a, n| a.checked_add(n))
+            .is_none()
+    {
+        return whole_file("corrupt metadata: impossible row counts".into());
+    }
+    let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        builder.with_batch_size(BATCH_ROWS).build()
+    }));
+    let reader = match built {
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) => return whole_file(format!("cannot read: {e}")),
+        Err(_) => {
+            return whole_file("cannot read: the Parquet decoder failed on corrupt metadata".into())
+        }
     };
     Box::new(ParquetReader {
         reader,
