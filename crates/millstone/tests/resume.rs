@@ -95,27 +95,12 @@ fn killed_and_resumed_runs_equal_an_uninterrupted_run() {
         // then up to two more anywhere in the first half of the rest, alternating thread
         // counts; then the run is resumed to its end.
         let span = full.as_micros() as u64;
-        let mut delay = span / 20 + rng.next() % (span * 13 / 20 + 1);
-        loop {
-            let mut child = bin()
-                .args(args(&dir, "1"))
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap();
-            std::thread::sleep(Duration::from_micros(delay));
-            let running = child.try_wait().unwrap().is_none();
-            if running {
-                child.kill().unwrap(); // SIGKILL
-            }
-            child.wait().unwrap();
-            if running {
-                kills += 1;
-                break;
-            }
-            std::fs::remove_dir_all(&dir).unwrap();
-            delay /= 2;
-        }
+        kill_once(
+            &args(&dir, "1"),
+            &dir,
+            span / 20 + rng.next() % (span * 13 / 20 + 1),
+        );
+        kills += 1;
         for attempt in 1..4 {
             let threads = if (run + attempt) % 2 == 0 { "1" } else { "3" };
             let mut child = bin()
@@ -140,18 +125,7 @@ fn killed_and_resumed_runs_equal_an_uninterrupted_run() {
                 );
             }
         }
-        let got = snapshot(&dir);
-        assert_eq!(
-            got.keys().collect::<Vec<_>>(),
-            want.keys().collect::<Vec<_>>(),
-            "run {run}: different files"
-        );
-        for (name, bytes) in &want {
-            assert!(
-                got[name] == *bytes,
-                "run {run}: {name} differs from the uninterrupted run"
-            );
-        }
+        assert_same(run, &snapshot(&dir), &want);
     }
     eprintln!("{kills} kills over 20 runs");
 }
@@ -231,43 +205,56 @@ fn killed_and_resumed_parquet_runs_equal_an_uninterrupted_run() {
     let mut rng = Lcg(7);
     for run in 0..6 {
         let dir = tmp.path().join(format!("run-{run}"));
-        let mut delay = span / 10 + rng.next() % (span * 6 / 10 + 1);
-        loop {
-            let mut child = bin()
-                .args(parquet_args(&dir))
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap();
-            std::thread::sleep(Duration::from_micros(delay));
-            let running = child.try_wait().unwrap().is_none();
-            if running {
-                child.kill().unwrap();
-            }
-            child.wait().unwrap();
-            if running {
-                break;
-            }
-            std::fs::remove_dir_all(&dir).unwrap();
-            delay /= 2;
-        }
+        kill_once(
+            &parquet_args(&dir),
+            &dir,
+            span / 10 + rng.next() % (span * 6 / 10 + 1),
+        );
         let out = bin().args(parquet_args(&dir)).output().unwrap();
         assert!(
             out.status.success(),
             "run {run}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let got = snapshot(&dir);
-        assert_eq!(
-            got.keys().collect::<Vec<_>>(),
-            want.keys().collect::<Vec<_>>(),
-            "run {run}: different files"
-        );
-        for (name, bytes) in &want {
-            assert!(
-                got[name] == *bytes,
-                "run {run}: {name} differs from the uninterrupted run"
-            );
+        assert_same(run, &snapshot(&dir), &want);
+    }
+}
+
+/// Start a run and kill it (SIGKILL) after `delay_us`; if it finished first (a fast machine),
+/// start over on a fresh folder with half the delay, until a run is killed mid-way.
+fn kill_once(args: &[String], dir: &Path, mut delay_us: u64) {
+    loop {
+        let mut child = bin()
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_micros(delay_us));
+        let running = child.try_wait().unwrap().is_none();
+        if running {
+            child.kill().unwrap();
         }
+        child.wait().unwrap();
+        if running {
+            return;
+        }
+        std::fs::remove_dir_all(dir).unwrap();
+        delay_us /= 2;
+    }
+}
+
+/// The same files with the same bytes as the uninterrupted run.
+fn assert_same(run: usize, got: &BTreeMap<String, Vec<u8>>, want: &BTreeMap<String, Vec<u8>>) {
+    assert_eq!(
+        got.keys().collect::<Vec<_>>(),
+        want.keys().collect::<Vec<_>>(),
+        "run {run}: different files"
+    );
+    for (name, bytes) in want {
+        assert!(
+            got[name] == *bytes,
+            "run {run}: {name} differs from the uninterrupted run"
+        );
     }
 }
