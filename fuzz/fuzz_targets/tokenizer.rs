@@ -54,24 +54,17 @@ fuzz_target!(|text: &str| {
     );
 
     // Per line, as c4_quality cuts them.
-    let base = text.as_ptr() as usize;
-    let mut cursor = 0;
     let mut line_words = Vec::new();
-    for raw in py::splitlines(text) {
-        let line = py::strip(raw);
+    for millstone_text::LineWords {
+        line,
+        words: on_line,
+        ..
+    } in millstone_text::lines_with_words(text, &words)
+    {
         if line.is_empty() {
             continue;
         }
-        let start = line.as_ptr() as usize - base;
-        let end = start + line.len();
-        while cursor < words.len() && words[cursor].start < start {
-            cursor += 1;
-        }
-        let lo = cursor;
-        while cursor < words.len() && words[cursor].end <= end {
-            cursor += 1;
-        }
-        let from_doc: Vec<&str> = words[lo..cursor].iter().map(|w| &text[w.clone()]).collect();
+        let from_doc: Vec<&str> = on_line.iter().map(|w| &text[w.clone()]).collect();
         line_words.clear();
         tok.words_into(line, &mut line_words);
         let own: Vec<&str> = line_words.iter().map(|w| &line[w.clone()]).collect();
@@ -80,7 +73,7 @@ fuzz_target!(|text: &str| {
             "words of line {line:?} differ from the document's words on it"
         );
         assert_eq!(
-            tok.count_sentences_in_words(text, &words[lo..cursor]),
+            tok.count_sentences_in_words(text, on_line),
             tok.count_sentences(line),
             "count_sentences_in_words differs from count_sentences for line {line:?}"
         );

@@ -23,6 +23,7 @@
 //! `tools/spacy-rules/dump_rules.py` from an installed spaCy; the crate itself needs no Python.
 
 pub mod consts;
+mod lines;
 pub mod py;
 mod sentences;
 mod tokenizer;
@@ -39,4 +40,5 @@ mod generated {
 
 pub use generated::spacy_en::SPACY_VERSION;
 pub use generated::unicode::UNICODE_VERSION;
+pub use lines::{lines_with_words, LineWords};
 pub use tokenizer::EnglishTokenizer;

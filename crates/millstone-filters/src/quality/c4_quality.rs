@@ -24,7 +24,7 @@ use std::borrow::Cow;
 use std::ops::Range;
 
 use millstone_core::{Document, Stage, StageStats, Value, Verdict};
-use millstone_text::{py, EnglishTokenizer};
+use millstone_text::{lines_with_words, py, EnglishTokenizer, LineWords};
 use regex::Regex;
 use serde::Deserialize;
 
@@ -119,21 +119,14 @@ impl Stage for C4Quality {
         let mut out = Rewrite::with_capacity(text.len(), words.len());
         let mut num_sentences: i64 = 0;
         let mut counts = LineCounts::default();
-        let mut cursor = 0usize; // first word not before the current line
         let mut line_words = Vec::new();
-        for raw_line in py::splitlines(text) {
+        for LineWords {
+            line,
+            start,
+            words: doc_words,
+        } in lines_with_words(text, words)
+        {
             counts.total += 1;
-            let line = py::strip(raw_line);
-            let start = line.as_ptr() as usize - text.as_ptr() as usize;
-            let end = start + line.len();
-            while cursor < words.len() && words[cursor].start < start {
-                cursor += 1;
-            }
-            let lo = cursor;
-            while cursor < words.len() && words[cursor].end <= end {
-                cursor += 1;
-            }
-            let doc_words = &words[lo..cursor];
             let verdict = match self.check_line(line, &mut counts) {
                 LineVerdict::Drop => continue,
                 LineVerdict::DropDocument(reason) => {
