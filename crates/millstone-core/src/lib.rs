@@ -33,7 +33,7 @@ mod stats;
 
 pub use document::{Document, Source};
 pub use reject::{RejectKind, Rejection};
-pub use stage::{Stage, Verdict};
+pub use stage::{CorpusPass, Stage, Verdict};
 pub use stats::{AccountingError, RunStats, StageStats};
 
 /// JSON object type used for pass-through fields and measured attributes (keeps key order).

@@ -27,12 +27,35 @@ impl Verdict {
 ///
 /// A stage is built once from validated configuration and then shared by all worker threads, so
 /// `process` takes `&self`; anything a stage wants to count goes into the thread's own
-/// [`StageStats`], which are merged when the run ends. Corpus-wide passes (dedup, cross-document
-/// line counts) are not stages: they are explicit map-then-merge passes run by the executor.
+/// [`StageStats`], which are merged when the run ends. A stage that needs to have seen the whole
+/// corpus first (cross-document line counts) says so through [`Stage::corpus_pass`]; the
+/// executor then reads the input once more before the real run.
 pub trait Stage: Send + Sync {
     /// The stage's type name: the TOML `type`, the stats key and the `stage` of drop records.
     fn name(&self) -> &str;
 
     /// Look at (and possibly rewrite) one document and decide whether it stays.
     fn process(&self, doc: &mut Document, stats: &mut StageStats) -> Verdict;
+
+    /// The counting pass this stage needs before `process` is called, if any.
+    fn corpus_pass(&self) -> Option<&dyn CorpusPass> {
+        None
+    }
+}
+
+/// A read-only pass over the whole corpus that a stage needs before processing: every document
+/// that reaches the stage (after the stages before it) is shown to [`CorpusPass::observe`], from
+/// many threads at once and in no particular order; then [`CorpusPass::finish`] is called once.
+///
+/// Implementations must give the same result whatever the order and thread count (e.g. count
+/// with atomic adds), so that runs stay byte-identical. The pass is redone when a run resumes.
+pub trait CorpusPass: Send + Sync {
+    /// Shown in progress output ("counting lines across documents").
+    fn describe(&self) -> &str;
+
+    /// Take one document into account.
+    fn observe(&self, doc: &Document);
+
+    /// All documents were observed; `process` calls follow.
+    fn finish(&self);
 }

@@ -153,6 +153,9 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunReport> {
         .thread_name(|i| format!("millstone-worker-{i}"))
         .build()
         .context("starting worker threads")?;
+    // Stages that need the whole corpus first (cross-document line counts) get their pass now,
+    // before anything is written. It is redone on resume: counting is deterministic.
+    run_corpus_passes(&pipeline.stages, &inputs, &opts.read, &pool, opts.progress)?;
     let mut outputs = Outputs::create(&opts.out_dir, &opts.output)?;
     outputs.set_next_part(next_part);
     if let Some(cp) = &resumed {
@@ -345,6 +348,68 @@ fn close_epoch(
             layouts,
         },
     )
+}
+
+/// For each stage that asks for a corpus pass: read every input, run each document through the
+/// stages before it, and show what reaches it to the pass. Nothing is written.
+fn run_corpus_passes(
+    stages: &[Box<dyn Stage>],
+    inputs: &[InputFile],
+    read: &ReadOptions,
+    pool: &rayon::ThreadPool,
+    show_progress: bool,
+) -> Result<()> {
+    for (k, stage) in stages.iter().enumerate() {
+        let Some(pass) = stage.corpus_pass() else {
+            continue;
+        };
+        let bar = (show_progress && std::io::stderr().is_terminal()).then(|| {
+            let bar = ProgressBar::new(inputs.len() as u64);
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} [{elapsed_precise}] files {pos}/{len} {msg}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            bar.set_message(pass.describe().to_owned());
+            bar.enable_steady_tick(Duration::from_millis(200));
+            bar
+        });
+        let (tx, rx) = mpsc::sync_channel::<Batch>(1);
+        std::thread::scope(|scope| -> Result<()> {
+            let reader = std::thread::Builder::new()
+                .name("millstone-reader".into())
+                .spawn_scoped(scope, move || {
+                    read_batches(inputs, read, Position::default(), tx)
+                })
+                .context("starting the reader thread")?;
+            for mut batch in rx {
+                pool.install(|| {
+                    batch.items.par_iter_mut().for_each(|item| {
+                        let Item::Doc { doc, .. } = item else { return };
+                        let mut scratch = millstone_core::StageStats::default();
+                        for before in &stages[..k] {
+                            if !before.process(doc, &mut scratch).is_keep() {
+                                return;
+                            }
+                        }
+                        pass.observe(doc);
+                    })
+                });
+                if let Some(bar) = &bar {
+                    bar.set_position(batch.files_done as u64);
+                }
+            }
+            reader
+                .join()
+                .map_err(|_| anyhow::anyhow!("the reader thread panicked"))
+        })?;
+        pass.finish();
+        if let Some(bar) = bar {
+            bar.finish_and_clear();
+        }
+    }
+    Ok(())
 }
 
 /// Run one document through the stages, recording where it stopped.
