@@ -23,6 +23,7 @@
 //! assert_eq!(verdict, millstone_core::Verdict::drop("gopher_short_doc"));
 //! ```
 
+pub mod boilerplate;
 pub mod quality;
 pub mod registry;
 mod text;

@@ -3,6 +3,7 @@
 use millstone_core::Stage;
 use serde::de::DeserializeOwned;
 
+use crate::boilerplate;
 use crate::quality::{c4_quality, fineweb_quality, gopher_quality, gopher_repetition};
 use crate::ConfigError;
 
@@ -17,6 +18,7 @@ pub struct StageInfo {
 
 /// Every stage type, sorted by name.
 pub static STAGES: &[StageInfo] = &[
+    entry::<boilerplate::Config>(boilerplate::NAME, boilerplate::SUMMARY),
     entry::<c4_quality::Config>(c4_quality::NAME, c4_quality::SUMMARY),
     entry::<fineweb_quality::Config>(fineweb_quality::NAME, fineweb_quality::SUMMARY),
     entry::<gopher_quality::Config>(gopher_quality::NAME, gopher_quality::SUMMARY),

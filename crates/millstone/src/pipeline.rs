@@ -37,6 +37,11 @@ pub static PRESETS: &[Preset] = &[
         summary: "Gopher quality heuristics, then Gopher repetition removal",
         toml: include_str!("../presets/gopher.toml"),
     },
+    Preset {
+        name: "news",
+        summary: "boilerplate line removal, then the FineWeb recipe",
+        toml: include_str!("../presets/news.toml"),
+    },
 ];
 
 pub fn preset(name: &str) -> Result<&'static Preset> {

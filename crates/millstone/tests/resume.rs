@@ -18,8 +18,10 @@ fn sample() -> PathBuf {
 fn args<'a>(out: &'a Path, threads: &'a str) -> Vec<String> {
     [
         "run",
+        // `news` = boilerplate (with its cross-document counting pass, redone on resume) and
+        // the FineWeb recipe.
         "--preset",
-        "fineweb",
+        "news",
         "--shard-size",
         "512K",
         "--resume",

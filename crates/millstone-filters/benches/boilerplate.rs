@@ -1,0 +1,65 @@
+//! Throughput of the `boilerplate` stage's per-document part on one core.
+//!
+//! `cargo bench -p millstone-filters --bench boilerplate [-- PATH.jsonl.zst]` — default input:
+//! `../shared/data/webpages-dev.jsonl.zst` (1,497 real pages). Prints MB/s of text per pass over
+//! the pages (5 passes after one warm-up) with the cross-document pass off, which is reading only.
+
+use std::io::{BufRead, BufReader};
+use std::time::Instant;
+
+use millstone_core::{Document, StageStats};
+
+fn main() {
+    let path = std::env::args()
+        .skip(1)
+        .find(|a| !a.starts_with('-'))
+        .unwrap_or_else(|| {
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../../shared/data/webpages-dev.jsonl.zst"
+            )
+            .into()
+        });
+    let Ok(file) = std::fs::File::open(&path) else {
+        eprintln!("boilerplate bench: {path} not found, skipping");
+        return;
+    };
+    let reader = BufReader::new(zstd::Decoder::new(file).expect("zstd input"));
+    let docs: Vec<Document> = reader
+        .split(b'\n')
+        .map(|l| l.expect("read"))
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_slice(&l).expect("json");
+            Document::new(
+                v["id"].as_str().unwrap_or(""),
+                v["text"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    let bytes: usize = docs.iter().map(Document::len_bytes).sum();
+    let options: toml::Table = toml::from_str("cross_document = false").unwrap();
+    let stage = millstone_filters::build_stage("boilerplate", &options).unwrap();
+    let mut rates = Vec::new();
+    for pass in 0..6 {
+        let mut batch = docs.clone();
+        let mut stats = StageStats::default();
+        let t = Instant::now();
+        for doc in &mut batch {
+            std::hint::black_box(stage.process(doc, &mut stats));
+        }
+        let secs = t.elapsed().as_secs_f64();
+        if pass > 0 {
+            rates.push(bytes as f64 / 1e6 / secs);
+        }
+    }
+    rates.sort_by(f64::total_cmp);
+    println!(
+        "boilerplate: {} docs, {:.1} MB; MB/s on one core: min {:.1} median {:.1} max {:.1}",
+        docs.len(),
+        bytes as f64 / 1e6,
+        rates[0],
+        rates[rates.len() / 2],
+        rates[rates.len() - 1]
+    );
+}

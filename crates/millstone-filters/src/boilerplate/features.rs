@@ -1,0 +1,633 @@
+//! Turning a document's lines into the numbers the boilerplate model scores.
+//!
+//! A "line" here is a `\n`-separated line with surrounding whitespace trimmed; blank lines are
+//! not lines for the model (they are kept as they are). Three kinds of evidence:
+//! - the line itself ([`Base`]): length, words, how it ends, letters/digits, capitalised words,
+//!   function-word density in the document's language, sentence marks, commas, cue phrases,
+//!   separators (`|`, `›`, `»` …), years, "By …", "Read more";
+//! - the document around it: repeats of the line elsewhere in the document, whether it belongs
+//!   to a repeated block of lines, position, neighbours' evidence (±1, ±2), window averages over
+//!   ±1/3/8/20 lines of "is a real sentence line", length and terminal punctuation, where the
+//!   document's sentence lines start and end;
+//! - in the second pass ([`context_features`]): the first model's scores of the neighbours, the
+//!   jusText-style smoothing (a short line between good paragraphs is content, a sentence in a
+//!   run of furniture is furniture), learned rather than hand-set.
+//!
+//! The feature order is the model's contract: `tools/boilerplate/train.py` trains on exactly
+//! these vectors (dumped by the `boilerplate_features` example), so a change here needs a
+//! retrained model. Not here: cross-document line counts (`corpus.rs`) and decisions (`mod.rs`).
+
+use rustc_hash::FxHashMap;
+
+use super::corpus::line_hash;
+use super::lexicon::{language_bit, stop_words, Cues, LANGUAGES};
+
+/// Per-line features computed from the line alone.
+pub(crate) const N_BASE: usize = 18;
+/// Features of the first model.
+pub(crate) const N_FEATURES: usize = N_BASE * 3 + 4 + 2 + 1 + 12 + 4 + 3;
+/// Extra features of the second model: the first model's scores around the line.
+pub(crate) const N_CONTEXT: usize = 6;
+/// Window radii for the smoothed first-model scores.
+const SCORE_WINDOWS: [usize; 5] = [1, 2, 4, 8, 16];
+/// Window radii for the smoothed line evidence.
+const LINE_WINDOWS: [usize; 4] = [1, 3, 8, 20];
+
+/// Names of the first model's features, in order (written into the model file by training, and
+/// checked when the model is loaded).
+pub fn feature_names() -> Vec<String> {
+    const BASE: [&str; N_BASE] = [
+        "chars",
+        "log_chars",
+        "words",
+        "log_words",
+        "ends_terminal",
+        "ends_colon",
+        "ends_ellipsis",
+        "alpha_frac",
+        "digit_frac",
+        "capitalised_frac",
+        "stop_word_frac",
+        "sentence_marks",
+        "commas_per_word",
+        "cue_phrases",
+        "separator",
+        "year",
+        "starts_by",
+        "read_more",
+    ];
+    let mut names: Vec<String> = BASE.iter().map(|s| s.to_string()).collect();
+    for side in ["prev", "next"] {
+        names.extend(BASE.iter().map(|s| format!("{side}.{s}")));
+    }
+    for side in ["prev2", "next2"] {
+        names.push(format!("{side}.log_words"));
+        names.push(format!("{side}.ends_terminal"));
+    }
+    names.extend(["repeats_in_doc", "in_repeated_block", "position"].map(String::from));
+    for k in LINE_WINDOWS {
+        for f in ["good", "log_words", "ends_terminal"] {
+            names.push(format!("window{k}.{f}"));
+        }
+    }
+    names.extend(
+        [
+            "in_good_region",
+            "distance_to_good",
+            "after_first_good",
+            "before_last_good",
+            "doc_lines",
+            "doc_good_frac",
+            "doc_log_lines",
+        ]
+        .map(String::from),
+    );
+    debug_assert_eq!(names.len(), N_FEATURES);
+    names
+}
+
+/// Names of the second model's extra features.
+pub fn context_feature_names() -> Vec<String> {
+    let mut names: Vec<String> = SCORE_WINDOWS
+        .iter()
+        .map(|k| format!("score_window{k}"))
+        .collect();
+    names.push("score".into());
+    names
+}
+
+/// What one non-blank line is, for the model and for naming a removal's reason.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Line {
+    /// 0-based index among the document's `\n`-lines (blank ones included).
+    pub index: usize,
+    /// Hash of the line lower-cased with whitespace collapsed.
+    pub hash: u64,
+    pub words: u32,
+    pub terminal: bool,
+    pub ellipsis: bool,
+    pub read_more: bool,
+    pub cues: u32,
+    pub separator: bool,
+    /// Breadcrumb separators (`›`, `»`, `|`, `>`, `·`) in the line: not a model feature, used by
+    /// the stage's rules.
+    pub crumbs: u32,
+    /// Starts like a byline or dateline ("By …", "Published …", "Updated …", "Posted …").
+    pub byline: bool,
+    /// Function words of each language in [`LANGUAGES`].
+    stop_counts: [u16; LANGUAGES.len()],
+    pub base: [f64; N_BASE],
+    /// Other lines of the document with the same hash.
+    pub repeats: u32,
+    /// Part of a run of ≥ 2 lines that occurs twice in the document.
+    pub in_repeated_block: bool,
+}
+
+impl Line {
+    /// A real sentence line: ≥ 10 words and terminal punctuation.
+    pub fn good(&self) -> bool {
+        self.words >= 10 && self.terminal
+    }
+
+    /// A short line without sentence punctuation: a link, menu item, or heading.
+    pub fn title_like(&self) -> bool {
+        self.words <= 10 && !self.terminal
+    }
+}
+
+/// Reusable buffers (one per worker thread): nothing here grows with the corpus, only with the
+/// largest document seen.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    pub lines: Vec<Line>,
+    pub features: Vec<f64>,
+    lower: String,
+    hash_counts: FxHashMap<u64, u32>,
+    pair_counts: FxHashMap<(u64, u64), u32>,
+    prefix: Vec<f64>,
+}
+
+fn is_terminal(c: char) -> bool {
+    matches!(
+        c,
+        '.' | '?' | '!' | '"' | '\'' | '”' | '’' | '。' | '！' | '？'
+    )
+}
+
+/// Character counts of one line.
+#[derive(Default)]
+struct Counts {
+    chars: u32,
+    alpha: u32,
+    digit: u32,
+    /// `.`, `!`, `?` (and CJK full stops) followed by whitespace or the line end.
+    marks: u32,
+    commas: u32,
+    words: u32,
+    /// Words starting with an upper-case letter.
+    capitalised: u32,
+    /// Any of `| › » · • > / « ‹`.
+    separators: u32,
+    /// Breadcrumb separators only: `| › » · >`.
+    crumbs: u32,
+}
+
+/// Rust's `char::is_whitespace` restricted to ASCII (includes vertical tab, unlike
+/// `u8::is_ascii_whitespace`), so both paths split words the same way.
+fn ascii_space(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ')
+}
+
+/// The fast path for ASCII lines (most of them); gives exactly what [`count_chars`] gives.
+fn count_ascii(bytes: &[u8]) -> Counts {
+    let mut c = Counts {
+        chars: bytes.len() as u32,
+        ..Default::default()
+    };
+    let mut in_word = false;
+    for (k, &b) in bytes.iter().enumerate() {
+        if ascii_space(b) {
+            in_word = false;
+            continue;
+        }
+        if !in_word {
+            c.words += 1;
+            c.capitalised += u32::from(b.is_ascii_uppercase());
+            in_word = true;
+        }
+        match b {
+            b'a'..=b'z' | b'A'..=b'Z' => c.alpha += 1,
+            b'0'..=b'9' => c.digit += 1,
+            b',' => c.commas += 1,
+            b'.' | b'!' | b'?' => {
+                c.marks += u32::from(bytes.get(k + 1).is_none_or(|&n| ascii_space(n)));
+            }
+            b'|' | b'>' => {
+                c.separators += 1;
+                c.crumbs += 1;
+            }
+            b'/' => c.separators += 1,
+            _ => {}
+        }
+    }
+    c
+}
+
+fn count_chars(line: &str) -> Counts {
+    let mut c = Counts::default();
+    let mut in_word = false;
+    let mut it = line.chars().peekable();
+    while let Some(ch) = it.next() {
+        c.chars += 1;
+        if ch.is_whitespace() {
+            in_word = false;
+            continue;
+        }
+        if !in_word {
+            c.words += 1;
+            c.capitalised += u32::from(ch.is_uppercase());
+            in_word = true;
+        }
+        if ch.is_alphabetic() {
+            c.alpha += 1;
+        } else if ch.is_ascii_digit() {
+            c.digit += 1;
+        } else if ch == ',' {
+            c.commas += 1;
+        } else if matches!(ch, '.' | '!' | '?' | '。' | '！' | '？') {
+            c.marks += u32::from(it.peek().is_none_or(|n| n.is_whitespace()));
+        } else if matches!(ch, '|' | '›' | '»' | '·' | '>') {
+            c.separators += 1;
+            c.crumbs += 1;
+        } else if matches!(ch, '•' | '/' | '«' | '‹') {
+            c.separators += 1;
+        }
+    }
+    c
+}
+
+/// Fill `scratch.lines` with `text`'s non-blank lines and their line-level evidence.
+/// `language` picks the function-word list; `None` guesses it from the document.
+pub(crate) fn scan_lines(text: &str, language: Option<&str>, scratch: &mut Scratch) {
+    let cues = Cues::global();
+    let stops = stop_words();
+    scratch.lines.clear();
+    for (index, raw) in text.split('\n').enumerate() {
+        let line = raw.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let mut l = Line {
+            index,
+            ..Default::default()
+        };
+        let c = if line.is_ascii() {
+            count_ascii(line.as_bytes())
+        } else {
+            count_chars(line)
+        };
+        l.separator = c.separators > 0;
+        l.crumbs = c.crumbs;
+        let (chars, alpha, digit, marks, commas, words, capitalised) = (
+            c.chars,
+            c.alpha,
+            c.digit,
+            c.marks,
+            c.commas,
+            c.words,
+            c.capitalised,
+        );
+        l.hash = line_hash(line, &mut scratch.lower);
+        for word in scratch.lower.split(' ') {
+            // No function word is longer than this; skip the trim and lookup for the rest.
+            if word.len() > 16 {
+                continue;
+            }
+            let bare = word.trim_matches(|c: char| !c.is_alphanumeric());
+            if let Some(bits) = stops.get(bare) {
+                for (i, n) in l.stop_counts.iter_mut().enumerate() {
+                    *n += u16::from(bits >> i & 1);
+                }
+            }
+        }
+        l.words = words;
+        let last = line.chars().next_back().unwrap_or(' ');
+        l.terminal = is_terminal(last) && !line.ends_with("...");
+        l.ellipsis = last == '…' || line.ends_with("...");
+        let hits = cues.scan(line);
+        l.cues = hits.cues;
+        l.read_more = hits.more;
+        let starts_with = |p: &str| {
+            line.as_bytes()
+                .get(..p.len())
+                .is_some_and(|h| h.eq_ignore_ascii_case(p.as_bytes()))
+        };
+        let starts_by = starts_with("by ");
+        l.byline = starts_by
+            || [
+                "published",
+                "updated",
+                "posted",
+                "written by",
+                "last updated",
+            ]
+            .iter()
+            .any(|p| starts_with(p));
+        let (c, w) = (f64::from(chars), f64::from(words.max(1)));
+        l.base = [
+            c,
+            c.ln_1p(),
+            f64::from(words),
+            f64::from(words).ln_1p(),
+            b(l.terminal),
+            b(last == ':' || last == '：'),
+            b(l.ellipsis),
+            f64::from(alpha) / c,
+            f64::from(digit) / c,
+            f64::from(capitalised) / w,
+            0.0, // function-word density: needs the document's language, filled below
+            f64::from(marks),
+            f64::from(commas) / w,
+            f64::from(l.cues),
+            b(l.separator),
+            b(has_year(line)),
+            b(starts_by),
+            b(l.read_more),
+        ];
+        scratch.lines.push(l);
+    }
+    // Function-word density in the document's language (given, or the list with most hits).
+    let lang = language
+        .and_then(language_bit)
+        .map(|bit| bit.trailing_zeros() as usize)
+        .unwrap_or_else(|| {
+            let mut totals = [0u32; LANGUAGES.len()];
+            for l in &scratch.lines {
+                for (t, n) in totals.iter_mut().zip(l.stop_counts) {
+                    *t += u32::from(n);
+                }
+            }
+            // First maximum: English wins ties, including the no-hits case.
+            let mut best = 0;
+            for (i, t) in totals.iter().enumerate() {
+                if *t > totals[best] {
+                    best = i;
+                }
+            }
+            best
+        });
+    for l in &mut scratch.lines {
+        l.base[10] = f64::from(l.stop_counts[lang]) / f64::from(l.words.max(1));
+    }
+    mark_repeats(scratch);
+}
+
+fn b(v: bool) -> f64 {
+    if v {
+        1.0
+    } else {
+        0.0
+    }
+}
+
+/// A standalone 4-digit number starting 19 or 20.
+fn has_year(line: &str) -> bool {
+    let bytes = line.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i].is_ascii_digit() {
+            let s = i;
+            while i < bytes.len() && bytes[i].is_ascii_digit() {
+                i += 1;
+            }
+            if i - s == 4 && (bytes[s..s + 2] == *b"19" || bytes[s..s + 2] == *b"20") {
+                return true;
+            }
+        } else {
+            i += 1;
+        }
+    }
+    false
+}
+
+/// Count each line's repeats and find runs of lines that occur twice (teaser lists printed under
+/// two headings): a line is in a repeated block when it and a neighbour repeat as a pair.
+fn mark_repeats(scratch: &mut Scratch) {
+    let Scratch {
+        lines,
+        hash_counts,
+        pair_counts,
+        ..
+    } = scratch;
+    hash_counts.clear();
+    pair_counts.clear();
+    for l in lines.iter() {
+        *hash_counts.entry(l.hash).or_default() += 1;
+    }
+    for w in lines.windows(2) {
+        *pair_counts.entry((w[0].hash, w[1].hash)).or_default() += 1;
+    }
+    for i in 0..lines.len() {
+        lines[i].repeats = hash_counts[&lines[i].hash] - 1;
+        let pair_repeats = |a: usize| pair_counts[&(lines[a].hash, lines[a + 1].hash)] > 1;
+        let in_block = (i + 1 < lines.len() && pair_repeats(i)) || (i > 0 && pair_repeats(i - 1));
+        lines[i].in_repeated_block = in_block;
+    }
+}
+
+/// Window means of `value` over ±k (clipped at the ends), using a prefix-sum buffer.
+fn window_means(
+    n: usize,
+    value: impl Fn(usize) -> f64,
+    k: usize,
+    prefix: &mut Vec<f64>,
+    mut out: impl FnMut(usize, f64),
+) {
+    prefix.clear();
+    prefix.push(0.0);
+    let mut acc = 0.0;
+    for i in 0..n {
+        acc += value(i);
+        prefix.push(acc);
+    }
+    for i in 0..n {
+        let lo = i.saturating_sub(k);
+        let hi = (i + k + 1).min(n);
+        out(i, (prefix[hi] - prefix[lo]) / (hi - lo) as f64);
+    }
+}
+
+/// Build the first model's feature rows (row-major, [`N_FEATURES`] per line) into
+/// `scratch.features`, from the lines [`scan_lines`] found.
+pub(crate) fn line_features(scratch: &mut Scratch) {
+    let Scratch {
+        lines,
+        features,
+        prefix,
+        ..
+    } = scratch;
+    let n = lines.len();
+    features.clear();
+    features.resize(n * N_FEATURES, 0.0);
+    let good: Vec<usize> = (0..n).filter(|&i| lines[i].good()).collect();
+    let doc = [
+        n as f64,
+        good.len() as f64 / n.max(1) as f64,
+        (n as f64).ln_1p(),
+    ];
+    for i in 0..n {
+        let row = &mut features[i * N_FEATURES..(i + 1) * N_FEATURES];
+        let l = &lines[i];
+        row[..N_BASE].copy_from_slice(&l.base);
+        if i > 0 {
+            row[N_BASE..2 * N_BASE].copy_from_slice(&lines[i - 1].base);
+        }
+        if i + 1 < n {
+            row[2 * N_BASE..3 * N_BASE].copy_from_slice(&lines[i + 1].base);
+        }
+        let mut at = 3 * N_BASE;
+        for j in [i.checked_sub(2), Some(i + 2).filter(|&j| j < n)] {
+            if let Some(j) = j {
+                row[at] = lines[j].base[3];
+                row[at + 1] = lines[j].base[4];
+            }
+            at += 2;
+        }
+        row[at] = f64::from(l.repeats);
+        row[at + 1] = b(l.in_repeated_block);
+        row[at + 2] = i as f64 / (n.max(2) - 1) as f64;
+    }
+    let win_at = 3 * N_BASE + 4 + 3;
+    for (w, k) in LINE_WINDOWS.iter().enumerate() {
+        let value_sets: [&dyn Fn(usize) -> f64; 3] =
+            [&|i| b(lines[i].good()), &|i| lines[i].base[3], &|i| {
+                lines[i].base[4]
+            }];
+        for (f, value) in value_sets.iter().enumerate() {
+            let col = win_at + w * 3 + f;
+            window_means(n, value, *k, prefix, |i, v| {
+                features[i * N_FEATURES + col] = v
+            });
+        }
+    }
+    let region_at = win_at + 12;
+    let (first, last) = match (good.first(), good.last()) {
+        (Some(&f), Some(&l)) => (Some(f), Some(l)),
+        _ => (None, None),
+    };
+    let mut next_good = 0usize; // index into `good` of the first good line at or after i
+    for i in 0..n {
+        while next_good < good.len() && good[next_good] < i {
+            next_good += 1;
+        }
+        let row = &mut features[i * N_FEATURES..(i + 1) * N_FEATURES];
+        let (in_region, dist, after, before) = match (first, last) {
+            (Some(f), Some(l)) => {
+                let after_d = good.get(next_good).map(|&g| g - i);
+                let before_d = next_good.checked_sub(1).map(|p| i - good[p]);
+                let d = after_d
+                    .into_iter()
+                    .chain(before_d)
+                    .min()
+                    .unwrap_or(50)
+                    .min(50);
+                (
+                    b(i >= f && i <= l),
+                    d as f64,
+                    i as f64 - f as f64,
+                    l as f64 - i as f64,
+                )
+            }
+            _ => (0.0, 50.0, -50.0, -50.0),
+        };
+        row[region_at] = in_region;
+        row[region_at + 1] = dist;
+        row[region_at + 2] = after;
+        row[region_at + 3] = before;
+        row[region_at + 4..region_at + 7].copy_from_slice(&doc);
+    }
+}
+
+/// The second model's extra features for line `i`, given the first model's `scores` of every
+/// line, appended to `row` (which holds the line's first-model features).
+pub(crate) fn context_features(scores: &[f64], prefix: &mut Vec<f64>, out: &mut [f64]) {
+    // out is n × N_CONTEXT, row-major.
+    let n = scores.len();
+    for (w, k) in SCORE_WINDOWS.iter().enumerate() {
+        window_means(
+            n,
+            |i| scores[i],
+            *k,
+            prefix,
+            |i, v| out[i * N_CONTEXT + w] = v,
+        );
+    }
+    for i in 0..n {
+        out[i * N_CONTEXT + SCORE_WINDOWS.len()] = scores[i];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan(text: &str) -> Scratch {
+        let mut s = Scratch::default();
+        scan_lines(text, None, &mut s);
+        line_features(&mut s);
+        s
+    }
+
+    #[test]
+    fn names_match_the_row_width() {
+        assert_eq!(feature_names().len(), N_FEATURES);
+        assert_eq!(context_feature_names().len(), N_CONTEXT);
+    }
+
+    #[test]
+    fn blank_lines_are_skipped_but_indices_kept() {
+        let s = scan("Title\n\n  \nA real sentence with enough words to count as one line here.\n");
+        let idx: Vec<_> = s.lines.iter().map(|l| l.index).collect();
+        assert_eq!(idx, [0, 3]);
+        assert!(s.lines[1].good());
+        assert!(s.lines[0].title_like());
+    }
+
+    #[test]
+    fn repeated_teaser_block_is_marked_in_both_copies() {
+        let text = "Latest articles\nStorm hits coast\nCouncil votes on budget\nArticle text.\n\
+                    More like this\nStorm hits coast\nCouncil votes on budget\nOne-off line";
+        let s = scan(text);
+        let marked: Vec<_> = s
+            .lines
+            .iter()
+            .filter(|l| l.in_repeated_block)
+            .map(|l| l.index)
+            .collect();
+        assert_eq!(marked, [1, 2, 5, 6]);
+        assert_eq!(s.lines[1].repeats, 1);
+        assert_eq!(s.lines[0].repeats, 0);
+    }
+
+    #[test]
+    fn hash_ignores_case_and_spacing() {
+        let s = scan("Read  More\nread more");
+        assert_eq!(s.lines[0].hash, s.lines[1].hash);
+    }
+
+    #[test]
+    fn line_evidence() {
+        let s = scan("Home › News › World\nBy Jane Doe\nThe minister said the plan would cost …\nSubscribe to our newsletter\nPublished in 2024");
+        let l = &s.lines;
+        assert!(l[0].separator);
+        assert_eq!(l[1].base[16], 1.0);
+        assert!(l[2].ellipsis && !l[2].terminal);
+        assert_eq!(l[3].cues, 2);
+        assert_eq!(l[4].base[15], 1.0);
+    }
+
+    #[test]
+    fn stop_word_density_follows_the_document_language() {
+        let mut s = Scratch::default();
+        scan_lines("Der Hund und die Katze sind im Garten.", None, &mut s);
+        let de = s.lines[0].base[10];
+        scan_lines("Der Hund und die Katze sind im Garten.", Some("en"), &mut s);
+        let en = s.lines[0].base[10];
+        assert!(de > 0.5, "{de}");
+        assert!(en < de, "{en} {de}");
+    }
+
+    #[test]
+    fn region_features_locate_the_sentence_lines() {
+        let good = "This line is a real sentence with more than ten words in it.";
+        let text = format!("Menu\n{good}\nShort heading\n{good}\nFooter");
+        let s = scan(&text);
+        let region = 3 * N_BASE + 4 + 3 + 12;
+        let f = |i: usize, c: usize| s.features[i * N_FEATURES + region + c];
+        assert_eq!(f(0, 0), 0.0);
+        assert_eq!(f(2, 0), 1.0);
+        assert_eq!(f(2, 1), 1.0);
+        assert_eq!(f(4, 0), 0.0);
+        assert_eq!(f(4, 3), -1.0);
+    }
+}

@@ -1,0 +1,222 @@
+//! Word lists the boilerplate features look words up in: page-furniture cue phrases and a few
+//! languages' function words.
+//!
+//! These are evidence for the model, not a blacklist: a cue phrase in a line raises the chance
+//! that it is furniture, but a paragraph that mentions "subscribers" in passing stays when the
+//! rest of its evidence says article. The lists are short on purpose; they were written for this
+//! project from common page layouts, in lower case.
+
+use std::sync::OnceLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use rustc_hash::FxHashMap;
+
+/// Phrases that mark page furniture: calls to action, navigation, legal and social boilerplate.
+const CUES: &[&str] = &[
+    "subscribe",
+    "newsletter",
+    "donate",
+    "donation",
+    "cookie",
+    "share this",
+    "share on",
+    "related",
+    "popular",
+    "all rights reserved",
+    "copyright",
+    "©",
+    "privacy",
+    "terms of",
+    "sign up",
+    "sign in",
+    "log in",
+    "login",
+    "register",
+    "follow us",
+    "click here",
+    "advertisement",
+    "sponsored",
+    "comments",
+    "reply",
+    "menu",
+    "skip to",
+    "search",
+    "previous",
+    "next post",
+    "tags",
+    "categories",
+    "posted in",
+    "filed under",
+    "contact us",
+    "about us",
+    "home",
+    "trending",
+    "most read",
+    "latest",
+    "you may also like",
+    "more like this",
+    "recommended",
+    "support our",
+    "our journalism",
+    "add to cart",
+    "free shipping",
+    "breadcrumb",
+];
+
+/// Phrases that end a teaser: the line is a cut-off summary linking elsewhere.
+const MORE: &[&str] = &[
+    "read more",
+    "continue reading",
+    "learn more",
+    "see more",
+    "view all",
+    "show more",
+    "see all",
+    "read the full",
+    "full story",
+];
+
+pub(crate) struct Cues {
+    automaton: AhoCorasick,
+}
+
+/// What [`Cues::scan`] found in a line.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct CueHits {
+    /// Distinct furniture cue phrases present.
+    pub cues: u32,
+    /// A "read more"-style phrase is present.
+    pub more: bool,
+}
+
+impl Cues {
+    pub(crate) fn global() -> &'static Cues {
+        static CUES_AC: OnceLock<Cues> = OnceLock::new();
+        CUES_AC.get_or_init(|| {
+            let automaton = AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                .build(CUES.iter().chain(MORE))
+                .expect("cue phrases form a valid automaton");
+            Cues { automaton }
+        })
+    }
+
+    /// Scan one line (case-insensitive for ASCII letters, which all cue phrases are).
+    pub(crate) fn scan(&self, line: &str) -> CueHits {
+        let mut seen: u128 = 0;
+        let mut hits = CueHits::default();
+        for m in self.automaton.find_overlapping_iter(line) {
+            let id = m.pattern().as_usize();
+            if id < CUES.len() {
+                if seen & (1 << id) == 0 {
+                    seen |= 1 << id;
+                    hits.cues += 1;
+                }
+            } else {
+                hits.more = true;
+            }
+        }
+        hits
+    }
+}
+
+/// Languages with a function-word list, in bit order.
+pub const LANGUAGES: [&str; 7] = ["en", "de", "fr", "es", "it", "pt", "nl"];
+
+const STOP_WORDS: [&[&str]; 7] = [
+    // en
+    &[
+        "the", "a", "an", "and", "or", "of", "to", "in", "on", "for", "with", "is", "are", "was",
+        "were", "be", "been", "it", "that", "this", "as", "at", "by", "from", "not", "but", "have",
+        "has", "had", "they", "we", "you", "he", "she", "his", "her", "their", "our", "your", "i",
+        "its", "which", "who", "what", "when", "where", "will", "would", "can", "could", "should",
+        "there", "than", "then", "so", "if", "do", "does", "did", "about", "into", "also", "all",
+        "some", "more", "these", "those", "them", "my", "me", "been", "how", "just",
+    ],
+    // de
+    &[
+        "der", "die", "das", "und", "oder", "ist", "sind", "war", "nicht", "ein", "eine", "einen",
+        "dem", "den", "des", "mit", "auf", "für", "von", "zu", "im", "in", "es", "sich", "auch",
+        "als", "an", "aus", "bei", "nach", "wie", "wir", "sie", "er", "ich", "dass", "wird",
+        "werden", "hat", "haben", "noch", "nur", "aber", "so", "um", "wenn", "kann", "über",
+    ],
+    // fr
+    &[
+        "le", "la", "les", "un", "une", "des", "du", "de", "et", "ou", "est", "sont", "dans",
+        "pour", "par", "sur", "avec", "que", "qui", "ne", "pas", "il", "elle", "ils", "nous",
+        "vous", "au", "aux", "ce", "cette", "se", "sa", "son", "ses", "plus", "mais", "comme",
+        "été", "être", "a", "leur", "en", "y", "on", "tout",
+    ],
+    // es
+    &[
+        "el", "la", "los", "las", "un", "una", "y", "o", "de", "del", "en", "es", "son", "que",
+        "por", "para", "con", "no", "se", "su", "sus", "al", "lo", "como", "más", "pero", "fue",
+        "ha", "han", "este", "esta", "le", "les", "ya", "muy", "también", "sobre", "entre",
+        "cuando", "sin", "hay", "ser",
+    ],
+    // it
+    &[
+        "il", "lo", "la", "i", "gli", "le", "un", "una", "e", "o", "di", "del", "della", "dei",
+        "in", "è", "sono", "che", "per", "con", "non", "si", "da", "al", "alla", "nel", "nella",
+        "come", "più", "ma", "anche", "questo", "questa", "suo", "sua", "ha", "hanno", "essere",
+        "tra", "su",
+    ],
+    // pt
+    &[
+        "o", "a", "os", "as", "um", "uma", "e", "ou", "de", "do", "da", "dos", "das", "em", "no",
+        "na", "é", "são", "que", "por", "para", "com", "não", "se", "seu", "sua", "ao", "como",
+        "mais", "mas", "foi", "tem", "também", "pelo", "pela", "este", "esta", "entre", "quando",
+        "muito", "já", "ser",
+    ],
+    // nl
+    &[
+        "de", "het", "een", "en", "of", "van", "in", "op", "is", "zijn", "was", "niet", "met",
+        "voor", "aan", "te", "dat", "die", "dit", "er", "ook", "als", "bij", "naar", "om", "uit",
+        "wordt", "worden", "heeft", "hebben", "maar", "wij", "we", "ze", "hij", "ik", "je", "u",
+        "nog", "wel", "kan",
+    ],
+];
+
+/// Function word → bit set of the languages whose list has it.
+pub(crate) fn stop_words() -> &'static FxHashMap<&'static str, u8> {
+    static MAP: OnceLock<FxHashMap<&'static str, u8>> = OnceLock::new();
+    MAP.get_or_init(|| {
+        let mut map = FxHashMap::default();
+        for (bit, words) in STOP_WORDS.iter().enumerate() {
+            for w in *words {
+                *map.entry(*w).or_insert(0) |= 1 << bit;
+            }
+        }
+        map
+    })
+}
+
+/// The bit of a language code in [`stop_words`], if it has a list.
+pub(crate) fn language_bit(code: &str) -> Option<u8> {
+    LANGUAGES.iter().position(|l| *l == code).map(|i| 1 << i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cue_scan_counts_distinct_phrases_case_insensitively() {
+        let c = Cues::global();
+        let h = c.scan("SUBSCRIBE to our Newsletter — subscribe now");
+        assert_eq!(h.cues, 2);
+        assert!(!h.more);
+        assert!(c.scan("The storm cut power … Read More").more);
+        assert_eq!(c.scan("The council met on Tuesday."), CueHits::default());
+    }
+
+    #[test]
+    fn stop_words_know_their_languages() {
+        let m = stop_words();
+        assert_eq!(m["the"], language_bit("en").unwrap());
+        // "de" is Dutch, French, Spanish, Portuguese and Italian-ish ("di" there): several bits.
+        assert!(m["de"].count_ones() >= 3);
+        assert_eq!(language_bit("xx"), None);
+    }
+}

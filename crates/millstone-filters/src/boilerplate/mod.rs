@@ -1,0 +1,670 @@
+//! `boilerplate`: remove page furniture line by line and keep the article, in order.
+//!
+//! Crawled text carries the page around the article: breadcrumbs, bylines, menus, lists of
+//! unrelated headlines, "Popular posts", teasers cut off with "…" (often printed twice under two
+//! headings), donation pleas, cookie notes and footers. Each non-blank line is scored by a small
+//! model that combines evidence (`features.rs`): the line's own shape, its neighbours, repeats
+//! within the document, and — in a second pass of the model — the scores of the lines around it
+//! (jusText-style smoothing, learned on labelled pages rather than hand-set). Lines scoring below
+//! `threshold` are removed. When the executor's counting pass has run (`cross_document = true`,
+//! the default), lines that recur in many documents (`corpus_min_docs`) or in several pages of the
+//! same site (`host_min_docs`) are removed too, unless the model is confident they are content.
+//!
+//! Every removed line is recorded in `millstone.removed_lines` as `{"line": index, "reason": …}`
+//! (index among the input's `\n`-lines), so the report can show it and a user can tune the
+//! thresholds; counts per reason go to the stage's stats (`removed.<reason>`). Reasons, in the
+//! order they are tried: `recurring_on_host`, `recurring_line` (counting pass); then for lines the
+//! model removed, the strongest evidence present: `repeated_block`, `repeated_line`,
+//! `cue_phrase`, `teaser`, `breadcrumb`, `context` (a sentence amid furniture), `link_list`,
+//! `low_score`. A document with no line left is dropped (`no_content_lines`).
+//!
+//! The model was trained on English-heavy pages (`tools/boilerplate/train.py`, data and split in
+//! `bench/README.md`); function-word density uses the document's `millstone.language` when a
+//! language stage set it, else a guess among a few European languages.
+//!
+//! Not for: HTML (this works on text lines), or deciding whether a whole page is worth keeping
+//! (the quality stages do that after this one in the `news` preset).
+
+mod corpus;
+mod features;
+mod lexicon;
+mod model;
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use millstone_core::{CorpusPass, Document, Stage, StageStats, Value, Verdict};
+use rustc_hash::FxHashSet;
+use serde::Deserialize;
+
+pub use features::{context_feature_names, feature_names};
+
+use crate::registry::StageConfig;
+use crate::ConfigError;
+use corpus::LineCounts;
+use features::{Line, Scratch, N_CONTEXT, N_FEATURES};
+use model::Model;
+
+pub const NAME: &str = "boilerplate";
+pub const SUMMARY: &str =
+    "remove page furniture lines (menus, link lists, teasers, pleas, repeated blocks, lines recurring across pages) and keep the article";
+
+/// Options. Defaults are the ones scored in `bench/README.md`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Lines whose content probability is below this are removed. Default: the threshold chosen
+    /// when the model was trained. Lower keeps more (higher recall, more furniture left).
+    pub threshold: Option<f64>,
+    /// Run the cross-document counting pass and use its counts.
+    pub cross_document: bool,
+    /// A line found in at least this many documents of the same host is furniture (0 = off).
+    pub host_min_docs: u32,
+    /// A short line found in at least this many documents of the corpus is furniture (0 = off).
+    pub corpus_min_docs: u32,
+    /// Only lines of at most this many words count as recurring corpus-wide (long sentences that
+    /// recur are reprints, which is dedup's business, not furniture).
+    pub recurring_max_words: u32,
+    /// Recurring lines the model scores at least this high are kept anyway (common headings such
+    /// as "Conclusion" or "Ingredients" recur across sites but belong to the article).
+    pub recurring_keep_score: f64,
+    /// The field holding the page URL, for per-site counts.
+    pub url_field: String,
+    /// Memory for the cross-document counts, in MiB (fixed, whatever the corpus size).
+    pub sketch_mb: u32,
+    /// Apply the shape rules before the model: breadcrumbs, bylines, repeated blocks, teaser
+    /// runs, runs of ≥ 3 title-like lines, short lines with cue phrases; keep sub-headings.
+    pub rules: bool,
+    /// The rules only remove lines the model scores below this (its confident content wins).
+    pub rule_max_score: f64,
+    /// Write `millstone.removed_lines`.
+    pub record_lines: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            threshold: None,
+            cross_document: true,
+            host_min_docs: 3,
+            corpus_min_docs: 10,
+            recurring_max_words: 10,
+            recurring_keep_score: 0.9,
+            url_field: "url".into(),
+            sketch_mb: 64,
+            rules: true,
+            rule_max_score: 0.3,
+            record_lines: true,
+        }
+    }
+}
+
+impl StageConfig for Config {
+    fn build(self) -> Result<Box<dyn Stage>, ConfigError> {
+        let threshold = self.threshold.unwrap_or(Model::embedded().threshold);
+        if !(0.0..=1.0).contains(&threshold) {
+            return Err(ConfigError::invalid(
+                NAME,
+                "`threshold` must be between 0 and 1",
+            ));
+        }
+        if !(0.0..=1.0).contains(&self.rule_max_score) {
+            return Err(ConfigError::invalid(
+                NAME,
+                "`rule_max_score` must be between 0 and 1",
+            ));
+        }
+        if !(0.0..=1.0).contains(&self.recurring_keep_score) {
+            return Err(ConfigError::invalid(
+                NAME,
+                "`recurring_keep_score` must be between 0 and 1",
+            ));
+        }
+        if self.cross_document && !(1..=65536).contains(&self.sketch_mb) {
+            return Err(ConfigError::invalid(NAME, "`sketch_mb` must be 1..=65536"));
+        }
+        let counts = self
+            .cross_document
+            .then(|| Arc::new(LineCounts::new(self.sketch_mb, &self.url_field)));
+        Ok(Box::new(Boilerplate {
+            threshold,
+            counts,
+            config: self,
+        }))
+    }
+}
+
+pub struct Boilerplate {
+    config: Config,
+    threshold: f64,
+    counts: Option<Arc<LineCounts>>,
+}
+
+/// Per-thread buffers: features, scores and the counting pass's sets are reused across documents.
+#[derive(Default)]
+struct Buffers {
+    scratch: Scratch,
+    first: Vec<f64>,
+    context: Vec<f64>,
+    rows: Vec<f64>,
+    prefix: Vec<f64>,
+    runs: Vec<u32>,
+    seen: FxHashSet<u64>,
+    lower: String,
+}
+
+thread_local! {
+    static BUFFERS: RefCell<Buffers> = RefCell::default();
+}
+
+/// Why a line the model scored low was removed: the strongest evidence it carries.
+fn model_reason(lines: &[Line], i: usize) -> &'static str {
+    let l = &lines[i];
+    if l.in_repeated_block {
+        "repeated_block"
+    } else if l.repeats > 0 {
+        "repeated_line"
+    } else if l.cues > 0 {
+        "cue_phrase"
+    } else if l.ellipsis || l.read_more {
+        "teaser"
+    } else if l.separator && !l.terminal && l.words <= 15 {
+        "breadcrumb"
+    } else if l.good() {
+        "context"
+    } else if l.title_like()
+        && (i > 0 && lines[i - 1].title_like() || lines.get(i + 1).is_some_and(Line::title_like))
+    {
+        "link_list"
+    } else {
+        "low_score"
+    }
+}
+
+/// Evidence strong enough to decide a line without the model (`rules = true`): what the issue of
+/// a news page calls furniture by its shape. Returns the removal reason.
+fn rule_removal(lines: &[Line], runs: &[u32], i: usize) -> Option<&'static str> {
+    let l = &lines[i];
+    let neighbour = |j: Option<usize>| j.and_then(|j| lines.get(j));
+    if l.good() {
+        return None;
+    }
+    if l.crumbs >= 2 && l.words <= 20 {
+        Some("breadcrumb")
+    } else if l.byline && l.words <= 12 {
+        Some("byline")
+    } else if l.in_repeated_block {
+        Some("repeated_block")
+    } else if (l.ellipsis || l.read_more)
+        && [neighbour(i.checked_sub(1)), neighbour(Some(i + 1))]
+            .into_iter()
+            .flatten()
+            .any(|n| n.ellipsis || n.read_more || n.title_like())
+    {
+        Some("teaser")
+    } else if l.title_like() && runs[i] >= 3 {
+        Some("link_list")
+    } else if l.title_like() && l.cues > 0 {
+        Some("cue_phrase")
+    } else {
+        None
+    }
+}
+
+/// A sub-heading: a short title-like line between two sentence lines. Kept whatever the model
+/// or the counts say (common headings recur across sites), unless a rule removed it.
+fn is_sub_heading(lines: &[Line], i: usize) -> bool {
+    let l = &lines[i];
+    l.title_like()
+        && l.cues == 0
+        && i > 0
+        && lines[i - 1].good()
+        && lines.get(i + 1).is_some_and(Line::good)
+}
+
+/// For each line, the length of the run of consecutive title-like lines it belongs to (0 if it
+/// is not title-like).
+fn title_runs(lines: &[Line], runs: &mut Vec<u32>) {
+    runs.clear();
+    runs.resize(lines.len(), 0);
+    let mut start = 0;
+    for i in 0..=lines.len() {
+        if i == lines.len() || !lines[i].title_like() {
+            for r in &mut runs[start..i] {
+                *r = (i - start) as u32;
+            }
+            start = i + 1;
+        }
+    }
+}
+
+impl Boilerplate {
+    /// Score every line of `doc` (content probability), leaving lines and scores in `buf`.
+    fn score(&self, doc: &Document, buf: &mut Buffers) {
+        let model = Model::embedded();
+        let language = match doc.attributes.get("language") {
+            Some(Value::String(s)) => Some(s.as_str()),
+            _ => None,
+        };
+        features::scan_lines(doc.text(), language, &mut buf.scratch);
+        features::line_features(&mut buf.scratch);
+        let n = buf.scratch.lines.len();
+        model.score_first(&buf.scratch.features, &mut buf.first);
+        buf.context.clear();
+        buf.context.resize(n * N_CONTEXT, 0.0);
+        features::context_features(&buf.first, &mut buf.prefix, &mut buf.context);
+        buf.rows.clear();
+        for (row, ctx) in buf
+            .scratch
+            .features
+            .chunks_exact(N_FEATURES)
+            .zip(buf.context.chunks_exact(N_CONTEXT))
+        {
+            buf.rows.extend_from_slice(row);
+            buf.rows.extend_from_slice(ctx);
+        }
+        model.score_second(&buf.rows, &mut buf.first);
+    }
+
+    /// The reason line `i` goes, or `None` if it stays.
+    fn verdict_for(
+        &self,
+        lines: &[Line],
+        runs: &[u32],
+        i: usize,
+        score: f64,
+        host: Option<u64>,
+    ) -> Option<&'static str> {
+        let l = &lines[i];
+        if self.config.rules {
+            if let Some(reason) = rule_removal(lines, runs, i) {
+                // Cut-off teasers printed twice ("Latest articles" … "More like this") are
+                // evidence enough. Every other shape also occurs inside articles (spec lists,
+                // tables of contents, headings), so there the model has a veto.
+                let repeated_teaser = l.in_repeated_block && (l.ellipsis || l.read_more);
+                if repeated_teaser || score < self.config.rule_max_score {
+                    return Some(reason);
+                }
+            }
+            if is_sub_heading(lines, i) {
+                return None;
+            }
+        }
+        if let Some(counts) = self.counts.as_deref().filter(|c| c.is_ready()) {
+            if score < self.config.recurring_keep_score {
+                if let Some(host) = host {
+                    if self.config.host_min_docs > 0
+                        && counts.host_count(host, l.hash) >= self.config.host_min_docs
+                    {
+                        return Some("recurring_on_host");
+                    }
+                }
+                if self.config.corpus_min_docs > 0
+                    && l.words <= self.config.recurring_max_words
+                    && counts.corpus_count(l.hash) >= self.config.corpus_min_docs
+                {
+                    return Some("recurring_line");
+                }
+            }
+        }
+        (score < self.threshold).then(|| model_reason(lines, i))
+    }
+}
+
+impl Stage for Boilerplate {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn process(&self, doc: &mut Document, stats: &mut StageStats) -> Verdict {
+        BUFFERS.with_borrow_mut(|buf| {
+            self.score(doc, buf);
+            let lines = &buf.scratch.lines;
+            if lines.is_empty() {
+                return Verdict::Keep;
+            }
+            let host = self.counts.as_deref().and_then(|c| c.host_key(doc));
+            title_runs(lines, &mut buf.runs);
+            let mut removed: Vec<(usize, &'static str)> = Vec::new();
+            for (i, &score) in buf.first.iter().enumerate() {
+                if let Some(reason) = self.verdict_for(lines, &buf.runs, i, score, host) {
+                    removed.push((i, reason));
+                }
+            }
+            if self.config.rules {
+                // A sentence amid furniture is furniture when it also carries a cue (a donation
+                // plea between a "Donate" button and a headline list).
+                let gone: Vec<bool> = {
+                    let mut g = vec![false; lines.len()];
+                    for &(i, _) in &removed {
+                        g[i] = true;
+                    }
+                    g
+                };
+                for i in 1..lines.len().saturating_sub(1) {
+                    if !gone[i]
+                        && gone[i - 1]
+                        && gone[i + 1]
+                        && lines[i].cues > 0
+                        && buf.first[i] < self.config.rule_max_score
+                    {
+                        removed.push((i, "context"));
+                    }
+                }
+                removed.sort_unstable_by_key(|&(i, _)| i);
+            }
+            stats.count("lines", lines.len() as u64);
+            if removed.is_empty() {
+                return Verdict::Keep;
+            }
+            stats.count("lines_removed", removed.len() as u64);
+            for (_, reason) in &removed {
+                stats.count(&format!("removed.{reason}"), 1);
+            }
+            if self.config.record_lines {
+                let list = removed
+                    .iter()
+                    .map(|&(i, reason)| {
+                        let mut m = millstone_core::Map::new();
+                        m.insert("line".into(), Value::from(lines[i].index));
+                        m.insert("reason".into(), Value::from(reason));
+                        Value::Object(m)
+                    })
+                    .collect();
+                doc.attributes
+                    .insert("removed_lines".into(), Value::Array(list));
+            }
+            if removed.len() == lines.len() {
+                return Verdict::drop("no_content_lines");
+            }
+            // Rebuild the text from the kept lines in order; blank lines stay, but a run of them
+            // left where furniture was is collapsed to one, and none lead or trail.
+            let text = doc.text();
+            let mut out = String::with_capacity(text.len());
+            let mut gone = removed.iter().map(|&(i, _)| lines[i].index).peekable();
+            let mut pending_blank = false;
+            for (index, raw) in text.split('\n').enumerate() {
+                if gone.peek() == Some(&index) {
+                    gone.next();
+                    continue;
+                }
+                if raw.trim().is_empty() {
+                    pending_blank = !out.is_empty();
+                    continue;
+                }
+                if !out.is_empty() {
+                    out.push('\n');
+                    if pending_blank {
+                        out.push('\n');
+                    }
+                }
+                pending_blank = false;
+                out.push_str(raw);
+            }
+            doc.set_text(out);
+            Verdict::Keep
+        })
+    }
+
+    fn corpus_pass(&self) -> Option<&dyn CorpusPass> {
+        self.counts.as_ref().map(|_| self as &dyn CorpusPass)
+    }
+}
+
+impl CorpusPass for Boilerplate {
+    fn describe(&self) -> &str {
+        "boilerplate: counting lines across documents"
+    }
+
+    fn observe(&self, doc: &Document) {
+        if let Some(counts) = &self.counts {
+            BUFFERS.with_borrow_mut(|buf| counts.observe(doc, &mut buf.seen, &mut buf.lower));
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(counts) = &self.counts {
+            counts.mark_ready();
+        }
+    }
+}
+
+/// The first model's feature rows of a text (for `tools/boilerplate/train.py`, through the
+/// `boilerplate_features` example): per non-blank line, its index and its features.
+pub fn dump_features(text: &str, language: Option<&str>) -> Vec<(usize, Vec<f64>)> {
+    let mut s = Scratch::default();
+    features::scan_lines(text, language, &mut s);
+    features::line_features(&mut s);
+    s.lines
+        .iter()
+        .zip(s.features.chunks_exact(N_FEATURES))
+        .map(|(l, row)| (l.index, row.to_vec()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stage(options: &str) -> Box<dyn Stage> {
+        crate::build_stage(NAME, &toml::from_str(options).unwrap()).unwrap()
+    }
+
+    /// Kept text and removal reasons by line index.
+    fn run(stage: &dyn Stage, doc: &mut Document) -> (Verdict, Vec<(u64, String)>) {
+        let verdict = stage.process(doc, &mut StageStats::default());
+        let removed = match doc.attributes.get("removed_lines") {
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|v| {
+                    (
+                        v["line"].as_u64().unwrap(),
+                        v["reason"].as_str().unwrap().to_owned(),
+                    )
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        (verdict, removed)
+    }
+
+    fn rules_for(text: &str) -> Vec<Option<&'static str>> {
+        let mut s = Scratch::default();
+        features::scan_lines(text, None, &mut s);
+        let mut runs = Vec::new();
+        title_runs(&s.lines, &mut runs);
+        (0..s.lines.len())
+            .map(|i| rule_removal(&s.lines, &runs, i))
+            .collect()
+    }
+
+    const PARA: &str = "The council said on Tuesday that the new bridge would open to traffic next spring, a year later than planned.";
+    const PARA2: &str = "Engineers found that the river bed was softer than the survey had shown, which meant deeper foundations were needed.";
+
+    #[test]
+    fn breadcrumb_glued_to_title_and_byline() {
+        let r = rules_for(&format!(
+            "Home › News › LocalBridge opening delayed by a year\nBy Sarah Jones\nPublished on 3 May 2024\n{PARA}"
+        ));
+        assert_eq!(
+            r,
+            [Some("breadcrumb"), Some("byline"), Some("byline"), None]
+        );
+    }
+
+    #[test]
+    fn link_list_versus_single_sub_heading() {
+        let text = format!(
+            "{PARA}\nWhy the delay matters\n{PARA2}\nCouncil approves new cycle lanes\nLocal bakery wins national award\nSchool to close for refurbishment"
+        );
+        let r = rules_for(&text);
+        assert_eq!(
+            r[1], None,
+            "a single heading between paragraphs is not a list"
+        );
+        assert_eq!(&r[3..], [Some("link_list"); 3]);
+        let mut s = Scratch::default();
+        features::scan_lines(&text, None, &mut s);
+        assert!(is_sub_heading(&s.lines, 1));
+        assert!(!is_sub_heading(&s.lines, 3));
+    }
+
+    #[test]
+    fn teasers_repeated_under_two_headings_go_in_both_copies() {
+        let teasers = "Council tax set to rise by five per cent as budget pressures grow and…\n\
+                       Volunteers clear tonnes of litter from the beach after the storms…";
+        let r = rules_for(&format!(
+            "{PARA}\nLatest articles\n{teasers}\n{PARA2}\nMore like this\n{teasers}"
+        ));
+        assert_eq!(r[2], Some("repeated_block"));
+        assert_eq!(r[3], Some("repeated_block"));
+        assert_eq!(r[6], Some("repeated_block"));
+        assert_eq!(r[7], Some("repeated_block"));
+        assert_eq!(r[0], None);
+        assert_eq!(r[4], None);
+    }
+
+    #[test]
+    fn cut_off_teasers_and_read_more() {
+        let r = rules_for(&format!(
+            "{PARA}\nFlood defences hold as the river peaks in the north of the county…\nRead more\n{PARA2}"
+        ));
+        assert_eq!(r[1], Some("teaser"));
+        assert_eq!(r[2], Some("teaser"));
+        assert_eq!(r[3], None);
+    }
+
+    #[test]
+    fn cue_phrases_on_short_lines_but_not_in_article_sentences() {
+        let r = rules_for(&format!(
+            "{PARA}\nSubscribe to our newsletter\n{PARA2}\nThe share of households with subscriptions to local papers fell again last year, the survey found."
+        ));
+        assert_eq!(r[1], Some("cue_phrase"));
+        assert_eq!(r[3], None);
+    }
+
+    #[test]
+    fn model_keeps_paragraphs_and_drops_a_menu() {
+        let menu = "Home\nNews\nSport\nBusiness\nCulture\nWeather\nContact\nSearch";
+        let mut doc = Document::new(
+            "d",
+            format!("{menu}\n{PARA}\n{PARA2}\n{PARA}\n{PARA2}\nPrivacy Policy\nTerms of Use\nCookie settings"),
+        );
+        let s = stage("cross_document = false\nrules = false");
+        let (verdict, removed) = run(s.as_ref(), &mut doc);
+        assert_eq!(verdict, Verdict::Keep);
+        let gone: Vec<u64> = removed.iter().map(|(i, _)| *i).collect();
+        // Line 0 may stay: the model treats a page's first line as a possible title.
+        for i in 1..8 {
+            assert!(gone.contains(&i), "menu line {i} kept: {removed:?}");
+        }
+        for i in 8..12 {
+            assert!(!gone.contains(&i), "paragraph {i} removed: {removed:?}");
+        }
+        assert!(doc
+            .text()
+            .contains(&format!("{PARA}\n{PARA2}\n{PARA}\n{PARA2}")));
+        assert!(!doc.text().contains("Sport"));
+    }
+
+    #[test]
+    fn donation_plea_amid_furniture_is_context() {
+        let plea = "Independent journalism needs your support. If you value our reporting, please consider making a donation today.";
+        let text = format!(
+            "{PARA}\n{PARA2}\nDonate now\n{plea}\nCouncil approves new cycle lanes\nLocal bakery wins national award\nSchool to close for refurbishment"
+        );
+        let s = stage("cross_document = false\nrule_max_score = 1.0");
+        let (_, removed) = run(s.as_ref(), &mut Document::new("d", text));
+        assert!(removed.contains(&(3, "context".to_owned())), "{removed:?}");
+        assert!(!removed.iter().any(|(i, _)| *i < 2), "{removed:?}");
+    }
+
+    #[test]
+    fn lines_recurring_across_a_site_and_the_corpus() {
+        let s = stage("host_min_docs = 3\ncorpus_min_docs = 4\nrecurring_max_words = 10");
+        let pass = s.corpus_pass().expect("cross_document is on by default");
+        let page = |host: &str, i: usize| {
+            let mut d = Document::new(
+                format!("{host}/{i}"),
+                format!("{PARA} Story {i}.\n{PARA2} Part {i}.\nThe Daily Example, Leeds edition\nAll the news that fits, every day"),
+            );
+            d.fields.insert(
+                "url".into(),
+                Value::from(format!("https://{host}/story/{i}")),
+            );
+            d
+        };
+        let mut docs: Vec<Document> = (0..3).map(|i| page("a.example", i)).collect();
+        // Without a URL: only corpus-wide counts apply.
+        let mut no_url = Document::new(
+            "n",
+            format!("{PARA}\n{PARA2}\nNorthern Courier Media Group\nA line seen once"),
+        );
+        let others: Vec<Document> = (0..4)
+            .map(|i| {
+                Document::new(
+                    format!("o{i}"),
+                    format!("{PARA2} Other {i}.\nNorthern Courier Media Group"),
+                )
+            })
+            .collect();
+        for d in docs.iter().chain(&others).chain([&no_url]) {
+            pass.observe(d);
+        }
+        pass.finish();
+        let (_, removed) = run(s.as_ref(), &mut docs[0]);
+        let reasons: Vec<&str> = removed.iter().map(|(_, r)| r.as_str()).collect();
+        assert_eq!(removed.iter().map(|(i, _)| *i).collect::<Vec<_>>(), [2, 3]);
+        assert!(
+            reasons.iter().all(|r| *r == "recurring_on_host"),
+            "{removed:?}"
+        );
+        let (_, removed) = run(s.as_ref(), &mut no_url);
+        assert!(
+            removed.contains(&(2, "recurring_line".to_owned())),
+            "{removed:?}"
+        );
+        assert!(!removed.iter().any(|(i, _)| *i < 2), "{removed:?}");
+    }
+
+    #[test]
+    fn removed_indices_count_blank_lines_and_blank_runs_collapse() {
+        let text = format!("{PARA}\n\nSubscribe to our newsletter\n\n{PARA2}\n");
+        let s = stage("cross_document = false\nrule_max_score = 1.0");
+        let mut doc = Document::new("d", text);
+        let (verdict, removed) = run(s.as_ref(), &mut doc);
+        assert_eq!(verdict, Verdict::Keep);
+        assert_eq!(removed, [(2, "cue_phrase".to_owned())]);
+        assert_eq!(doc.text(), format!("{PARA}\n\n{PARA2}"));
+    }
+
+    #[test]
+    fn page_of_furniture_only_is_dropped() {
+        // With the rules at full strength: the model alone gives a page's first line (usually
+        // its title) the benefit of the doubt.
+        let s = stage("cross_document = false\nrule_max_score = 1.0");
+        let mut doc = Document::new("d", "Home\nNews\nSport\nContact us\nPrivacy Policy\nLog in");
+        let mut stats = StageStats::default();
+        assert_eq!(
+            s.process(&mut doc, &mut stats),
+            Verdict::drop("no_content_lines")
+        );
+        assert_eq!(stats.counters["lines"], 6);
+        assert_eq!(stats.counters["lines_removed"], 6);
+    }
+
+    #[test]
+    fn bad_options_are_errors() {
+        for bad in [
+            "threshold = 1.5",
+            "rule_max_score = -1.0",
+            "sketch_mb = 0",
+            "min_words = 3",
+        ] {
+            assert!(
+                crate::build_stage(NAME, &toml::from_str(bad).unwrap()).is_err(),
+                "{bad}"
+            );
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! The `boilerplate` stage on the news page the issue describes (fixture
+//! `tests/fixtures/boilerplate/news-page.txt`): breadcrumb glued to the title, a dateline, the
+//! outlet's name, the article with a sub-heading, "Related article" lines, a donate button and
+//! plea, a list of unrelated headlines, "Popular posts", "Latest articles" teasers cut off with
+//! "…" and "More like this" with the same teasers again, a copyright line.
+
+use millstone_core::{Document, StageStats, Value, Verdict};
+
+const PAGE: &str = include_str!("fixtures/boilerplate/news-page.txt");
+/// The article: three paragraphs, the sub-heading "What happens next", two paragraphs.
+const ARTICLE: std::ops::RangeInclusive<u64> = 3..=8;
+
+fn removed(options: &str) -> (Vec<u64>, Vec<String>, String) {
+    let stage =
+        millstone_filters::build_stage("boilerplate", &toml::from_str(options).unwrap()).unwrap();
+    let mut doc = Document::new("news", PAGE.trim_end());
+    assert_eq!(
+        stage.process(&mut doc, &mut StageStats::default()),
+        Verdict::Keep
+    );
+    let Some(Value::Array(items)) = doc.attributes.get("removed_lines") else {
+        panic!("no removed_lines")
+    };
+    let lines = items.iter().map(|v| v["line"].as_u64().unwrap()).collect();
+    let reasons = items
+        .iter()
+        .map(|v| v["reason"].as_str().unwrap().to_owned())
+        .collect();
+    (lines, reasons, doc.text().to_owned())
+}
+
+#[test]
+fn rules_at_full_strength_keep_exactly_the_article() {
+    let (lines, reasons, text) = removed("cross_document = false\nrule_max_score = 1.0");
+    let total = PAGE.trim_end().split('\n').count() as u64;
+    let want: Vec<u64> = (0..total).filter(|i| !ARTICLE.contains(i)).collect();
+    assert_eq!(lines, want, "{reasons:?}");
+    assert!(text.contains("What happens next\nForecasters expect"));
+    for reason in [
+        "breadcrumb",
+        "byline",
+        "link_list",
+        "context",
+        "repeated_block",
+        "cue_phrase",
+    ] {
+        assert!(
+            reasons.iter().any(|r| r == reason),
+            "{reason} missing: {reasons:?}"
+        );
+    }
+}
+
+#[test]
+fn defaults_keep_the_whole_article_and_the_repeated_teasers_go() {
+    let (lines, reasons, _) = removed("cross_document = false");
+    for i in ARTICLE {
+        assert!(
+            !lines.contains(&i),
+            "article line {i} removed: {lines:?} {reasons:?}"
+        );
+    }
+    // Both copies of the teaser block (lines 24–26 and 28–30).
+    for i in [24, 25, 26, 28, 29, 30] {
+        assert!(lines.contains(&i), "teaser line {i} kept: {lines:?}");
+    }
+}
