@@ -12,3 +12,11 @@
 //!   datatrove's hash family and constants), band hashes.
 //!
 //! Not here: reading and writing (`millstone-io`), the executor and CLI (`millstone`).
+
+pub mod normalize;
+
+/// Data written by `tools/dedup-tables/dump_tables.py`; never edit by hand.
+mod generated {
+    #[rustfmt::skip]
+    pub(crate) mod unicode;
+}

@@ -1,0 +1,354 @@
+//! datatrove's `simplify_text` with its default `TextNormConfig`: the normal form in which MinHash
+//! (and later sentence dedup) compares documents, so that case, digits, punctuation, spacing and
+//! accents do not hide a near-duplicate.
+//!
+//! datatrove applies, in this order: `text.lower()`; the `regex` pattern
+//! `\p{Nd}+([.,،٫⎖⎗⎘]{1}\p{Nd}+)?` → `"0"`; every character of its `PUNCTUATION` string → `" "`;
+//! `strip()` and `\s+` → `" "`; NFD, then every character of category Mn removed; `strip()`.
+//! [`simplify_text`] does all of it in one pass over the input, bit-identical to datatrove 0.10.1
+//! under Python 3.11 (checked on every code point and on real documents, see
+//! `tests/minhash_parity.rs`). Points worth knowing:
+//! - Removing combining marks can leave two spaces in a row (`"a \u{301} b"` → `"a  b"`); datatrove
+//!   keeps them, so this does too.
+//! - `Σ` lower-cases to `ς` at the end of a word (Python's Final_Sigma rule), else `σ`.
+//! - The digit test is the `regex` module's (newer Unicode than Python's `unicodedata`), the rest
+//!   is Python 3.11's Unicode 14: the tables in `generated/unicode.rs` are computed from those very
+//!   functions by `tools/dedup-tables/dump_tables.py`, not from Rust's std or other crates, whose
+//!   Unicode versions differ.
+//!
+//! Not for: the weekday / month-name options (off in datatrove's default and in every
+//! datatrove dedup step), or any display purpose — the output is a matching key, not readable text.
+
+/// Unicode version of the Python 3.11 `lower()` / `isspace()` / `unicodedata` reproduced here, and
+/// version of the `regex` module whose `\p{Nd}` decides what a digit is.
+pub use crate::generated::unicode::{REGEX_VERSION, UNICODE_VERSION};
+
+use crate::generated::unicode::{
+    CCC, FLAG_BLOCKS, FLAG_CASED, FLAG_CASE_IGNORABLE, FLAG_CCC, FLAG_DIGIT, FLAG_INDEX,
+    FLAG_LOWER, FLAG_MN, FLAG_NFD, FLAG_SPACE, LOWER, NFD, NUMBER_SEPARATORS,
+};
+
+/// The generated per-character flags (`FLAG_*`).
+#[inline]
+fn flags(c: char) -> u8 {
+    let u = c as u32;
+    // `u >> 8` is at most 0x10FF, the last index of FLAG_INDEX.
+    FLAG_BLOCKS[FLAG_INDEX[(u >> 8) as usize] as usize][(u & 0xFF) as usize]
+}
+
+/// Canonical combining class (0 for characters not in the table).
+fn ccc(c: char) -> u8 {
+    CCC.binary_search_by_key(&c, |&(k, _)| k)
+        .map_or(0, |i| CCC[i].1)
+}
+
+fn is_digit(c: char) -> bool {
+    flags(c) & FLAG_DIGIT != 0
+}
+
+/// datatrove `simplify_text(text)` with the default `TextNormConfig` (lowercase, numbers → `0`,
+/// punctuation → space, whitespace collapsed and stripped, NFD without Mn characters, stripped),
+/// written into `out` (cleared first; its capacity is reused).
+///
+/// ```
+/// use millstone_dedup::normalize::simplify_text;
+/// let mut out = String::new();
+/// simplify_text("Héllo, WORLD!! 3.14 and 1,000 — “quotes”", &mut out);
+/// assert_eq!(out, "hello world 0 and 0 quotes");
+/// ```
+pub fn simplify_text(text: &str, out: &mut String) {
+    let mut w = Writer {
+        buf: std::mem::take(out).into_bytes(),
+        pending_space: false,
+        run: Vec::new(),
+    };
+    w.buf.clear();
+    w.buf.reserve(text.len());
+    let bytes = text.as_bytes();
+    let ascii = &FLAG_BLOCKS[FLAG_INDEX[0] as usize];
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x80 {
+            let f = ascii[b as usize];
+            if f & (FLAG_DIGIT | FLAG_SPACE) == 0 {
+                // Letters and the other ASCII symbols: the common case.
+                w.take_pending_space();
+                w.flush_run();
+                w.buf.push(if f & FLAG_LOWER != 0 { b | 0x20 } else { b });
+                i += 1;
+            } else if f & FLAG_SPACE != 0 {
+                w.pending_space = true;
+                i += 1;
+            } else {
+                i = number_end(text, i);
+                w.starter(b'0');
+            }
+            continue;
+        }
+        let Some(c) = text[i..].chars().next() else {
+            break;
+        };
+        let f = flags(c);
+        if f & FLAG_DIGIT != 0 {
+            i = number_end(text, i);
+            w.starter(b'0');
+            continue;
+        }
+        if c == 'Σ' {
+            let lc = if final_sigma(text, i) { 'ς' } else { 'σ' };
+            w.lowered(lc, flags(lc));
+        } else if f & FLAG_LOWER != 0 {
+            let low = LOWER
+                .binary_search_by_key(&c, |&(k, _)| k)
+                .map_or("", |j| LOWER[j].1);
+            for lc in low.chars() {
+                w.lowered(lc, flags(lc));
+            }
+        } else {
+            w.lowered(c, f);
+        }
+        i += c.len_utf8();
+    }
+    w.flush_run();
+    // A trailing space can only come from combining marks removed after it (`strip()` at the end).
+    while w.buf.last() == Some(&b' ') {
+        w.buf.pop();
+    }
+    *out = match String::from_utf8(w.buf) {
+        Ok(s) => s,
+        // Unreachable: only whole characters are written. Stay total anyway.
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    };
+}
+
+/// End (byte offset) of the number starting at the digit at `start`: digits, then optionally one
+/// separator and more digits — `\p{Nd}+([.,،٫⎖⎗⎘]{1}\p{Nd}+)?`. Lower-casing neither creates nor
+/// removes digits or separators (asserted by the table generator), so scanning the original text
+/// finds exactly the matches datatrove finds in the lower-cased one.
+fn number_end(text: &str, start: usize) -> usize {
+    let skip_digits = |mut i: usize| {
+        for c in text[i..].chars() {
+            if !is_digit(c) {
+                break;
+            }
+            i += c.len_utf8();
+        }
+        i
+    };
+    let end = skip_digits(start);
+    let mut rest = text[end..].chars();
+    match (rest.next(), rest.next()) {
+        (Some(sep), Some(d)) if NUMBER_SEPARATORS.contains(&sep) && is_digit(d) => {
+            skip_digits(end + sep.len_utf8())
+        }
+        _ => end,
+    }
+}
+
+/// Python's Final_Sigma rule for the `Σ` at byte `i` of the original text: preceded by a cased
+/// character (case-ignorable ones skipped) and not followed by one.
+fn final_sigma(text: &str, i: usize) -> bool {
+    let before = text[..i]
+        .chars()
+        .rev()
+        .map(flags)
+        .find(|f| f & FLAG_CASE_IGNORABLE == 0);
+    if before.is_none_or(|f| f & FLAG_CASED == 0) {
+        return false;
+    }
+    let after = text[i + 'Σ'.len_utf8()..]
+        .chars()
+        .map(flags)
+        .find(|f| f & FLAG_CASE_IGNORABLE == 0);
+    after.is_none_or(|f| f & FLAG_CASED == 0)
+}
+
+/// The output side: whitespace collapsing, NFD, canonical reordering and Mn removal.
+struct Writer {
+    buf: Vec<u8>,
+    /// Whitespace (or punctuation) was seen since the last non-space character: one `" "` is
+    /// owed before the next one, unless nothing has been written yet (`strip()`).
+    pending_space: bool,
+    /// Characters with a combining class > 0 that are not Mn, since the last class-0 character,
+    /// with their class: NFD orders them by class (stably) before they are written. Mn characters
+    /// are dropped, so only these can change the output. Almost always empty.
+    run: Vec<(u8, char)>,
+}
+
+impl Writer {
+    #[inline]
+    fn take_pending_space(&mut self) {
+        if self.pending_space {
+            self.pending_space = false;
+            if !self.buf.is_empty() || !self.run.is_empty() {
+                self.flush_run();
+                self.buf.push(b' ');
+            }
+        }
+    }
+
+    #[inline]
+    fn flush_run(&mut self) {
+        if self.run.is_empty() {
+            return;
+        }
+        // Stable: equal classes keep their order, as in Unicode's canonical ordering.
+        self.run.sort_by_key(|&(k, _)| k);
+        for &(_, c) in &self.run {
+            push_char(&mut self.buf, c);
+        }
+        self.run.clear();
+    }
+
+    /// An ASCII class-0 character that is not a space (the `0` of a number).
+    fn starter(&mut self, b: u8) {
+        self.take_pending_space();
+        self.flush_run();
+        self.buf.push(b);
+    }
+
+    /// One character of the lower-cased text (with its flags), before punctuation and whitespace.
+    fn lowered(&mut self, c: char, f: u8) {
+        if f & FLAG_SPACE != 0 {
+            self.pending_space = true;
+            return;
+        }
+        // Any other character, even one about to be removed as Mn, ends a whitespace run.
+        self.take_pending_space();
+        if f & FLAG_NFD == 0 {
+            self.decomposed(c, f);
+        } else if let Some(jamo) = hangul_nfd(c) {
+            for j in jamo.into_iter().flatten() {
+                self.decomposed(j, 0);
+            }
+        } else if let Ok(k) = NFD.binary_search_by_key(&c, |&(k, _)| k) {
+            for d in NFD[k].1.chars() {
+                self.decomposed(d, flags(d));
+            }
+        } else {
+            self.decomposed(c, f);
+        }
+    }
+
+    /// One character of the NFD form.
+    fn decomposed(&mut self, c: char, f: u8) {
+        if f & FLAG_MN != 0 {
+            // Dropped; but a class-0 Mn still ends a reordering run.
+            if !self.run.is_empty() && ccc(c) == 0 {
+                self.flush_run();
+            }
+        } else if f & FLAG_CCC != 0 {
+            self.run.push((ccc(c), c));
+        } else {
+            self.flush_run();
+            push_char(&mut self.buf, c);
+        }
+    }
+}
+
+#[inline]
+fn push_char(buf: &mut Vec<u8>, c: char) {
+    let mut tmp = [0u8; 4];
+    buf.extend_from_slice(c.encode_utf8(&mut tmp).as_bytes());
+}
+
+/// Unicode's algorithmic decomposition of a precomposed Hangul syllable (all three jamo are
+/// class-0 letters).
+fn hangul_nfd(c: char) -> Option<[Option<char>; 3]> {
+    let s = (c as u32).checked_sub(0xAC00).filter(|&s| s < 11_172)?;
+    let lead = char::from_u32(0x1100 + s / 588);
+    let vowel = char::from_u32(0x1161 + (s % 588) / 28);
+    let trail = match s % 28 {
+        0 => None,
+        t => char::from_u32(0x11A7 + t),
+    };
+    Some([lead, vowel, trail])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn simp(s: &str) -> String {
+        let mut out = String::from("left over");
+        simplify_text(s, &mut out);
+        out
+    }
+
+    #[test]
+    fn datatrove_example() {
+        assert_eq!(
+            simp("Héllo, WORLD!! 3.14 and 1,000 — “quotes”"),
+            "hello world 0 and 0 quotes"
+        );
+    }
+
+    #[test]
+    fn numbers() {
+        assert_eq!(simp("1.000.000"), "0 0");
+        assert_eq!(simp("12,5 x 3..4 5. .6"), "0 x 0 0 0 0");
+        assert_eq!(simp("٣٤ and ٣٫٥ and १२३"), "0 and 0 and 0");
+        assert_eq!(simp("a1b2"), "a0b0");
+        assert_eq!(simp("2024-01-05"), "0 0 0");
+    }
+
+    #[test]
+    fn whitespace_and_punctuation() {
+        assert_eq!(simp(""), "");
+        assert_eq!(simp("  \t\n "), "");
+        assert_eq!(simp("!!!...???"), "");
+        assert_eq!(simp(" a\r\nb\u{a0}c\u{2028}d\te "), "a b c d e");
+        // Tab and newline are not in PUNCTUATION but are whitespace; \r and \x00 are punctuation.
+        assert_eq!(simp("a\x00b\x1fc"), "a b c");
+        // Terminal-only punctuation (Devanagari danda) is kept.
+        assert_eq!(simp("क।"), "क।");
+    }
+
+    #[test]
+    fn diacritics_and_marks() {
+        assert_eq!(simp("Ça, c'est l'été"), "ca c est l ete");
+        // Arabic harakat and Devanagari vowel signs are Mn: removed.
+        assert_eq!(simp("كَتَبَ"), "كتب");
+        assert_eq!(simp("नमस्ते"), "नमसत");
+        // Removing marks between spaces leaves two spaces; at the ends they are stripped.
+        assert_eq!(simp("a \u{301} b"), "a  b");
+        assert_eq!(simp("\u{301} x \u{301}"), "x");
+        // Hangul syllables decompose into jamo.
+        assert_eq!(simp("한"), "\u{1112}\u{1161}\u{11ab}");
+        // İ lower-cases to i + U+0307 (Mn, removed).
+        assert_eq!(simp("İstanbul"), "istanbul");
+    }
+
+    #[test]
+    fn final_sigma_rule() {
+        assert_eq!(simp("ΟΔΟΣ"), "οδος");
+        assert_eq!(simp("ΣΑ"), "σα");
+        assert_eq!(simp("Σ"), "σ");
+        assert_eq!(simp("AΣ'"), "aς");
+        assert_eq!(simp("AΣ'B"), "aσ b");
+    }
+
+    #[test]
+    fn canonical_reordering_of_non_mn_marks() {
+        // U+1D16D (Mc, class 226) before U+1D165 (Mc, class 216): NFD swaps them.
+        assert_eq!(simp("x\u{1d16d}\u{1d165}"), "x\u{1d165}\u{1d16d}");
+        // A class-0 Mn between them ends the run: no swap.
+        assert_eq!(simp("x\u{1d16d}\u{941}\u{1d165}"), "x\u{1d16d}\u{1d165}");
+    }
+
+    #[test]
+    fn idempotence_and_its_exceptions() {
+        for s in ["Ça va? 3,5 €", "ΟΔΟΣ", "  x  ", "한국어 텍스트", "كَتَبَ 12"]
+        {
+            let once = simp(s);
+            assert_eq!(simp(&once), once, "{s:?}");
+        }
+        // Not idempotent, as in datatrove: marks removed between spaces leave a double space,
+        // and NFD can produce PUNCTUATION characters (U+037E → ';', U+1FEF → '`', U+2329 → '〈'),
+        // which only a second pass turns into spaces.
+        assert_eq!(simp("a \u{301} b"), "a  b");
+        assert_eq!(simp("a\u{37e}b\u{1fef}c\u{2329}"), "a;b`c\u{3008}");
+        assert_eq!(simp("a;b`c\u{3008}"), "a b c");
+    }
+}
