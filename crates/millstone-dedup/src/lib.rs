@@ -13,6 +13,7 @@
 //!
 //! Not here: reading and writing (`millstone-io`), the executor and CLI (`millstone`).
 
+pub mod minhash;
 pub mod normalize;
 
 /// Data written by `tools/dedup-tables/dump_tables.py`; never edit by hand.
