@@ -15,7 +15,7 @@ import importlib.metadata as m
 want = {"datatrove": "0.10.1", "spacy": "3.8.18"}
 for pkg, ver in want.items():
     assert m.version(pkg) == ver, (pkg, m.version(pkg))
-import datatrove.pipeline.filters, datatrove.pipeline.readers, orjson, zstandard, spacy  # noqa: F401
+import datatrove.pipeline.filters, datatrove.pipeline.readers, datatrove.pipeline.dedup.minhash, orjson, zstandard, spacy, xxhash  # noqa: F401
 spacy.blank("en")
 PY
 }
