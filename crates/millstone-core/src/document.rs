@@ -12,6 +12,16 @@ use crate::Map;
 pub struct Source {
     pub file: Arc<str>,
     pub record: u64,
+    /// Position of `file` in the run's sorted input list (set by the executor).
+    pub input: u32,
+}
+
+impl Source {
+    /// A number that orders documents as the run reads them (input file, then record), stable
+    /// across runs over the same inputs: what "first seen" means for dedup.
+    pub fn ordinal(&self) -> u64 {
+        (u64::from(self.input) << 40) | (self.record & ((1 << 40) - 1))
+    }
 }
 
 /// One document: id, text, provenance, pass-through fields and measured attributes.

@@ -58,4 +58,11 @@ pub trait CorpusPass: Send + Sync {
 
     /// All documents were observed; `process` calls follow.
     fn finish(&self);
+
+    /// Write what the pass produced that belongs next to the run's outputs (e.g. dedup's
+    /// `clusters.jsonl`), into the run's output folder. Called after [`CorpusPass::finish`], also
+    /// on resume (the pass is redone, so the files are rewritten identically).
+    fn write_outputs(&self, _out_dir: &std::path::Path) -> std::io::Result<()> {
+        Ok(())
+    }
 }

@@ -10,14 +10,72 @@
 //!   whitespace collapsed, combining marks removed), the text form both methods compare.
 //! - `minhash`: signatures straight from text (spaCy-compatible word or character shingles,
 //!   datatrove's hash family and constants), band hashes.
+//! - `cluster`: LSH buckets → verified candidate pairs → union-find → clusters and survivors.
+//! - `stage`: the `dedup` stage (exact or MinHash, clusters.jsonl, saved indexes) and
+//!   `paragraph`: the `paragraph_dedup` stage.
+//! - `index`: the on-disk index a later crawl is deduplicated against.
+//! - `evaluate`: pair precision/recall/F1 and adjusted Rand index against labels.
 //!
 //! Not here: reading and writing (`millstone-io`), the executor and CLI (`millstone`).
 
+pub mod cluster;
+pub mod evaluate;
+pub mod index;
 pub mod minhash;
 pub mod normalize;
+pub mod paragraph;
+pub mod stage;
 
 /// Data written by `tools/dedup-tables/dump_tables.py`; never edit by hand.
 mod generated {
     #[rustfmt::skip]
     pub(crate) mod unicode;
+}
+
+use millstone_core::Stage;
+
+/// A dedup stage's options could not be turned into a working stage.
+#[derive(Debug, thiserror::Error)]
+pub enum StageError {
+    #[error("stage `{stage}`: {message}")]
+    Invalid { stage: String, message: String },
+}
+
+impl StageError {
+    pub(crate) fn invalid(stage: &str, message: impl std::fmt::Display) -> Self {
+        StageError::Invalid {
+            stage: stage.to_owned(),
+            message: message.to_string(),
+        }
+    }
+}
+
+/// The dedup stage types: `(type, summary)`, sorted.
+pub static STAGES: &[(&str, &str)] = &[
+    (stage::NAME, stage::SUMMARY),
+    (paragraph::NAME, paragraph::SUMMARY),
+];
+
+/// Build dedup stage `name` from its TOML options; `None` if `name` is not a dedup stage.
+pub fn build_stage(
+    name: &str,
+    options: &toml::Table,
+) -> Option<Result<Box<dyn Stage>, StageError>> {
+    fn parse<C: serde::de::DeserializeOwned>(
+        name: &str,
+        options: &toml::Table,
+    ) -> Result<C, StageError> {
+        toml::Value::Table(options.clone())
+            .try_into()
+            .map_err(|e: toml::de::Error| StageError::invalid(name, e.message()))
+    }
+    Some(match name {
+        stage::NAME => parse::<stage::Config>(name, options)
+            .and_then(stage::Config::build)
+            .map(|s| Box::new(s) as Box<dyn Stage>),
+        paragraph::NAME => parse::<paragraph::Config>(name, options)
+            .and_then(paragraph::Config::build)
+            .map(|s| Box::new(s) as Box<dyn Stage>),
+        _ => return None,
+    })
 }

@@ -60,6 +60,9 @@ pub struct RunReport {
 const BATCH_DOCS: usize = 512;
 const BATCH_BYTES: usize = 4 << 20;
 
+// Documents are the common case: boxing them to shrink the rare rejection would cost an
+// allocation per document.
+#[allow(clippy::large_enum_variant)]
 enum Item {
     Doc {
         doc: Document,
@@ -155,7 +158,14 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunReport> {
         .context("starting worker threads")?;
     // Stages that need the whole corpus first (cross-document line counts) get their pass now,
     // before anything is written. It is redone on resume: counting is deterministic.
-    run_corpus_passes(&pipeline.stages, &inputs, &opts.read, &pool, opts.progress)?;
+    run_corpus_passes(
+        &pipeline.stages,
+        &inputs,
+        &opts.read,
+        &pool,
+        opts.progress,
+        &opts.out_dir,
+    )?;
     let mut outputs = Outputs::create(&opts.out_dir, &opts.output)?;
     outputs.set_next_part(next_part);
     if let Some(cp) = &resumed {
@@ -358,6 +368,7 @@ fn run_corpus_passes(
     read: &ReadOptions,
     pool: &rayon::ThreadPool,
     show_progress: bool,
+    out_dir: &Path,
 ) -> Result<()> {
     for (k, stage) in stages.iter().enumerate() {
         let Some(pass) = stage.corpus_pass() else {
@@ -405,6 +416,13 @@ fn run_corpus_passes(
                 .map_err(|_| anyhow::anyhow!("the reader thread panicked"))
         })?;
         pass.finish();
+        pass.write_outputs(out_dir).with_context(|| {
+            format!(
+                "{}: writing its outputs to {}",
+                stage.name(),
+                out_dir.display()
+            )
+        })?;
         if let Some(bar) = bar {
             bar.finish_and_clear();
         }
@@ -467,7 +485,8 @@ fn read_batches(
             (skip + 1..).zip(millstone_io::read(input, opts).skip(skip as usize))
         {
             batch.push(match record {
-                Record::Doc(doc) => {
+                Record::Doc(mut doc) => {
+                    doc.source.input = i as u32;
                     let n = doc.len_bytes();
                     bytes += n;
                     Item::Doc {
@@ -513,7 +532,14 @@ fn read_batches(
 /// Check the output folder: refuse to mix with an earlier run's outputs unless `force` (which
 /// deletes them) or `resume` (which continues them); then take its lock.
 fn prepare_out_dir(dir: &Path, force: bool, resume: bool) -> Result<Lock> {
-    const OURS: [&str; 5] = ["kept", "dropped", "rejected", "stats.json", ".millstone"];
+    const OURS: [&str; 6] = [
+        "kept",
+        "dropped",
+        "rejected",
+        "stats.json",
+        "clusters.jsonl",
+        ".millstone",
+    ];
     let existing: Vec<&str> = OURS
         .iter()
         .copied()

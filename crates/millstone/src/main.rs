@@ -41,6 +41,103 @@ enum Command {
     },
     /// List the stage types a pipeline file can use.
     Stages,
+    /// Remove duplicate documents (exact or MinHash-LSH near-duplicates), keeping one per
+    /// cluster; writes kept/, dropped/ (with the survivor named), rejected/, stats.json and
+    /// clusters.jsonl to DIR. The same as `run` with one `dedup` stage built from these options.
+    #[command(after_long_help = DEDUP_EXAMPLES)]
+    Dedup(DedupArgs),
+    /// Score a dedup run's clusters.jsonl against labelled clusters or pairs (JSONL): pair
+    /// precision, recall, F1 and the adjusted Rand index.
+    Evaluate {
+        /// Labels: lines {"members": [ids]}, {"id": id, "cluster": c} or {"a": id, "b": id, "duplicate": bool}.
+        #[arg(long, value_name = "FILE.jsonl")]
+        labels: PathBuf,
+        /// A dedup run's clusters.jsonl (or the run's output folder).
+        #[arg(value_name = "CLUSTERS")]
+        clusters: PathBuf,
+        /// Print the scores as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+const DEDUP_EXAMPLES: &str = "\
+Examples:
+  millstone dedup --method minhash -o out/ crawl/
+  millstone dedup --method exact --survivor longest -o out/ crawl/*.jsonl.zst
+  millstone dedup --save-index index-2026-10/ -o out-oct/ crawl-oct/
+  millstone dedup --against index-2026-10/ --save-index index-2026-11/ -o out-nov/ crawl-nov/
+  millstone evaluate --labels truth.jsonl out/clusters.jsonl
+
+In a pipeline file the same step is a stage:
+  [[stage]]
+  type = \"dedup\"
+  method = \"minhash\"     # exact | minhash
+  threshold = 0.7
+
+Defaults are datatrove's MinHash configuration: word 5-grams of the normalised text, 14 bands x 8
+rows, 64-bit hashes; candidates are verified (estimated Jaccard >= --threshold) before they join a
+cluster.";
+
+#[derive(clap::Args)]
+struct DedupArgs {
+    /// exact: same normalised text; minhash: near-duplicates by MinHash-LSH.
+    #[arg(long, value_enum, default_value_t = MethodArg::Minhash)]
+    method: MethodArg,
+    /// Shingles: word n-grams (spaCy words of the normalised text) or character n-grams.
+    #[arg(long, value_enum, default_value_t = ShingleArg::Word)]
+    shingle: ShingleArg,
+    /// Shingle size.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    ngrams: usize,
+    /// LSH bands.
+    #[arg(long, default_value_t = 14, value_name = "N")]
+    bands: usize,
+    /// Rows (hashes) per band.
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    rows: usize,
+    /// Seed of the hash permutations (datatrove: 1).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Join candidate pairs without checking their estimated Jaccard (datatrove's behaviour).
+    #[arg(long)]
+    no_verify: bool,
+    /// Minimum estimated Jaccard for a candidate pair to join a cluster.
+    #[arg(long, default_value_t = 0.7, value_name = "J")]
+    threshold: f64,
+    /// Which member of each cluster is kept.
+    #[arg(long, value_enum, default_value_t = SurvivorArg::First)]
+    survivor: SurvivorArg,
+    /// Numeric field to maximise with --survivor quality.
+    #[arg(long, value_name = "FIELD")]
+    quality_field: Option<String>,
+    /// Dedup against a saved index (its documents always survive).
+    #[arg(long, value_name = "DIR")]
+    against: Option<PathBuf>,
+    /// Save the kept documents (plus --against's) as an index in DIR (a new folder).
+    #[arg(long, value_name = "DIR")]
+    save_index: Option<PathBuf>,
+    #[command(flatten)]
+    io: IoArgs,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum MethodArg {
+    Exact,
+    Minhash,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ShingleArg {
+    Word,
+    Char,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum SurvivorArg {
+    First,
+    Longest,
+    Quality,
 }
 
 const RUN_EXAMPLES: &str = "\
@@ -69,6 +166,13 @@ struct RunArgs {
     /// Pipeline file: an ordered list of [[stage]] tables with `type = "..."` and options.
     #[arg(long, value_name = "FILE.toml")]
     pipeline: Option<PathBuf>,
+    #[command(flatten)]
+    io: IoArgs,
+}
+
+/// Inputs, outputs and run control, shared by `run` and `dedup`.
+#[derive(clap::Args)]
+struct IoArgs {
     /// Output folder.
     #[arg(short = 'o', long = "output", value_name = "DIR")]
     out: PathBuf,
@@ -188,12 +292,131 @@ fn dispatch(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Stages => {
-            for s in millstone_filters::STAGES {
-                println!("{:<20} {}", s.name, s.summary);
+            let mut all: Vec<(&str, &str)> = millstone_filters::STAGES
+                .iter()
+                .map(|s| (s.name, s.summary))
+                .chain(millstone_dedup::STAGES.iter().copied())
+                .collect();
+            all.sort_unstable();
+            for (name, summary) in all {
+                println!("{name:<20} {summary}");
             }
             Ok(())
         }
+        Command::Dedup(args) => dedup(args),
+        Command::Evaluate {
+            labels,
+            clusters,
+            json,
+        } => evaluate(&labels, &clusters, json),
     }
+}
+
+/// `millstone dedup`: a one-stage pipeline built from the options, run like `millstone run`.
+fn dedup(args: DedupArgs) -> Result<()> {
+    let mut stage = toml::Table::new();
+    let mut set = |k: &str, v: toml::Value| {
+        stage.insert(k.to_owned(), v);
+    };
+    set("type", "dedup".into());
+    set(
+        "method",
+        match args.method {
+            MethodArg::Exact => "exact",
+            MethodArg::Minhash => "minhash",
+        }
+        .into(),
+    );
+    set(
+        "shingle",
+        match args.shingle {
+            ShingleArg::Word => "word",
+            ShingleArg::Char => "char",
+        }
+        .into(),
+    );
+    set("n_grams", (args.ngrams as i64).into());
+    set("bands", (args.bands as i64).into());
+    set("rows", (args.rows as i64).into());
+    set("seed", (args.seed as i64).into());
+    set("verify", (!args.no_verify).into());
+    set("threshold", args.threshold.into());
+    set(
+        "survivor",
+        match args.survivor {
+            SurvivorArg::First => "first",
+            SurvivorArg::Longest => "longest",
+            SurvivorArg::Quality => "quality",
+        }
+        .into(),
+    );
+    if let Some(f) = args.quality_field {
+        set("quality_field", f.into());
+    }
+    for (key, dir) in [("against", &args.against), ("save_index", &args.save_index)] {
+        if let Some(d) = dir {
+            set(key, d.display().to_string().into());
+        }
+    }
+    let mut doc = toml::Table::new();
+    doc.insert(
+        "stage".into(),
+        toml::Value::Array(vec![toml::Value::Table(stage)]),
+    );
+    let text = toml::to_string(&doc).context("writing the dedup stage as TOML")?;
+    let pipeline = Pipeline::from_toml(&text, "millstone dedup options")?;
+    run_pipeline(pipeline, text, args.io)
+}
+
+/// `millstone evaluate`.
+fn evaluate(labels: &std::path::Path, clusters: &std::path::Path, json: bool) -> Result<()> {
+    let clusters = if clusters.is_dir() {
+        clusters.join("clusters.jsonl")
+    } else {
+        clusters.to_owned()
+    };
+    let text =
+        std::fs::read_to_string(labels).with_context(|| format!("reading {}", labels.display()))?;
+    let labels_parsed = millstone_dedup::evaluate::Labels::parse(&text)
+        .with_context(|| format!("{}", labels.display()))?;
+    let mut predicted = Vec::new();
+    let text = std::fs::read_to_string(&clusters)
+        .with_context(|| format!("reading {}", clusters.display()))?;
+    for (i, line) in text.lines().enumerate() {
+        let v: serde_json::Value = serde_json::from_str(line)
+            .with_context(|| format!("{} line {}", clusters.display(), i + 1))?;
+        let members = v["members"]
+            .as_array()
+            .with_context(|| format!("{} line {}: no `members` list", clusters.display(), i + 1))?
+            .iter()
+            .map(|m| match m {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .collect();
+        predicted.push(members);
+    }
+    let s = millstone_dedup::evaluate::score(&labels_parsed, &predicted);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&s)?);
+        return Ok(());
+    }
+    if s.labelled_pairs > 0 {
+        println!("labelled pairs      {}", s.labelled_pairs);
+    } else {
+        println!("documents           {}", s.documents);
+    }
+    println!("true pairs          {}", s.true_pairs);
+    println!("predicted pairs     {}", s.predicted_pairs);
+    println!("true positives      {}", s.true_positives);
+    println!("precision           {:.4}", s.precision);
+    println!("recall              {:.4}", s.recall);
+    println!("F1                  {:.4}", s.f1);
+    match s.adjusted_rand_index {
+        Some(ari) => println!("adjusted Rand index {ari:.4}"),
+        None => println!("adjusted Rand index n/a (pair labels)"),
+    }
+    Ok(())
 }
 
 fn run(args: RunArgs) -> Result<()> {
@@ -215,6 +438,11 @@ fn run(args: RunArgs) -> Result<()> {
         }
         (None, None) => unreachable!("clap requires --preset or --pipeline"),
     };
+    run_pipeline(pipeline, pipeline_text, args.io)
+}
+
+/// Run `pipeline` (whose text goes into the run's configuration, for --resume checks).
+fn run_pipeline(pipeline: Pipeline, pipeline_text: String, args: IoArgs) -> Result<()> {
     let (text_field_cfg, id_field_cfg) = (args.text_field.clone(), args.id_field.clone());
     let threads = args
         .threads

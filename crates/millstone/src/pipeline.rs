@@ -81,8 +81,11 @@ impl Pipeline {
                 Some(_) => bail!("{origin}: stage #{}: `type` must be a string", i + 1),
                 None => bail!("{origin}: stage #{} has no `type`", i + 1),
             };
-            let stage = millstone_filters::build_stage(&ty, &table)
-                .with_context(|| format!("{origin}: stage #{}", i + 1))?;
+            let stage = match millstone_dedup::build_stage(&ty, &table) {
+                Some(built) => built.map_err(anyhow::Error::from),
+                None => millstone_filters::build_stage(&ty, &table).map_err(anyhow::Error::from),
+            }
+            .with_context(|| format!("{origin}: stage #{}", i + 1))?;
             built.push(stage);
         }
         if built.is_empty() {

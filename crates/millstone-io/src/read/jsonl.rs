@@ -334,6 +334,7 @@ impl JsonlReader {
         doc.source = Source {
             file: Arc::clone(&self.file),
             record: self.line_no,
+            input: 0,
         };
         doc.fields = map;
         if replaced {

@@ -305,6 +305,7 @@ impl ParquetReader {
         doc.source = Source {
             file: Arc::clone(&self.file),
             record: self.row,
+            input: 0,
         };
         doc.fields = fields;
         Record::Doc(doc)

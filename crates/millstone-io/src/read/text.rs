@@ -87,7 +87,11 @@ pub(super) fn read(
     })
     .unwrap_or_else(|| file.to_string());
     let mut doc = Document::new(id, text);
-    doc.source = Source { file, record: 1 };
+    doc.source = Source {
+        file,
+        record: 1,
+        input: 0,
+    };
     if replaced {
         doc.attributes
             .insert(INVALID_UTF8_ATTRIBUTE.into(), Value::Bool(true));

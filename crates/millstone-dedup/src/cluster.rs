@@ -1,0 +1,316 @@
+//! From per-document bucket keys to clusters: LSH banding, optional verification of candidate
+//! pairs, union-find, and a deterministic survivor per cluster.
+//!
+//! Documents are numbered `0..n` in input order (saved-index documents first). For each band the
+//! `(key, doc)` pairs are sorted and equal keys form a bucket; inside a bucket a document joins
+//! the first earlier member it is verified against (estimated Jaccard of the full signatures ≥
+//! `threshold`), or becomes an anchor itself. Verifying against a few anchors instead of chaining
+//! every consecutive pair is what keeps shared-template false edges from gluing unrelated
+//! clusters together. Union-find always makes the smaller document number the root, so the
+//! result does not depend on thread count or on the order buckets are visited.
+//!
+//! Memory: one band at a time is sorted (16 bytes per document), plus the union-find parents
+//! (4 bytes per document); the signatures themselves are owned by the caller.
+//!
+//! Not here: computing signatures (`minhash`), reading documents, writing files.
+
+use rayon::prelude::*;
+
+/// How a cluster's survivor is chosen. Ties always go to the earliest document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Survivor {
+    /// The first document in input order (datatrove keeps, in practice, an early one).
+    First,
+    /// The longest text.
+    Longest,
+    /// The highest value of a numeric field (e.g. a quality score); missing counts as lowest.
+    Quality,
+}
+
+/// Union-find over `0..n`; the root of a set is always its smallest member.
+pub struct UnionFind {
+    parent: Vec<u32>,
+}
+
+impl UnionFind {
+    pub fn new(n: usize) -> Self {
+        UnionFind {
+            parent: (0..n as u32).collect(),
+        }
+    }
+
+    pub fn find(&mut self, mut x: u32) -> u32 {
+        let mut root = x;
+        while self.parent[root as usize] != root {
+            root = self.parent[root as usize];
+        }
+        while self.parent[x as usize] != root {
+            let next = self.parent[x as usize];
+            self.parent[x as usize] = root;
+            x = next;
+        }
+        root
+    }
+
+    /// Join the sets of `a` and `b`; returns false if they were already one set.
+    pub fn union(&mut self, a: u32, b: u32) -> bool {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra == rb {
+            return false;
+        }
+        let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
+        self.parent[hi as usize] = lo;
+        true
+    }
+}
+
+/// What the clustering needs to know about the documents.
+pub trait Members: Sync {
+    /// Number of documents.
+    fn count(&self) -> usize;
+    /// Number of bands (bucket keys per document).
+    fn bands(&self) -> usize;
+    /// Bucket key of document `doc` in band `band`, or `None` if the document takes no part
+    /// (e.g. too short to have a signature).
+    fn key(&self, doc: u32, band: usize) -> Option<u64>;
+    /// Similarity of two documents (estimated Jaccard for MinHash, 1.0 for exact hashes).
+    fn similarity(&self, a: u32, b: u32) -> f64;
+}
+
+/// Options for [`cluster`].
+#[derive(Debug, Clone, Copy)]
+pub struct ClusterOptions {
+    /// Verify candidate pairs: only join documents whose similarity is at least `threshold`.
+    pub verify: bool,
+    pub threshold: f64,
+    /// At most this many anchors are compared per bucket (a bucket with more distinct groups is a
+    /// shared template; later members that match none of the anchors stay apart).
+    pub max_anchors: usize,
+}
+
+/// The clusters found: `root[doc]` is the smallest document of its cluster.
+pub struct Clustering {
+    pub root: Vec<u32>,
+    /// Candidate pairs seen in buckets, and how many of them verification rejected.
+    pub candidates: u64,
+    pub rejected: u64,
+}
+
+/// Group documents whose bucket keys collide in some band (and, with verification, are similar
+/// enough), transitively.
+pub fn cluster(members: &dyn Members, opts: &ClusterOptions) -> Clustering {
+    let n = members.count();
+    let mut uf = UnionFind::new(n);
+    let (mut candidates, mut rejected) = (0u64, 0u64);
+    let mut pairs: Vec<(u64, u32)> = Vec::with_capacity(n);
+    let mut anchors: Vec<u32> = Vec::new();
+    for band in 0..members.bands() {
+        pairs.clear();
+        pairs.extend((0..n as u32).filter_map(|d| members.key(d, band).map(|k| (k, d))));
+        pairs.par_sort_unstable();
+        let mut start = 0;
+        while start < pairs.len() {
+            let key = pairs[start].0;
+            let mut end = start + 1;
+            while end < pairs.len() && pairs[end].0 == key {
+                end += 1;
+            }
+            if end - start > 1 {
+                anchors.clear();
+                for &(_, doc) in &pairs[start..end] {
+                    let mut joined = false;
+                    for &a in &anchors {
+                        candidates += 1;
+                        if uf.find(a) == uf.find(doc) {
+                            joined = true;
+                            break;
+                        }
+                        if !opts.verify || members.similarity(a, doc) >= opts.threshold {
+                            uf.union(a, doc);
+                            joined = true;
+                            break;
+                        }
+                        rejected += 1;
+                    }
+                    if !joined && anchors.len() < opts.max_anchors.max(1) {
+                        anchors.push(doc);
+                    }
+                }
+            }
+            start = end;
+        }
+    }
+    let root = (0..n as u32).map(|d| uf.find(d)).collect();
+    Clustering {
+        root,
+        candidates,
+        rejected,
+    }
+}
+
+/// One cluster of ≥ 2 documents.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cluster {
+    /// Members in document order.
+    pub members: Vec<u32>,
+    pub survivor: u32,
+}
+
+/// The clusters with ≥ 2 members, numbered by their smallest member, each with its survivor.
+/// `len(doc)` and `quality(doc)` feed the survivor policy; `pinned(doc)` marks documents that
+/// must survive when present (a saved index's documents: they were published already).
+pub fn clusters(
+    root: &[u32],
+    policy: Survivor,
+    len: impl Fn(u32) -> u64,
+    quality: impl Fn(u32) -> f64,
+    pinned: impl Fn(u32) -> bool,
+) -> Vec<Cluster> {
+    let mut size = vec![0u32; root.len()];
+    for &r in root {
+        size[r as usize] += 1;
+    }
+    let mut index_of_root = vec![u32::MAX; root.len()];
+    let mut out: Vec<Cluster> = Vec::new();
+    for (doc, &r) in root.iter().enumerate() {
+        if size[r as usize] < 2 {
+            continue;
+        }
+        if index_of_root[r as usize] == u32::MAX {
+            index_of_root[r as usize] = out.len() as u32;
+            out.push(Cluster {
+                members: Vec::with_capacity(size[r as usize] as usize),
+                survivor: r,
+            });
+        }
+        out[index_of_root[r as usize] as usize]
+            .members
+            .push(doc as u32);
+    }
+    for c in &mut out {
+        c.survivor = if let Some(&p) = c.members.iter().find(|&&m| pinned(m)) {
+            p
+        } else {
+            match policy {
+                Survivor::First => c.members[0],
+                Survivor::Longest => *c
+                    .members
+                    .iter()
+                    .max_by(|&&a, &&b| len(a).cmp(&len(b)).then(b.cmp(&a)))
+                    .expect("clusters have members"),
+                Survivor::Quality => *c
+                    .members
+                    .iter()
+                    .max_by(|&&a, &&b| quality(a).total_cmp(&quality(b)).then(b.cmp(&a)))
+                    .expect("clusters have members"),
+            }
+        };
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Documents with explicit band keys and a similarity table.
+    struct Toy {
+        keys: Vec<Vec<Option<u64>>>,
+        sim: fn(u32, u32) -> f64,
+    }
+
+    impl Members for Toy {
+        fn count(&self) -> usize {
+            self.keys.len()
+        }
+        fn bands(&self) -> usize {
+            self.keys[0].len()
+        }
+        fn key(&self, doc: u32, band: usize) -> Option<u64> {
+            self.keys[doc as usize][band]
+        }
+        fn similarity(&self, a: u32, b: u32) -> f64 {
+            (self.sim)(a, b)
+        }
+    }
+
+    const OPEN: ClusterOptions = ClusterOptions {
+        verify: false,
+        threshold: 0.0,
+        max_anchors: 8,
+    };
+
+    #[test]
+    fn union_find_roots_are_smallest() {
+        let mut uf = UnionFind::new(6);
+        uf.union(5, 3);
+        uf.union(3, 4);
+        uf.union(4, 1);
+        assert_eq!((uf.find(5), uf.find(3), uf.find(1)), (1, 1, 1));
+        assert!(!uf.union(5, 1));
+        assert_eq!(uf.find(0), 0);
+    }
+
+    #[test]
+    fn buckets_join_transitively_across_bands() {
+        // 0~1 in band 0, 1~2 in band 1, 3 alone, 4 without keys.
+        let t = Toy {
+            keys: vec![
+                vec![Some(7), Some(1)],
+                vec![Some(7), Some(2)],
+                vec![Some(9), Some(2)],
+                vec![Some(10), Some(3)],
+                vec![None, None],
+            ],
+            sim: |_, _| 1.0,
+        };
+        let c = cluster(&t, &OPEN);
+        assert_eq!(c.root, [0, 0, 0, 3, 4]);
+        let cl = clusters(&c.root, Survivor::First, |_| 0, |_| 0.0, |_| false);
+        assert_eq!(
+            cl,
+            [Cluster {
+                members: vec![0, 1, 2],
+                survivor: 0
+            }]
+        );
+    }
+
+    #[test]
+    fn verification_cuts_template_edges() {
+        // All four share one bucket (a template); only 0~2 and 1~3 are really similar.
+        let t = Toy {
+            keys: vec![vec![Some(1)]; 4],
+            sim: |a, b| if a % 2 == b % 2 { 0.9 } else { 0.1 },
+        };
+        let verified = cluster(
+            &t,
+            &ClusterOptions {
+                verify: true,
+                threshold: 0.5,
+                max_anchors: 8,
+            },
+        );
+        assert_eq!(verified.root, [0, 1, 0, 1]);
+        assert_eq!(cluster(&t, &OPEN).root, [0, 0, 0, 0]);
+    }
+
+    #[test]
+    fn survivor_policies_are_deterministic() {
+        let root = [0, 0, 0, 3, 3];
+        let len = |d: u32| [5, 9, 9, 1, 1][d as usize];
+        let q = |d: u32| [0.1, 0.2, 0.9, 0.5, 0.5][d as usize];
+        let s = |p| {
+            clusters(&root, p, len, q, |_| false)
+                .iter()
+                .map(|c| c.survivor)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(s(Survivor::First), [0, 3]);
+        assert_eq!(s(Survivor::Longest), [1, 3]);
+        assert_eq!(s(Survivor::Quality), [2, 3]);
+        let pinned = clusters(&root, Survivor::Longest, len, q, |d| d == 4);
+        assert_eq!(pinned[1].survivor, 4);
+    }
+}
