@@ -76,7 +76,7 @@ EDGE_CASES = [
 
 
 def udhr_paragraphs(shared, name):
-    """Non-heading lines of one UDHR file (as bench/language_id cuts them)."""
+    """Lines of one UDHR file after the title with at least 25 characters."""
     with open(os.path.join(shared, "data", "udhr2", name + ".txt"), encoding="utf-8") as f:
         lines = [l.strip() for l in f.read().split("\n")]
     return [l for l in lines[1:] if len(l) >= 25]
