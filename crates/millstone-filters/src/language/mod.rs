@@ -119,14 +119,7 @@ impl StageConfig for Config {
         };
         let mut labels: Vec<LabelInfo> = model.labels().iter().map(|l| LabelInfo::new(l)).collect();
         for want in &self.keep {
-            let mut found = false;
-            for label in labels.iter_mut() {
-                if label.full == *want || label.code == *want {
-                    label.kept = true;
-                    found = true;
-                }
-            }
-            if !found {
+            if !mark_kept(&mut labels, want) {
                 let some: Vec<&str> = labels.iter().take(12).map(|l| l.full.as_str()).collect();
                 return Err(ConfigError::invalid(
                     NAME,
@@ -147,6 +140,19 @@ impl StageConfig for Config {
             max_chars: self.max_chars,
         }))
     }
+}
+
+/// Mark the labels a `keep` entry names (the full label, or its language before `_`); false if
+/// none does.
+fn mark_kept(labels: &mut [LabelInfo], want: &str) -> bool {
+    let mut found = false;
+    for label in labels.iter_mut() {
+        if label.full == want || label.code == want {
+            label.kept = true;
+            found = true;
+        }
+    }
+    found
 }
 
 /// What the stage needs to know about one model label.
@@ -434,6 +440,49 @@ mod tests {
             let (_, doc, _) = process(c, text);
             assert!(doc.attributes.contains_key("language"), "{text:?}");
         }
+    }
+
+    #[test]
+    fn glotlid_style_labels_split_language_and_script() {
+        let mut labels: Vec<LabelInfo> = ["__label__srp_Cyrl", "__label__srp_Latn", "__label__en"]
+            .iter()
+            .map(|l| LabelInfo::new(l))
+            .collect();
+        assert_eq!(labels[0].code, "srp");
+        assert_eq!(labels[0].script.as_deref(), Some("Cyrl"));
+        assert_eq!(labels[2].code, "en");
+        assert_eq!(labels[2].script, None);
+        assert!(mark_kept(&mut labels, "srp_Latn"));
+        assert_eq!(
+            labels.iter().map(|l| l.kept).collect::<Vec<_>>(),
+            [false, true, false]
+        );
+        assert!(mark_kept(&mut labels, "srp"));
+        assert!(labels[0].kept && labels[1].kept && !labels[2].kept);
+        assert!(!mark_kept(&mut labels, "Cyrl"));
+    }
+
+    #[test]
+    fn a_user_model_with_three_letter_labels() {
+        // A tiny softmax model trained on UDHR (tests/fixtures/fasttext): labels eng, deu, ...
+        let model = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/fasttext/tiny-softmax.bin");
+        let c = Config {
+            model: Some(model),
+            min_score: 0.0,
+            ..config(&["deu"])
+        };
+        let (v, doc, stats) = process(c, DE);
+        // Softmax gives every label a probability above 0 = min_score.
+        assert_eq!(v, Verdict::Keep);
+        // The model is retrained with the fixtures, so only the label format is checked.
+        let code = doc.attributes["language"].as_str().unwrap();
+        assert!(
+            ["eng", "deu", "fra", "spa", "rus", "tur"].contains(&code),
+            "{code}"
+        );
+        assert!(!doc.attributes.contains_key("language_script"));
+        assert_eq!(stats.counters[&format!("detected.{code}")], 1);
     }
 
     #[test]
