@@ -28,7 +28,7 @@
 //! - `per_paragraph` (default false): also classify each paragraph (a run of non-blank lines) and
 //!   write `paragraph_languages = [[code, score], …]` in order. It does not change the decision.
 //! - `max_chars` (default: none): classify only the first `max_chars` characters of a document
-//!   (faster on long pages; datatrove does not cut).
+//!   (faster on long pages; datatrove does not cut). Paragraphs are classified whole.
 //!
 //! Writes `language` (the best label without `__label__`: lid.176 gives ISO 639-1 codes where one
 //! exists, e.g. `en`, `zh`, `no`, and ISO 639-3 otherwise, e.g. `ceb`, `als`, kept as given; for a
