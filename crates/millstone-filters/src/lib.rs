@@ -6,6 +6,8 @@
 //!   `GopherQualityFilter`, `C4QualityFilter` and `FineWebQualityFilter` with the same parameter
 //!   names, defaults, check order, reason strings and quirks — tested against decisions recorded
 //!   from datatrove itself (`tests/parity.rs`).
+//! - [`language`]: language identification with an embedded fastText `lid.176` model (or a user's
+//!   fastText model), deciding like datatrove's `LanguageFilter`; its own fastText inference.
 //!
 //! Not here: reading and writing (`millstone-io`), corpus-wide passes such as dedup, and the
 //! executor (the `millstone` binary).
@@ -24,6 +26,7 @@
 //! ```
 
 pub mod boilerplate;
+pub mod language;
 pub mod quality;
 pub mod registry;
 mod text;
