@@ -16,7 +16,7 @@
 #     -> C4QualityFilter(filter_no_terminal_punct=False) -> FineWebQualityFilter() -> JsonlWriter(zstd)
 #     under LocalPipelineExecutor, 1 task, then THREADS tasks on THREADS shard files (datatrove only
 #     parallelises over files). bench/datatrove_fineweb.py.
-# (b) millstone: target/release/millstone run --preset fineweb -o OUT --threads {1,THREADS} CORPUS
+# (b) millstone: target/release/millstone run --pipeline bench/fineweb_filters.toml -o OUT --threads {1,THREADS} CORPUS
 #     (built with `cargo build --release -p millstone` when missing). It writes kept/ AND dropped/.
 # Both read the same uncompressed JSONL. Each run is measured with /usr/bin/time -v (wall, peak RSS of
 # the largest process) and bench/tree_rss.py (peak RSS summed over the process tree). Wall time
@@ -124,7 +124,7 @@ need_millstone() {
 }
 
 run_millstone() {  # LABEL THREADS INPUT NDOCS NBYTES
-    measure "$1" "$4" "$5" "$millstone_bin" run --preset fineweb -o "$work/$1" --force --quiet --threads "$2" "$3"
+    measure "$1" "$4" "$5" "$millstone_bin" run --pipeline "$root/bench/fineweb_filters.toml" -o "$work/$1" --force --quiet --threads "$2" "$3"
 }
 
 run_datatrove() {  # LABEL TASKS

@@ -29,7 +29,7 @@ pub static PRESETS: &[Preset] = &[
     Preset {
         name: "fineweb",
         summary:
-            "FineWeb recipe: gopher_repetition -> gopher_quality -> c4_quality -> fineweb_quality",
+            "FineWeb recipe: language (en) -> gopher_repetition -> gopher_quality -> c4_quality -> fineweb_quality",
         toml: include_str!("../presets/fineweb.toml"),
     },
     Preset {
@@ -116,6 +116,7 @@ mod tests {
         assert_eq!(
             fw.names().collect::<Vec<_>>(),
             [
+                "language",
                 "gopher_repetition",
                 "gopher_quality",
                 "c4_quality",

@@ -86,6 +86,7 @@ fn fineweb_preset_on_the_sample_accounts_for_every_document() {
     assert_eq!(
         stages,
         [
+            "language",
             "gopher_repetition",
             "gopher_quality",
             "c4_quality",
