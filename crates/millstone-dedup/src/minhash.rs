@@ -27,14 +27,15 @@
 
 mod kernel;
 mod rng;
+mod words;
+mod xxh;
 
 use std::ops::Range;
 
-use millstone_text::EnglishTokenizer;
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh64::{xxh64, Xxh64};
 
-use crate::normalize::simplify_text;
+use crate::normalize::{simplify_text, simplify_text_chunks, Chunk};
 pub use kernel::Kernel;
 use kernel::P;
 
@@ -143,6 +144,7 @@ pub struct Signer {
 #[derive(Default, Debug, Clone)]
 pub struct SignScratch {
     simplified: String,
+    chunks: Vec<Chunk>,
     tokens: Vec<Range<usize>>,
     shingles: Vec<u64>,
     join: Vec<u8>,
@@ -150,10 +152,27 @@ pub struct SignScratch {
 }
 
 impl SignScratch {
-    /// The simplified text of the last document signed (or shingled) with this scratch.
+    /// The simplified text of the last document signed, shingled or split with this scratch.
     pub fn simplified(&self) -> &str {
         &self.simplified
     }
+
+    /// The word byte ranges (into [`SignScratch::simplified`]) of the last document signed or
+    /// split with word shingles.
+    pub fn words(&self) -> &[Range<usize>] {
+        &self.tokens
+    }
+}
+
+/// datatrove's `word_tokenize(simplify_text(text))` with spaCy English rules: simplify `text`
+/// into `scratch` and split it into words, readable with [`SignScratch::simplified`] and
+/// [`SignScratch::words`]. (Faster than tokenizing the simplified text with
+/// `millstone_text::EnglishTokenizer`, same result: simplified text lets most words skip the
+/// tokenizer.)
+pub fn simplified_words(text: &str, scratch: &mut SignScratch) {
+    simplify_text_chunks(text, &mut scratch.simplified, &mut scratch.chunks);
+    scratch.tokens.clear();
+    words::words_into(&scratch.simplified, &scratch.chunks, &mut scratch.tokens);
 }
 
 impl Signer {
@@ -225,15 +244,14 @@ impl Signer {
     /// `get_shingles`), into `out` (cleared). Empty when the text has fewer than `n_grams` units.
     pub fn shingles(&self, text: &str, scratch: &mut SignScratch, out: &mut Vec<u64>) {
         out.clear();
-        simplify_text(text, &mut scratch.simplified);
         let n = self.params.n_grams;
         if n == 0 || self.a.is_empty() {
+            simplify_text(text, &mut scratch.simplified);
             return;
         }
         match self.params.shingle {
             ShingleKind::Word => {
-                scratch.tokens.clear();
-                EnglishTokenizer::global().words_into(&scratch.simplified, &mut scratch.tokens);
+                simplified_words(text, scratch);
                 word_shingles(
                     &scratch.simplified,
                     &scratch.tokens,
@@ -243,6 +261,7 @@ impl Signer {
                 );
             }
             ShingleKind::Char => {
+                simplify_text(text, &mut scratch.simplified);
                 char_shingles(&scratch.simplified, n, &mut scratch.bounds, out);
             }
         }
@@ -288,7 +307,7 @@ fn word_shingles(
         }
         let window = &toks[i..i + n];
         let h = if odd_gaps == 0 {
-            xxh64(&bytes[window[0].start..window[n - 1].end], 0)
+            xxh::xxh64_at(bytes, window[0].start, window[n - 1].end - window[0].start)
         } else {
             join.clear();
             for (k, t) in window.iter().enumerate() {

@@ -23,10 +23,17 @@
 /// version of the `regex` module whose `\p{Nd}` decides what a digit is.
 pub use crate::generated::unicode::{REGEX_VERSION, UNICODE_VERSION};
 
+use std::ops::Range;
+
 use crate::generated::unicode::{
-    CCC, FLAG_BLOCKS, FLAG_CASED, FLAG_CASE_IGNORABLE, FLAG_CCC, FLAG_DIGIT, FLAG_INDEX,
-    FLAG_LOWER, FLAG_MN, FLAG_NFD, FLAG_SPACE, LOWER, NFD, NUMBER_SEPARATORS,
+    ASCII_CLASS, CCC, FLAG_BLOCKS, FLAG_CASED, FLAG_CASE_IGNORABLE, FLAG_CCC, FLAG_DIGIT,
+    FLAG_INDEX, FLAG_LOWER, FLAG_MN, FLAG_NFD, FLAG_SPACE, LOWER, NFD, NUMBER_SEPARATORS,
 };
+
+/// [`ASCII_CLASS`] values.
+const COPY: u8 = 0;
+const SPACE: u8 = 1;
+const DIGIT: u8 = 2;
 
 /// The generated per-character flags (`FLAG_*`).
 #[inline]
@@ -57,64 +64,66 @@ fn is_digit(c: char) -> bool {
 /// assert_eq!(out, "hello world 0 and 0 quotes");
 /// ```
 pub fn simplify_text(text: &str, out: &mut String) {
+    simplify(text, out, None);
+}
+
+/// A maximal run of non-space bytes of simplified text: spaCy tokenizes each independently.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Chunk {
+    pub(crate) range: Range<usize>,
+    /// Only ASCII lower-case letters.
+    pub(crate) letters: bool,
+}
+
+/// [`simplify_text`], also listing the chunks of the output (the single spaces between them are
+/// the only whitespace it contains; removed marks can leave empty chunks, which are not listed).
+pub(crate) fn simplify_text_chunks(text: &str, out: &mut String, chunks: &mut Vec<Chunk>) {
+    chunks.clear();
+    simplify(text, out, Some(chunks));
+}
+
+fn simplify(text: &str, out: &mut String, chunks: Option<&mut Vec<Chunk>>) {
     let mut w = Writer {
         buf: std::mem::take(out).into_bytes(),
         pending_space: false,
         run: Vec::new(),
+        chunks,
+        chunk_start: 0,
+        letters: true,
     };
     w.buf.clear();
     w.buf.reserve(text.len());
     let bytes = text.as_bytes();
-    let ascii = &FLAG_BLOCKS[FLAG_INDEX[0] as usize];
     let mut i = 0;
     while i < bytes.len() {
-        let b = bytes[i];
-        if b < 0x80 {
-            let f = ascii[b as usize];
-            if f & (FLAG_DIGIT | FLAG_SPACE) == 0 {
-                // Letters and the other ASCII symbols: the common case.
-                w.take_pending_space();
-                w.flush_run();
-                w.buf.push(if f & FLAG_LOWER != 0 { b | 0x20 } else { b });
-                i += 1;
-            } else if f & FLAG_SPACE != 0 {
+        match ASCII_CLASS[bytes[i] as usize] {
+            COPY => {
+                // The common case: a run of ASCII letters and symbols, copied lower-cased.
+                let start = i;
+                while i < bytes.len() && ASCII_CLASS[bytes[i] as usize] == COPY {
+                    i += 1;
+                }
+                w.before_starter();
+                w.buf
+                    .extend(bytes[start..i].iter().map(u8::to_ascii_lowercase));
+            }
+            SPACE => {
                 w.pending_space = true;
                 i += 1;
-            } else {
+            }
+            DIGIT => {
                 i = number_end(text, i);
-                w.starter(b'0');
+                w.zero();
             }
-            continue;
+            _ => i = w.non_ascii(text, i),
         }
-        let Some(c) = text[i..].chars().next() else {
-            break;
-        };
-        let f = flags(c);
-        if f & FLAG_DIGIT != 0 {
-            i = number_end(text, i);
-            w.starter(b'0');
-            continue;
-        }
-        if c == 'Σ' {
-            let lc = if final_sigma(text, i) { 'ς' } else { 'σ' };
-            w.lowered(lc, flags(lc));
-        } else if f & FLAG_LOWER != 0 {
-            let low = LOWER
-                .binary_search_by_key(&c, |&(k, _)| k)
-                .map_or("", |j| LOWER[j].1);
-            for lc in low.chars() {
-                w.lowered(lc, flags(lc));
-            }
-        } else {
-            w.lowered(c, f);
-        }
-        i += c.len_utf8();
     }
     w.flush_run();
     // A trailing space can only come from combining marks removed after it (`strip()` at the end).
     while w.buf.last() == Some(&b' ') {
         w.buf.pop();
     }
+    w.end_chunk();
     *out = match String::from_utf8(w.buf) {
         Ok(s) => s,
         // Unreachable: only whole characters are written. Stay total anyway.
@@ -165,7 +174,7 @@ fn final_sigma(text: &str, i: usize) -> bool {
 }
 
 /// The output side: whitespace collapsing, NFD, canonical reordering and Mn removal.
-struct Writer {
+struct Writer<'a> {
     buf: Vec<u8>,
     /// Whitespace (or punctuation) was seen since the last non-space character: one `" "` is
     /// owed before the next one, unless nothing has been written yet (`strip()`).
@@ -174,38 +183,99 @@ struct Writer {
     /// with their class: NFD orders them by class (stably) before they are written. Mn characters
     /// are dropped, so only these can change the output. Almost always empty.
     run: Vec<(u8, char)>,
+    /// Where to list the chunks, if wanted.
+    chunks: Option<&'a mut Vec<Chunk>>,
+    /// Start of the current chunk in `buf`, and whether it has only ASCII lower-case letters.
+    chunk_start: usize,
+    letters: bool,
 }
 
-impl Writer {
+impl Writer<'_> {
+    /// Close the current chunk at the end of `buf` (nothing if it is empty).
+    #[inline]
+    fn end_chunk(&mut self) {
+        if let Some(chunks) = &mut self.chunks {
+            if self.chunk_start < self.buf.len() {
+                chunks.push(Chunk {
+                    range: self.chunk_start..self.buf.len(),
+                    letters: self.letters,
+                });
+            }
+        }
+    }
+
     #[inline]
     fn take_pending_space(&mut self) {
         if self.pending_space {
             self.pending_space = false;
             if !self.buf.is_empty() || !self.run.is_empty() {
                 self.flush_run();
+                self.end_chunk();
                 self.buf.push(b' ');
+                self.chunk_start = self.buf.len();
+                self.letters = true;
             }
         }
     }
 
     #[inline]
     fn flush_run(&mut self) {
-        if self.run.is_empty() {
-            return;
+        if !self.run.is_empty() {
+            self.flush_run_slow();
         }
+    }
+
+    #[cold]
+    fn flush_run_slow(&mut self) {
         // Stable: equal classes keep their order, as in Unicode's canonical ordering.
         self.run.sort_by_key(|&(k, _)| k);
         for &(_, c) in &self.run {
             push_char(&mut self.buf, c);
         }
+        self.letters = false;
         self.run.clear();
     }
 
-    /// An ASCII class-0 character that is not a space (the `0` of a number).
-    fn starter(&mut self, b: u8) {
+    /// Before writing ASCII (class-0, not a space): the owed space and the pending marks.
+    #[inline]
+    fn before_starter(&mut self) {
         self.take_pending_space();
         self.flush_run();
-        self.buf.push(b);
+    }
+
+    /// The `0` that replaces a number.
+    fn zero(&mut self) {
+        self.before_starter();
+        self.letters = false;
+        self.buf.push(b'0');
+    }
+
+    /// The non-ASCII character at byte `i` of `text`; returns the byte after it (or after the number
+    /// it starts).
+    fn non_ascii(&mut self, text: &str, i: usize) -> usize {
+        let Some(c) = text[i..].chars().next() else {
+            return text.len();
+        };
+        let f = flags(c);
+        if f & FLAG_DIGIT != 0 {
+            let end = number_end(text, i);
+            self.zero();
+            return end;
+        }
+        if c == 'Σ' {
+            let lc = if final_sigma(text, i) { 'ς' } else { 'σ' };
+            self.lowered(lc, flags(lc));
+        } else if f & FLAG_LOWER != 0 {
+            let low = LOWER
+                .binary_search_by_key(&c, |&(k, _)| k)
+                .map_or("", |j| LOWER[j].1);
+            for lc in low.chars() {
+                self.lowered(lc, flags(lc));
+            }
+        } else {
+            self.lowered(c, f);
+        }
+        i + c.len_utf8()
     }
 
     /// One character of the lower-cased text (with its flags), before punctuation and whitespace.
@@ -242,6 +312,7 @@ impl Writer {
             self.run.push((ccc(c), c));
         } else {
             self.flush_run();
+            self.letters &= c.is_ascii_lowercase();
             push_char(&mut self.buf, c);
         }
     }
@@ -335,6 +406,35 @@ mod tests {
         assert_eq!(simp("x\u{1d16d}\u{1d165}"), "x\u{1d165}\u{1d16d}");
         // A class-0 Mn between them ends the run: no swap.
         assert_eq!(simp("x\u{1d16d}\u{941}\u{1d165}"), "x\u{1d16d}\u{1d165}");
+    }
+
+    #[test]
+    fn chunks_cover_the_non_space_runs() {
+        for text in [
+            "",
+            "  Hello, World  ",
+            "a \u{301} b  cd\u{301} é1x Ça",
+            "x \u{301}",
+            "\u{301} y",
+            "mixed3 2024 naïve ΟΔΟΣ x\u{1d16d}\u{1d165}",
+        ] {
+            let (mut out, mut chunks) = (String::new(), vec![]);
+            simplify_text_chunks(text, &mut out, &mut chunks);
+            assert_eq!(out, simp(text));
+            let want: Vec<Chunk> = out
+                .split(' ')
+                .scan(0, |at, piece| {
+                    let range = *at..*at + piece.len();
+                    *at += piece.len() + 1;
+                    Some(Chunk {
+                        letters: piece.bytes().all(|b| b.is_ascii_lowercase()),
+                        range,
+                    })
+                })
+                .filter(|c| !c.range.is_empty())
+                .collect();
+            assert_eq!(chunks, want, "{text:?} -> {out:?}");
+        }
     }
 
     #[test]
