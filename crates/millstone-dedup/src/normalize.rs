@@ -98,14 +98,22 @@ fn simplify(text: &str, out: &mut String, chunks: Option<&mut Vec<Chunk>>) {
     while i < bytes.len() {
         match ASCII_CLASS[bytes[i] as usize] {
             COPY => {
-                // The common case: a run of ASCII letters and symbols, copied lower-cased.
-                let start = i;
+                // The common case: a run of ASCII letters (every other printable ASCII character
+                // is punctuation), copied lower-cased, eight bytes at a time.
+                w.before_starter();
+                while let Some(word) = bytes.get(i..i + 8) {
+                    let (n, lowered) = ascii_letters(word);
+                    w.buf.extend_from_slice(&lowered.to_le_bytes());
+                    w.buf.truncate(w.buf.len() - (8 - n));
+                    i += n;
+                    if n < 8 {
+                        break;
+                    }
+                }
                 while i < bytes.len() && ASCII_CLASS[bytes[i] as usize] == COPY {
+                    w.buf.push(bytes[i].to_ascii_lowercase());
                     i += 1;
                 }
-                w.before_starter();
-                w.buf
-                    .extend(bytes[start..i].iter().map(u8::to_ascii_lowercase));
             }
             SPACE => {
                 w.pending_space = true;
@@ -129,6 +137,25 @@ fn simplify(text: &str, out: &mut String, chunks: Option<&mut Vec<Chunk>>) {
         // Unreachable: only whole characters are written. Stay total anyway.
         Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
     };
+}
+
+/// How many leading bytes of `word` (8 bytes) are ASCII letters, and `word` with those bytes
+/// lower-cased (the others are garbage). SWAR: the letters are found with byte-wise additions that
+/// cannot carry into the next byte.
+#[inline(always)]
+fn ascii_letters(word: &[u8]) -> (usize, u64) {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut b = [0u8; 8];
+    b.copy_from_slice(word);
+    let w = u64::from_le_bytes(b);
+    // Folding in 0x20 maps A-Z onto a-z and no other byte onto a letter; then keep 7 bits.
+    let folded = (w | (0x20 * ONES)) & !HIGH;
+    let ge_a = folded + (0x80 - u64::from(b'a')) * ONES;
+    let gt_z = folded + (0x80 - u64::from(b'z') - 1) * ONES;
+    let letters = ge_a & !gt_z & !w & HIGH;
+    let n = ((!letters & HIGH).trailing_zeros() / 8) as usize;
+    (n, w | (letters >> 2))
 }
 
 /// End (byte offset) of the number starting at the digit at `start`: digits, then optionally one
@@ -345,6 +372,30 @@ mod tests {
         let mut out = String::from("left over");
         simplify_text(s, &mut out);
         out
+    }
+
+    #[test]
+    fn swar_letters_match_bytewise() {
+        for seed in 0u64..20_000 {
+            let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ (seed << 29);
+            x ^= x >> 31;
+            let bytes = x.wrapping_mul(0xbf58_476d_1ce4_e5b9).to_le_bytes();
+            // Bias towards letters so long prefixes occur.
+            let word: Vec<u8> = bytes
+                .iter()
+                .map(|&b| if b % 3 == 0 { b } else { b'A' + b % 58 })
+                .collect();
+            let (n, low) = ascii_letters(&word);
+            let want = word.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+            assert_eq!(n, want, "{word:?}");
+            let low = low.to_le_bytes();
+            for k in 0..n {
+                assert_eq!(low[k], word[k].to_ascii_lowercase());
+            }
+        }
+        assert_eq!(ascii_letters(b"AbcdZzaz").0, 8);
+        assert_eq!(ascii_letters(b"@[`{azAZ").0, 0);
+        assert_eq!(ascii_letters(b"ab\xc3\xa9cdef").0, 2);
     }
 
     #[test]
