@@ -9,7 +9,8 @@
 //! UTF-8 input per second. Each pass runs one stage prefix over every text:
 //! simplify; simplify + words (`simplified_words`; also the plain tokenizer on the simplified
 //! text, for comparison); shingles (+ xxh64 of every 5-word window); full signature (+ the
-//! 112 multiply-add-mod-min per shingle) with the detected kernel and with the portable one; and a
+//! 112 multiply-add-mod-min per shingle) with the detected kernel, the AVX2 one and the portable
+//! one; and a
 //! full signature with 5-character shingles for comparison. Parts are the differences of the
 //! median pass times. Times are the thread's on-CPU time (Linux `/proc/thread-self/schedstat`), so
 //! other load on a shared machine does not count as our time (it still costs cache). No
@@ -105,6 +106,7 @@ fn main() {
     let tok = EnglishTokenizer::global();
     let word = Signer::new(&MinHashParams::default());
     let portable = word.clone().with_kernel(Kernel::Portable);
+    let avx2 = word.clone().with_kernel(Kernel::Avx2);
     let chars = Signer::new(&MinHashParams {
         shingle: ShingleKind::Char,
         ..MinHashParams::default()
@@ -167,6 +169,7 @@ fn main() {
     };
     let (full, n_signed) = sign_with(&word);
     let (full_portable, _) = sign_with(&portable);
+    let (full_avx2, _) = sign_with(&avx2);
     let (full_char, _) = sign_with(&chars);
 
     println!(
@@ -186,6 +189,10 @@ fn main() {
         );
     };
     row("full signature (word, detected)", &full);
+    row(
+        &format!("full signature (word, {:?} kernel)", avx2.kernel()),
+        &full_avx2,
+    );
     row("full signature (word, portable)", &full_portable);
     row("full signature (char 5-grams)", &full_char);
     row("simplify", &simplify);
@@ -203,6 +210,10 @@ fn main() {
         (
             "112 min-hashes (detected kernel)",
             median(&full) - median(&shingles),
+        ),
+        (
+            "112 min-hashes (AVX2 kernel)",
+            median(&full_avx2) - median(&shingles),
         ),
         (
             "112 min-hashes (portable kernel)",
