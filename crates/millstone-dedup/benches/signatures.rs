@@ -7,8 +7,10 @@
 //! Reads the `text` of every page of `webpages-dev.jsonl.zst` (1,497 pages, 23.4 MB) from
 //! `../shared/data` beside the checkout (or `MILLSTONE_SHARED_DATA`). MB/s = 10^6 bytes of raw
 //! UTF-8 input per second. Each pass runs one stage prefix over every text:
-//! simplify; simplify + tokenize; shingles (+ xxh64 of every 5-word window); full signature (+ the
-//! 112 multiply-add-mod-min per shingle) with the detected kernel and with the portable one; and a
+//! simplify; simplify + words (`simplified_words`; also the plain tokenizer on the simplified
+//! text, for comparison); shingles (+ xxh64 of every 5-word window); full signature (+ the
+//! 112 multiply-add-mod-min per shingle) with the detected kernel, the AVX2 one and the portable
+//! one; and a
 //! full signature with 5-character shingles for comparison. Parts are the differences of the
 //! median pass times. Times are the thread's on-CPU time (Linux `/proc/thread-self/schedstat`), so
 //! other load on a shared machine does not count as our time (it still costs cache). No
@@ -19,7 +21,9 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use millstone_dedup::minhash::{Kernel, MinHashParams, ShingleKind, SignScratch, Signer};
+use millstone_dedup::minhash::{
+    simplified_words, Kernel, MinHashParams, ShingleKind, SignScratch, Signer,
+};
 use millstone_dedup::normalize::simplify_text;
 use millstone_text::EnglishTokenizer;
 
@@ -102,6 +106,7 @@ fn main() {
     let tok = EnglishTokenizer::global();
     let word = Signer::new(&MinHashParams::default());
     let portable = word.clone().with_kernel(Kernel::Portable);
+    let avx2 = word.clone().with_kernel(Kernel::Avx2);
     let chars = Signer::new(&MinHashParams {
         shingle: ShingleKind::Char,
         ..MinHashParams::default()
@@ -123,8 +128,18 @@ fn main() {
             })
             .sum()
     });
-    let mut spans: Vec<Range<usize>> = Vec::new();
     let (tokenize, n_words) = time_passes(passes, || {
+        texts
+            .iter()
+            .map(|t| {
+                simplified_words(t, &mut scratch);
+                scratch.words().len()
+            })
+            .sum()
+    });
+    // For comparison: the tokenizer on the whole simplified text.
+    let mut spans: Vec<Range<usize>> = Vec::new();
+    let (tokenize_full, _) = time_passes(passes, || {
         texts
             .iter()
             .map(|t| {
@@ -154,6 +169,7 @@ fn main() {
     };
     let (full, n_signed) = sign_with(&word);
     let (full_portable, _) = sign_with(&portable);
+    let (full_avx2, _) = sign_with(&avx2);
     let (full_char, _) = sign_with(&chars);
 
     println!(
@@ -173,21 +189,31 @@ fn main() {
         );
     };
     row("full signature (word, detected)", &full);
+    row(
+        &format!("full signature (word, {:?} kernel)", avx2.kernel()),
+        &full_avx2,
+    );
     row("full signature (word, portable)", &full_portable);
     row("full signature (char 5-grams)", &full_char);
     row("simplify", &simplify);
-    row("simplify + tokenize", &tokenize);
-    row("simplify + tokenize + shingles", &shingles);
+    row("simplify + words (chunked)", &tokenize);
+    row("simplify + EnglishTokenizer (whole)", &tokenize_full);
+    row("simplify + words + shingles", &shingles);
     let parts = [
         ("simplify_text", median(&simplify)),
+        ("words (chunked)", median(&tokenize) - median(&simplify)),
         (
-            "spaCy-compatible tokenize",
-            median(&tokenize) - median(&simplify),
+            "[words: EnglishTokenizer, whole]",
+            median(&tokenize_full) - median(&simplify),
         ),
         ("shingle xxh64", median(&shingles) - median(&tokenize)),
         (
             "112 min-hashes (detected kernel)",
             median(&full) - median(&shingles),
+        ),
+        (
+            "112 min-hashes (AVX2 kernel)",
+            median(&full_avx2) - median(&shingles),
         ),
         (
             "112 min-hashes (portable kernel)",

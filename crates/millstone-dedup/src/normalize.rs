@@ -23,10 +23,17 @@
 /// version of the `regex` module whose `\p{Nd}` decides what a digit is.
 pub use crate::generated::unicode::{REGEX_VERSION, UNICODE_VERSION};
 
+use std::ops::Range;
+
 use crate::generated::unicode::{
-    CCC, FLAG_BLOCKS, FLAG_CASED, FLAG_CASE_IGNORABLE, FLAG_CCC, FLAG_DIGIT, FLAG_INDEX,
-    FLAG_LOWER, FLAG_MN, FLAG_NFD, FLAG_SPACE, LOWER, NFD, NUMBER_SEPARATORS,
+    ASCII_CLASS, CCC, FLAG_BLOCKS, FLAG_CASED, FLAG_CASE_IGNORABLE, FLAG_CCC, FLAG_DIGIT,
+    FLAG_INDEX, FLAG_LOWER, FLAG_MN, FLAG_NFD, FLAG_SPACE, LOWER, NFD, NUMBER_SEPARATORS,
 };
+
+/// [`ASCII_CLASS`] values.
+const COPY: u8 = 0;
+const SPACE: u8 = 1;
+const DIGIT: u8 = 2;
 
 /// The generated per-character flags (`FLAG_*`).
 #[inline]
@@ -57,69 +64,98 @@ fn is_digit(c: char) -> bool {
 /// assert_eq!(out, "hello world 0 and 0 quotes");
 /// ```
 pub fn simplify_text(text: &str, out: &mut String) {
+    simplify(text, out, None);
+}
+
+/// A maximal run of non-space bytes of simplified text: spaCy tokenizes each independently.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Chunk {
+    pub(crate) range: Range<usize>,
+    /// Only ASCII lower-case letters.
+    pub(crate) letters: bool,
+}
+
+/// [`simplify_text`], also listing the chunks of the output (the single spaces between them are
+/// the only whitespace it contains; removed marks can leave empty chunks, which are not listed).
+pub(crate) fn simplify_text_chunks(text: &str, out: &mut String, chunks: &mut Vec<Chunk>) {
+    chunks.clear();
+    simplify(text, out, Some(chunks));
+}
+
+fn simplify(text: &str, out: &mut String, chunks: Option<&mut Vec<Chunk>>) {
     let mut w = Writer {
         buf: std::mem::take(out).into_bytes(),
         pending_space: false,
         run: Vec::new(),
+        chunks,
+        chunk_start: 0,
+        letters: true,
     };
     w.buf.clear();
     w.buf.reserve(text.len());
     let bytes = text.as_bytes();
-    let ascii = &FLAG_BLOCKS[FLAG_INDEX[0] as usize];
     let mut i = 0;
     while i < bytes.len() {
-        let b = bytes[i];
-        if b < 0x80 {
-            let f = ascii[b as usize];
-            if f & (FLAG_DIGIT | FLAG_SPACE) == 0 {
-                // Letters and the other ASCII symbols: the common case.
-                w.take_pending_space();
-                w.flush_run();
-                w.buf.push(if f & FLAG_LOWER != 0 { b | 0x20 } else { b });
-                i += 1;
-            } else if f & FLAG_SPACE != 0 {
+        match ASCII_CLASS[bytes[i] as usize] {
+            COPY => {
+                // The common case: a run of ASCII letters (every other printable ASCII character
+                // is punctuation), copied lower-cased, eight bytes at a time.
+                w.before_starter();
+                while let Some(word) = bytes.get(i..i + 8) {
+                    let (n, lowered) = ascii_letters(word);
+                    w.buf.extend_from_slice(&lowered.to_le_bytes());
+                    w.buf.truncate(w.buf.len() - (8 - n));
+                    i += n;
+                    if n < 8 {
+                        break;
+                    }
+                }
+                while i < bytes.len() && ASCII_CLASS[bytes[i] as usize] == COPY {
+                    w.buf.push(bytes[i].to_ascii_lowercase());
+                    i += 1;
+                }
+            }
+            SPACE => {
                 w.pending_space = true;
                 i += 1;
-            } else {
+            }
+            DIGIT => {
                 i = number_end(text, i);
-                w.starter(b'0');
+                w.zero();
             }
-            continue;
+            _ => i = w.non_ascii(text, i),
         }
-        let Some(c) = text[i..].chars().next() else {
-            break;
-        };
-        let f = flags(c);
-        if f & FLAG_DIGIT != 0 {
-            i = number_end(text, i);
-            w.starter(b'0');
-            continue;
-        }
-        if c == 'Σ' {
-            let lc = if final_sigma(text, i) { 'ς' } else { 'σ' };
-            w.lowered(lc, flags(lc));
-        } else if f & FLAG_LOWER != 0 {
-            let low = LOWER
-                .binary_search_by_key(&c, |&(k, _)| k)
-                .map_or("", |j| LOWER[j].1);
-            for lc in low.chars() {
-                w.lowered(lc, flags(lc));
-            }
-        } else {
-            w.lowered(c, f);
-        }
-        i += c.len_utf8();
     }
     w.flush_run();
     // A trailing space can only come from combining marks removed after it (`strip()` at the end).
     while w.buf.last() == Some(&b' ') {
         w.buf.pop();
     }
+    w.end_chunk();
     *out = match String::from_utf8(w.buf) {
         Ok(s) => s,
         // Unreachable: only whole characters are written. Stay total anyway.
         Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
     };
+}
+
+/// How many leading bytes of `word` (8 bytes) are ASCII letters, and `word` with those bytes
+/// lower-cased (the others are garbage). SWAR: the letters are found with byte-wise additions that
+/// cannot carry into the next byte.
+#[inline(always)]
+fn ascii_letters(word: &[u8]) -> (usize, u64) {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut b = [0u8; 8];
+    b.copy_from_slice(word);
+    let w = u64::from_le_bytes(b);
+    // Folding in 0x20 maps A-Z onto a-z and no other byte onto a letter; then keep 7 bits.
+    let folded = (w | (0x20 * ONES)) & !HIGH;
+    let ge_a = folded + (0x80 - u64::from(b'a')) * ONES;
+    let gt_z = folded + (0x80 - u64::from(b'z') - 1) * ONES;
+    let letters = ge_a & !gt_z & !w & HIGH;
+    let n = ((!letters & HIGH).trailing_zeros() / 8) as usize;
+    (n, w | (letters >> 2))
 }
 
 /// End (byte offset) of the number starting at the digit at `start`: digits, then optionally one
@@ -165,7 +201,7 @@ fn final_sigma(text: &str, i: usize) -> bool {
 }
 
 /// The output side: whitespace collapsing, NFD, canonical reordering and Mn removal.
-struct Writer {
+struct Writer<'a> {
     buf: Vec<u8>,
     /// Whitespace (or punctuation) was seen since the last non-space character: one `" "` is
     /// owed before the next one, unless nothing has been written yet (`strip()`).
@@ -174,38 +210,99 @@ struct Writer {
     /// with their class: NFD orders them by class (stably) before they are written. Mn characters
     /// are dropped, so only these can change the output. Almost always empty.
     run: Vec<(u8, char)>,
+    /// Where to list the chunks, if wanted.
+    chunks: Option<&'a mut Vec<Chunk>>,
+    /// Start of the current chunk in `buf`, and whether it has only ASCII lower-case letters.
+    chunk_start: usize,
+    letters: bool,
 }
 
-impl Writer {
+impl Writer<'_> {
+    /// Close the current chunk at the end of `buf` (nothing if it is empty).
+    #[inline]
+    fn end_chunk(&mut self) {
+        if let Some(chunks) = &mut self.chunks {
+            if self.chunk_start < self.buf.len() {
+                chunks.push(Chunk {
+                    range: self.chunk_start..self.buf.len(),
+                    letters: self.letters,
+                });
+            }
+        }
+    }
+
     #[inline]
     fn take_pending_space(&mut self) {
         if self.pending_space {
             self.pending_space = false;
             if !self.buf.is_empty() || !self.run.is_empty() {
                 self.flush_run();
+                self.end_chunk();
                 self.buf.push(b' ');
+                self.chunk_start = self.buf.len();
+                self.letters = true;
             }
         }
     }
 
     #[inline]
     fn flush_run(&mut self) {
-        if self.run.is_empty() {
-            return;
+        if !self.run.is_empty() {
+            self.flush_run_slow();
         }
+    }
+
+    #[cold]
+    fn flush_run_slow(&mut self) {
         // Stable: equal classes keep their order, as in Unicode's canonical ordering.
         self.run.sort_by_key(|&(k, _)| k);
         for &(_, c) in &self.run {
             push_char(&mut self.buf, c);
         }
+        self.letters = false;
         self.run.clear();
     }
 
-    /// An ASCII class-0 character that is not a space (the `0` of a number).
-    fn starter(&mut self, b: u8) {
+    /// Before writing ASCII (class-0, not a space): the owed space and the pending marks.
+    #[inline]
+    fn before_starter(&mut self) {
         self.take_pending_space();
         self.flush_run();
-        self.buf.push(b);
+    }
+
+    /// The `0` that replaces a number.
+    fn zero(&mut self) {
+        self.before_starter();
+        self.letters = false;
+        self.buf.push(b'0');
+    }
+
+    /// The non-ASCII character at byte `i` of `text`; returns the byte after it (or after the number
+    /// it starts).
+    fn non_ascii(&mut self, text: &str, i: usize) -> usize {
+        let Some(c) = text[i..].chars().next() else {
+            return text.len();
+        };
+        let f = flags(c);
+        if f & FLAG_DIGIT != 0 {
+            let end = number_end(text, i);
+            self.zero();
+            return end;
+        }
+        if c == 'Σ' {
+            let lc = if final_sigma(text, i) { 'ς' } else { 'σ' };
+            self.lowered(lc, flags(lc));
+        } else if f & FLAG_LOWER != 0 {
+            let low = LOWER
+                .binary_search_by_key(&c, |&(k, _)| k)
+                .map_or("", |j| LOWER[j].1);
+            for lc in low.chars() {
+                self.lowered(lc, flags(lc));
+            }
+        } else {
+            self.lowered(c, f);
+        }
+        i + c.len_utf8()
     }
 
     /// One character of the lower-cased text (with its flags), before punctuation and whitespace.
@@ -242,6 +339,7 @@ impl Writer {
             self.run.push((ccc(c), c));
         } else {
             self.flush_run();
+            self.letters &= c.is_ascii_lowercase();
             push_char(&mut self.buf, c);
         }
     }
@@ -274,6 +372,30 @@ mod tests {
         let mut out = String::from("left over");
         simplify_text(s, &mut out);
         out
+    }
+
+    #[test]
+    fn swar_letters_match_bytewise() {
+        for seed in 0u64..20_000 {
+            let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ (seed << 29);
+            x ^= x >> 31;
+            let bytes = x.wrapping_mul(0xbf58_476d_1ce4_e5b9).to_le_bytes();
+            // Bias towards letters so long prefixes occur.
+            let word: Vec<u8> = bytes
+                .iter()
+                .map(|&b| if b % 3 == 0 { b } else { b'A' + b % 58 })
+                .collect();
+            let (n, low) = ascii_letters(&word);
+            let want = word.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+            assert_eq!(n, want, "{word:?}");
+            let low = low.to_le_bytes();
+            for k in 0..n {
+                assert_eq!(low[k], word[k].to_ascii_lowercase());
+            }
+        }
+        assert_eq!(ascii_letters(b"AbcdZzaz").0, 8);
+        assert_eq!(ascii_letters(b"@[`{azAZ").0, 0);
+        assert_eq!(ascii_letters(b"ab\xc3\xa9cdef").0, 2);
     }
 
     #[test]
@@ -335,6 +457,35 @@ mod tests {
         assert_eq!(simp("x\u{1d16d}\u{1d165}"), "x\u{1d165}\u{1d16d}");
         // A class-0 Mn between them ends the run: no swap.
         assert_eq!(simp("x\u{1d16d}\u{941}\u{1d165}"), "x\u{1d16d}\u{1d165}");
+    }
+
+    #[test]
+    fn chunks_cover_the_non_space_runs() {
+        for text in [
+            "",
+            "  Hello, World  ",
+            "a \u{301} b  cd\u{301} é1x Ça",
+            "x \u{301}",
+            "\u{301} y",
+            "mixed3 2024 naïve ΟΔΟΣ x\u{1d16d}\u{1d165}",
+        ] {
+            let (mut out, mut chunks) = (String::new(), vec![]);
+            simplify_text_chunks(text, &mut out, &mut chunks);
+            assert_eq!(out, simp(text));
+            let want: Vec<Chunk> = out
+                .split(' ')
+                .scan(0, |at, piece| {
+                    let range = *at..*at + piece.len();
+                    *at += piece.len() + 1;
+                    Some(Chunk {
+                        letters: piece.bytes().all(|b| b.is_ascii_lowercase()),
+                        range,
+                    })
+                })
+                .filter(|c| !c.range.is_empty())
+                .collect();
+            assert_eq!(chunks, want, "{text:?} -> {out:?}");
+        }
     }
 
     #[test]

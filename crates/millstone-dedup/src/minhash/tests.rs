@@ -1,5 +1,6 @@
 use std::collections::HashSet;
 
+use millstone_text::EnglishTokenizer;
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
 
