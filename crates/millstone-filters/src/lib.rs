@@ -6,6 +6,8 @@
 //!   `GopherQualityFilter`, `C4QualityFilter` and `FineWebQualityFilter` with the same parameter
 //!   names, defaults, check order, reason strings and quirks — tested against decisions recorded
 //!   from datatrove itself (`tests/parity.rs`).
+//! - [`clean`]: `pii` (replace e-mail addresses, IP addresses and phone numbers with fixed
+//!   strings).
 //!
 //! Not here: reading and writing (`millstone-io`), corpus-wide passes such as dedup, and the
 //! executor (the `millstone` binary).
@@ -24,6 +26,7 @@
 //! ```
 
 pub mod boilerplate;
+pub mod clean;
 pub mod quality;
 pub mod registry;
 mod text;
