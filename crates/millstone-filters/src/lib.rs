@@ -7,7 +7,7 @@
 //!   names, defaults, check order, reason strings and quirks — tested against decisions recorded
 //!   from datatrove itself (`tests/parity.rs`).
 //! - [`clean`]: `pii` (replace e-mail addresses, IP addresses and phone numbers with fixed
-//!   strings).
+//!   strings) and `url_filter` (drop documents by the domain and words of their URL).
 //!
 //! Not here: reading and writing (`millstone-io`), corpus-wide passes such as dedup, and the
 //! executor (the `millstone` binary).
