@@ -1,18 +1,24 @@
-//! Precision and recall of the `pii` stage on a labelled set of short texts.
+//! Precision and recall of the `pii` stage on labelled short texts.
 //!
-//! `tests/fixtures/pii/cases.jsonl`: one case a line, `{"text", "expect": [{"kind", "span"}],
+//! `tests/fixtures/pii/*.jsonl`: one case a line, `{"text", "expect": [{"kind", "span"}],
 //! "lang", "note"}`, written for this test (invented data: reserved example domains, fiction
-//! phone ranges, documentation IP ranges as negatives). `expect` lists what the stage with its
-//! default options *should* replace: every e-mail address and phone number, and every public IP
-//! address (private, loopback, documentation … addresses are negatives, as `only_public_ips`
-//! says). Labels say what the text holds, not what the scanner can find: obfuscated addresses or
-//! numbers without a phone shape are positives the stage is known to miss.
+//! phone ranges, documentation IP ranges as negatives; see the README there). `expect` lists
+//! what the stage with its default options *should* replace: every e-mail address and phone
+//! number, and every public IP address (private, loopback, documentation … addresses are
+//! negatives, as `only_public_ips` says). Labels say what the text holds, not what the scanner
+//! can find: obfuscated addresses or numbers without a phone shape are positives it misses.
+//!
+//! `cases.jsonl` was written first and the scanners were fixed on what it showed.
+//! `holdout.jsonl` was written after those fixes, without looking at the scanners' output. Its
+//! first score: e-mail P 1.000 R 1.000 (12 expected), IP P 0.833 R 1.000 (5), phone P 0.955
+//! R 0.913 (23). One general cause was fixed after that (a dotted quad after `Article` is a
+//! part number, as after `Section`); the other errors are left as found.
 //!
 //! A found span counts as right when its kind and exact text match an expected one in the same
-//! case. `cargo test -p millstone-filters --test pii -- --nocapture` prints the table and every
-//! miss and false hit.
+//! case. `cargo test -p millstone-filters --test pii -- --nocapture` prints a table per file
+//! and every miss and false hit.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use millstone_filters::clean::pii::{Config, Kind, Pii};
 
@@ -37,22 +43,58 @@ struct Tally {
     right: usize,
 }
 
-fn cases() -> Vec<Case> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/pii/cases.jsonl"
-    );
-    std::fs::read_to_string(path)
-        .expect("read cases.jsonl")
+fn cases(file: &str) -> Vec<Case> {
+    let path = format!("{}/tests/fixtures/pii/{file}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("read {path}: {e}"))
         .lines()
         .enumerate()
-        .map(|(i, l)| serde_json::from_str(l).unwrap_or_else(|e| panic!("line {}: {e}", i + 1)))
+        .map(|(i, l)| serde_json::from_str(l).unwrap_or_else(|e| panic!("{file}:{}: {e}", i + 1)))
         .collect()
+}
+
+fn ratio(a: usize, b: usize) -> f64 {
+    if b == 0 {
+        1.0
+    } else {
+        a as f64 / b as f64
+    }
 }
 
 #[test]
 fn precision_and_recall_per_kind() {
-    let cases = cases();
+    let dev = score("cases.jsonl");
+    let holdout = score("holdout.jsonl");
+    let mut all = cases("cases.jsonl");
+    all.extend(cases("holdout.jsonl"));
+    let langs: BTreeSet<_> = all.iter().map(|c| c.lang.as_str()).collect();
+    let positives = all.iter().filter(|c| !c.expect.is_empty()).count();
+    assert!(
+        all.len() >= 200 && langs.len() >= 6,
+        "{} {langs:?}",
+        all.len()
+    );
+    assert!(positives >= 80 && all.len() - positives >= 80);
+    // Floors a little under what the stage measures (see the printed tables), so that a
+    // regression fails here.
+    for (file, tally, slack) in [("cases", &dev, 0.0), ("holdout", &holdout, 0.07)] {
+        for (kind, t) in tally {
+            let (p, r) = (ratio(t.right, t.found), ratio(t.right, t.expected));
+            let (min_p, min_r) = match *kind {
+                "email" | "ip" => (0.98, 0.90),
+                _ => (0.97, 0.95),
+            };
+            assert!(
+                p >= min_p - slack && r >= min_r - slack,
+                "{file} {kind}: precision {p:.3} recall {r:.3}"
+            );
+        }
+    }
+}
+
+/// Score the default stage on one file; print its table and its errors.
+fn score(file: &str) -> BTreeMap<&'static str, Tally> {
+    let cases = cases(file);
     let pii = Pii::new(Config::default()).unwrap();
     let mut tally: BTreeMap<&str, Tally> = Kind::ALL
         .iter()
@@ -104,10 +146,9 @@ fn precision_and_recall_per_kind() {
             ));
         }
     }
-    println!("{} cases; languages: {langs:?}", cases.len());
+    println!("{file}: {} cases; languages: {langs:?}", cases.len());
     println!("| kind | expected | found | right | precision | recall |");
     println!("|---|---|---|---|---|---|");
-    let ratio = |a: usize, b: usize| if b == 0 { 1.0 } else { a as f64 / b as f64 };
     let mut all = Tally::default();
     for (kind, t) in &tally {
         println!(
@@ -133,21 +174,6 @@ fn precision_and_recall_per_kind() {
     for e in &errors {
         println!("{e}");
     }
-    assert!(cases.len() >= 200 && langs.len() >= 6);
-    let positives = cases.iter().filter(|c| !c.expect.is_empty()).count();
-    assert!(positives >= 80 && cases.len() - positives >= 80);
-    // Thresholds a little under what the stage measures (see the printed table), so that a
-    // regression fails here.
-    for (kind, t) in &tally {
-        let (p, r) = (ratio(t.right, t.found), ratio(t.right, t.expected));
-        let (min_p, min_r) = match *kind {
-            "email" => (0.98, 0.90),
-            "ip" => (0.98, 0.90),
-            _ => (0.95, 0.85),
-        };
-        assert!(
-            p >= min_p && r >= min_r,
-            "{kind}: precision {p:.3} recall {r:.3}"
-        );
-    }
+    println!();
+    tally
 }

@@ -5,7 +5,8 @@
 //! address, as in Python's `ipaddress`), not inside a longer dotted number (`1.2.3.4.5`, the
 //! `234.5.6.78` in `1234.5.6.78` that datatrove's regex takes), not glued to letters
 //! (`v1.2.3.4`, `1.2.3.4b`, `openresty/1.9.7.1`, `sdk-2.2.0.4`), not right after a word saying
-//! it is a version or section number (`Version 20.0.1.4`, `Build 10.0.0.1`, `§ 10.2.3.4`), and
+//! it is a version number or numbers a part of a document (`Version 20.0.1.4`, `Build 10.0.0.1`,
+//! `§ 10.2.3.4`, `Article 12.3.4.1`, `Fig. 3.10.2.1`), and
 //! not with three one-digit octets first (`4.1.1.1`, `5.3.6.61`: section and version numbers in
 //! real pages; this also leaves the public resolvers `1.1.1.1` and `8.8.8.8` alone, which are
 //! nobody's address). Other four-part version numbers are indistinguishable from addresses and
@@ -22,12 +23,15 @@
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::ops::Range;
 
-/// Words that, just before a dotted quad, say it is a version or section number.
+/// Words that, just before a dotted quad, say it is a version number or the number of a part of
+/// a document.
 #[rustfmt::skip]
 const NOT_AN_ADDRESS_BEFORE: &[&str] = &[
     "version", "versión", "versão", "versione", "versie", "ver", "v", "release", "build",
     "firmware", "rev", "revision", "update", "patch", "section", "chapter", "kapitel", "abschnitt",
-    "§", "версия", "バージョン", "版本",
+    "article", "art", "artikel", "clause", "paragraph", "item", "step", "rule", "note",
+    "appendix", "annex", "anhang", "fig", "figure", "abb", "table", "tab", "tabelle", "§",
+    "версия", "バージョン", "版本",
 ];
 
 /// The IPv4 address whose first digit is at `at` (the caller checked that the byte before is not
@@ -249,6 +253,8 @@ mod tests {
             "build: 10.0.0.1",
             "Версия 12.2.3.4",
             "§ 10.1.2.3",
+            "Article 12.3.4.1",
+            "Fig. 3.10.2.1",
             "openresty/11.9.7.1",
             "sdk-12.2.0.4",
             "4.1.1.1 /var",
