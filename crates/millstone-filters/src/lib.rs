@@ -8,6 +8,8 @@
 //!   from datatrove itself (`tests/parity.rs`).
 //! - [`language`]: language identification with an embedded fastText `lid.176` model (or a user's
 //!   fastText model), deciding like datatrove's `LanguageFilter`; its own fastText inference.
+//! - [`clean`]: `pii` (replace e-mail addresses, IP addresses and phone numbers with fixed
+//!   strings) and `url_filter` (drop documents by the domain and words of their URL).
 //!
 //! Not here: reading and writing (`millstone-io`), corpus-wide passes such as dedup, and the
 //! executor (the `millstone` binary).
@@ -26,6 +28,7 @@
 //! ```
 
 pub mod boilerplate;
+pub mod clean;
 pub mod language;
 pub mod quality;
 pub mod registry;

@@ -4,6 +4,7 @@ use millstone_core::Stage;
 use serde::de::DeserializeOwned;
 
 use crate::boilerplate;
+use crate::clean::{pii, url_filter};
 use crate::language;
 use crate::quality::{c4_quality, fineweb_quality, gopher_quality, gopher_repetition};
 use crate::ConfigError;
@@ -25,6 +26,8 @@ pub static STAGES: &[StageInfo] = &[
     entry::<gopher_quality::Config>(gopher_quality::NAME, gopher_quality::SUMMARY),
     entry::<gopher_repetition::Config>(gopher_repetition::NAME, gopher_repetition::SUMMARY),
     entry::<language::Config>(language::NAME, language::SUMMARY),
+    entry::<pii::Config>(pii::NAME, pii::SUMMARY),
+    entry::<url_filter::Config>(url_filter::NAME, url_filter::SUMMARY),
 ];
 
 /// A stage's configuration: deserialized from its TOML table, then validated into a stage.
