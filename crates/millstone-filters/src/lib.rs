@@ -6,6 +6,7 @@
 //!   `GopherQualityFilter`, `C4QualityFilter` and `FineWebQualityFilter` with the same parameter
 //!   names, defaults, check order, reason strings and quirks — tested against decisions recorded
 //!   from datatrove itself (`tests/parity.rs`).
+//! - `tokens` (cargo feature `tokens`): BPE token counts with a bundled tiktoken vocabulary.
 //!
 //! Not here: reading and writing (`millstone-io`), corpus-wide passes such as dedup, and the
 //! executor (the `millstone` binary).
@@ -27,6 +28,8 @@ pub mod boilerplate;
 pub mod quality;
 pub mod registry;
 mod text;
+#[cfg(feature = "tokens")]
+pub mod tokens;
 
 pub use registry::{build_stage, StageInfo, STAGES};
 

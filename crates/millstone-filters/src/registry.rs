@@ -23,6 +23,8 @@ pub static STAGES: &[StageInfo] = &[
     entry::<fineweb_quality::Config>(fineweb_quality::NAME, fineweb_quality::SUMMARY),
     entry::<gopher_quality::Config>(gopher_quality::NAME, gopher_quality::SUMMARY),
     entry::<gopher_repetition::Config>(gopher_repetition::NAME, gopher_repetition::SUMMARY),
+    #[cfg(feature = "tokens")]
+    entry::<crate::tokens::Config>(crate::tokens::NAME, crate::tokens::SUMMARY),
 ];
 
 /// A stage's configuration: deserialized from its TOML table, then validated into a stage.
