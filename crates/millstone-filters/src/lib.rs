@@ -10,6 +10,7 @@
 //!   fastText model), deciding like datatrove's `LanguageFilter`; its own fastText inference.
 //! - [`clean`]: `pii` (replace e-mail addresses, IP addresses and phone numbers with fixed
 //!   strings) and `url_filter` (drop documents by the domain and words of their URL).
+//! - `tokens` (cargo feature `tokens`): BPE token counts with a bundled tiktoken vocabulary.
 //!
 //! Not here: reading and writing (`millstone-io`), corpus-wide passes such as dedup, and the
 //! executor (the `millstone` binary).
@@ -33,6 +34,8 @@ pub mod language;
 pub mod quality;
 pub mod registry;
 mod text;
+#[cfg(feature = "tokens")]
+pub mod tokens;
 
 pub use registry::{build_stage, StageInfo, STAGES};
 

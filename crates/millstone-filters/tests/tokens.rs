@@ -1,0 +1,123 @@
+//! The `tokens` stage against `tiktoken-rs` itself (`encode_ordinary(text).len()`), both
+//! encodings, on real text: the 1,497 pages of `../shared/data/webpages-dev.jsonl.zst`, the
+//! Universal Declaration of Human Rights in ~390 languages (`../shared/data/udhr2/*.txt`), and
+//! prefixes of every page cut at arbitrary character boundaries (end-of-text cases). Skipped,
+//! with a message, where the shared data is missing.
+#![cfg(feature = "tokens")]
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+
+use millstone_filters::tokens::{Encoding, Tokenizer};
+
+fn data(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data")
+        .join(name)
+}
+
+/// `(name, text)` of every page and UDHR translation found.
+fn corpus() -> Vec<(String, String)> {
+    let mut texts = Vec::new();
+    match std::fs::File::open(data("webpages-dev.jsonl.zst")) {
+        Ok(file) => {
+            let reader = BufReader::new(zstd::Decoder::new(file).unwrap());
+            // Lines are split on "\n" only: texts hold U+2028.
+            for (i, line) in reader.split(b'\n').enumerate() {
+                let line = line.unwrap();
+                if line.is_empty() {
+                    continue;
+                }
+                let v: serde_json::Value = serde_json::from_slice(&line).unwrap();
+                let text = v["text"].as_str().unwrap().to_owned();
+                texts.push((format!("webpages-dev line {}", i + 1), text));
+            }
+        }
+        Err(e) => eprintln!("tokens test: no webpages-dev ({e}), skipping it"),
+    }
+    match std::fs::read_dir(data("udhr2")) {
+        Ok(dir) => {
+            let mut paths: Vec<PathBuf> = dir.map(|e| e.unwrap().path()).collect();
+            paths.sort();
+            for path in paths {
+                if let Ok(text) = std::fs::read_to_string(&path) {
+                    texts.push((path.display().to_string(), text));
+                }
+            }
+        }
+        Err(e) => eprintln!("tokens test: no udhr2 ({e}), skipping it"),
+    }
+    texts
+}
+
+fn reference(encoding: Encoding) -> tiktoken_rs::CoreBPE {
+    match encoding {
+        Encoding::O200kBase => tiktoken_rs::o200k_base(),
+        Encoding::Cl100kBase => tiktoken_rs::cl100k_base(),
+    }
+    .unwrap()
+}
+
+#[test]
+fn counts_equal_tiktoken_on_real_text() {
+    let texts = corpus();
+    let chars: usize = texts.iter().map(|(_, t)| t.chars().count()).sum();
+    for encoding in [Encoding::O200kBase, Encoding::Cl100kBase] {
+        let ours = Tokenizer::get(encoding).unwrap();
+        let theirs = reference(encoding);
+        let mut mismatches = Vec::new();
+        let mut total = 0;
+        for (name, text) in &texts {
+            let (a, b) = (ours.count(text), theirs.encode_ordinary(text).len());
+            total += b;
+            if a != b {
+                mismatches.push(format!("{name}: {a} != {b}"));
+            }
+        }
+        eprintln!(
+            "{}: {} texts, {chars} characters, {total} tokens, {} mismatches",
+            encoding.name(),
+            texts.len(),
+            mismatches.len()
+        );
+        assert!(mismatches.is_empty(), "{mismatches:#?}");
+    }
+}
+
+#[test]
+fn counts_equal_tiktoken_on_cut_texts() {
+    let texts = corpus();
+    let mut state = 0x1234_5678_9abc_def1_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut cuts = Vec::new();
+    for (name, text) in &texts {
+        // Three cuts per text, each a window of up to 400 bytes ending at a random boundary.
+        for _ in 0..3 {
+            let mut end = (next() as usize) % (text.len() + 1);
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            let mut start = end.saturating_sub((next() as usize) % 400);
+            while !text.is_char_boundary(start) {
+                start -= 1;
+            }
+            cuts.push((name, &text[start..end]));
+        }
+    }
+    for encoding in [Encoding::O200kBase, Encoding::Cl100kBase] {
+        let ours = Tokenizer::get(encoding).unwrap();
+        let theirs = reference(encoding);
+        for (name, cut) in &cuts {
+            assert_eq!(
+                ours.count(cut),
+                theirs.encode_ordinary(cut).len(),
+                "{encoding:?}, cut of {name}: {cut:?}"
+            );
+        }
+    }
+}
