@@ -24,7 +24,8 @@ Near-duplicate set (docs.jsonl.zst, all levels in ONE run per setting):
 
 Real sets (as they are, no synthetic noise): webpages-dev `text` (1,497 crawl-style pages) and the
 499 DCLM documents, run with the default minhash setting (and datatrove): number of clusters,
-documents in clusters, and every cluster of size > 5 with a few member ids and the exact J of its
+documents in clusters, how many clustered documents have exact J < 0.8 to their cluster's
+representative, and every cluster of size > 5 with a few member ids and the exact J of its
 members to its representative (min / median) -- the target is no cluster > 5.
 """
 
@@ -237,8 +238,18 @@ def real_sets(work: str) -> dict[str, str]:
 
 
 def describe_real(name: str, clusters_path: str, texts: dict[str, str]) -> dict:
-    sizes = []
-    big = []
+    """Cluster sizes, and the exact J of every clustered document to its cluster's representative."""
+    import numpy as np
+
+    sets: dict[str, np.ndarray] = {}
+
+    def sh(i):
+        if i not in sets:
+            sets[i] = common.shingle_set(texts[i])
+        return sets[i]
+
+    sizes, big = [], []
+    below = members = 0
     with open(clusters_path) as f:
         for line in f:
             if not line.strip():
@@ -246,25 +257,24 @@ def describe_real(name: str, clusters_path: str, texts: dict[str, str]) -> dict:
             c = json.loads(line)
             m = [str(x) for x in c["members"]]
             sizes.append(len(m))
+            rep = str(c.get("representative") or m[0])
+            js = []
+            for x in m:
+                if x == rep:
+                    continue
+                inter = len(np.intersect1d(sh(rep), sh(x), assume_unique=True))
+                uni = len(sh(rep)) + len(sh(x)) - inter
+                js.append(inter / uni if uni else 0.0)
+            js.sort()
+            members += len(js)
+            below += sum(j < 0.8 for j in js)
             if len(m) > 5:
-                rep = str(c.get("representative") or m[0])
-                rs = common.shingle_set(texts[rep])
-                js = []
-                import numpy as np
-
-                for x in m:
-                    if x == rep:
-                        continue
-                    xs = common.shingle_set(texts[x])
-                    inter = len(np.intersect1d(rs, xs, assume_unique=True))
-                    uni = len(rs) + len(xs) - inter
-                    js.append(inter / uni if uni else 0.0)
-                js.sort()
                 big.append({"size": len(m), "representative": rep, "members": m[:6], "J_min": round(js[0], 3),
                             "J_median": round(js[len(js) // 2], 3)})
     big.sort(key=lambda x: -x["size"])
     return {"clusters": len(sizes), "docs_in_clusters": sum(sizes), "largest": max(sizes, default=0),
-            "size_hist": dict(sorted(Counter(sizes).items())), "clusters_gt5": big}
+            "size_hist": dict(sorted(Counter(sizes).items())), "members_vs_rep": members,
+            "members_J_below_0.8": below, "clusters_gt5": big}
 
 
 def main() -> int:
@@ -318,7 +328,7 @@ def main() -> int:
         print("\nReal sets, default MinHash settings: clusters of >= 2 documents (target: none larger than 5)")
         for k, v in real.items():
             print(f"  {k:24} clusters {v['clusters']:4d}  docs in clusters {v['docs_in_clusters']:4d}  largest {v['largest']:3d}"
-                  f"  sizes {v['size_hist']}")
+                  f"  sizes {v['size_hist']}  members with J to rep < 0.8: {v['members_J_below_0.8']}/{v['members_vs_rep']}")
             for b in v["clusters_gt5"][:10]:
                 print(f"      size {b['size']:3d} rep {b['representative']}  J to rep min {b['J_min']} median "
                       f"{b['J_median']}  members {', '.join(b['members'])}")
