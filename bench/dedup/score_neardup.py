@@ -12,8 +12,11 @@ Near-duplicate set (docs.jsonl.zst, all levels in ONE run per setting):
   for each setting: `BIN dedup --method ... -o WORK/<setting> docs.jsonl.zst`, then per level L
   `BIN evaluate --labels pairs-L.jsonl clusters.jsonl --json` (pair P/R/F1, positives = J >= 0.8)
   and `BIN evaluate --labels clusters-L.jsonl clusters.jsonl --json` (ARI), both re-computed by
-  dedup_eval.py (mismatches are flagged). Default settings: minhash (defaults), minhash --no-verify,
-  minhash --threshold 0.7, minhash --threshold 0.9, exact. Reference rows, scored the same way:
+  dedup_eval.py (mismatches are flagged). For the cluster labels the predicted clusters are first
+  restricted to the level's documents (<setting>.clusters-L.jsonl next to clusters.jsonl), as
+  `millstone evaluate` counts every predicted document; pair labels judge only their pairs.
+  Default settings: minhash (defaults: verified, estimated J >= 0.7), minhash --no-verify,
+  minhash --threshold 0.8, minhash --threshold 0.9, exact. Reference rows, scored the same way:
     oracle     the true clusters (connected components of J >= 0.8 pairs): the best any
                connected-component clustering can do on pair precision
     datatrove  datatrove 0.10.1's 4-stage MinHash, default config (dt_minhash.py)
@@ -52,7 +55,7 @@ RANK = {"orig": 0, "distractor": 0, "exact": 1, "light": 2, "medium": 3, "heavy"
 DEFAULT_SETTINGS = [
     ("minhash", "--method minhash"),
     ("minhash-no-verify", "--method minhash --no-verify"),
-    ("minhash-t0.7", "--method minhash --threshold 0.7"),
+    ("minhash-t0.8", "--method minhash --threshold 0.8"),
     ("minhash-t0.9", "--method minhash --threshold 0.9"),
     ("exact", "--method exact"),
 ]
@@ -166,12 +169,23 @@ def score_setting(name: str, clusters: str, info: SetInfo, binary: str | None, r
     for lv in LEVELS:
         pl = os.path.join(info.dir, f"pairs-{lv}.jsonl")
         cl = os.path.join(info.dir, f"clusters-{lv}.jsonl")
+        # the predicted clusters restricted to this level's documents (orig + distractors + level L)
+        universe = {r["id"] for r in common.read_jsonl(cl)}
+        level_clusters = os.path.join(os.path.dirname(clusters), f"{name}.clusters-{lv}.jsonl")
+        with open(clusters) as f, open(level_clusters, "w") as out:
+            for line in f:
+                if line.strip():
+                    c = json.loads(line)
+                    m = [x for x in c["members"] if str(x) in universe]
+                    if len(m) >= 2:
+                        out.write(json.dumps({"cluster": c.get("cluster"), "members": m}) + "\n")
+        # pair labels judge only their pairs: the whole clustering; cluster labels: the restriction
         own_p = dedup_eval.evaluate(pl, clusters)
-        own_c = dedup_eval.evaluate(cl, clusters)
+        own_c = dedup_eval.evaluate(cl, level_clusters)
         row = {"own_pairs": own_p, "own_clusters": own_c}
         if binary:
             mp = millstone_evaluate(binary, pl, clusters)
-            mc = millstone_evaluate(binary, cl, clusters)
+            mc = millstone_evaluate(binary, cl, level_clusters)
             row["millstone_pairs"], row["millstone_clusters"] = mp, mc
             mism = []
             for key, m, o in (("P", mp, own_p), ("R", mp, own_p), ("F1", mp, own_p), ("ARI", mc, own_c)):
@@ -179,7 +193,9 @@ def score_setting(name: str, clusters: str, info: SetInfo, binary: str | None, r
                 if m is None:
                     mism.append(key + "?")
                 elif m.get(k) is None or o[k] is None:
-                    if (m.get(k) is None) != (o[k] is None):
+                    # dedup_eval leaves P (R) undefined when nothing is predicted (positive);
+                    # millstone evaluate reports 1.0 there
+                    if not (o[k] is None and m.get(k) == 1.0):
                         mism.append(f"{key} {m.get(k)}")
                 elif abs(m[k] - o[k]) > 1e-4:
                     mism.append(f"{key} {m[k]:.4f}")
@@ -201,9 +217,10 @@ def print_tables(results: dict, runs: dict) -> None:
             r = res["levels"][lv]
             op, oc = r["own_pairs"], r["own_clusters"]
             mp, mc = r.get("millstone_pairs"), r.get("millstone_clusters")
-            P = mp["precision"] if mp else op["precision"]
-            R = mp["recall"] if mp else op["recall"]
-            F = mp["f1"] if mp else op["f1"]
+            # undefined values (nothing predicted / nothing to find) print as "-"
+            P = mp["precision"] if mp and op["precision"] is not None else op["precision"]
+            R = mp["recall"] if mp and op["recall"] is not None else op["recall"]
+            F = mp["f1"] if mp and op["f1"] is not None else op["f1"]
             A = mc["ari"] if mc else oc["ari"]
             note = ""
             if r.get("mismatch"):
