@@ -46,7 +46,7 @@ dt_py="${DT_PY:-/work/venv-dt/bin/python}"
 peers_py="${PEERS_PY:-/work/venv-peers/bin/python}"
 mkdir -p "$work"
 results="$work/results.tsv"
-: > "$results"
+touch "$results"  # one row per run label; a re-run replaces its own row, skipped parts keep theirs
 log() { echo "peers: $*" >&2; }
 
 corpus="$work/corpus"
@@ -77,6 +77,7 @@ measure() {
     read -r tree_rss tree_cpu < "$work/$label.tree"
     cpu=$(awk -F': ' -v tree="$tree_cpu" '/(User|System) time \(seconds\)/ {s+=$2} END {printf "%.1f", (tree > s ? tree : s)}' "$work/$label.time")
     rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2/1024}' "$work/$label.time")
+    { grep -v -P "^\Q$label\E\t" "$results" || true; } > "$results.tmp"; mv "$results.tmp" "$results"
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$ndocs" "$nbytes" "$wall" "$cpu" "$rss" "$tree_rss" \
         "$load0" "$(cut -d' ' -f1 /proc/loadavg)" >> "$results"
 }
