@@ -195,7 +195,8 @@ def score_setting(name: str, clusters: str, info: SetInfo, binary: str | None, r
                 elif m.get(k) is None or o[k] is None:
                     # dedup_eval leaves P (R) undefined when nothing is predicted (positive);
                     # millstone evaluate reports 1.0 there
-                    if not (o[k] is None and m.get(k) == 1.0):
+                    # and F1 then depends on that convention (1.0 with R 0 gives F1 0)
+                    if not (o[k] is None and (m.get(k) == 1.0 or key == "F1")):
                         mism.append(f"{key} {m.get(k)}")
                 elif abs(m[k] - o[k]) > 1e-4:
                     mism.append(f"{key} {m[k]:.4f}")
