@@ -17,13 +17,13 @@ For every base: the original (level `orig`) and VARIANTS documents per noise lev
            other punctuation, spaces doubled, blank lines added) -- identical after simplify_text.
   light / medium / heavy / extreme: each op below is applied with a level-dependent probability,
            with parameters drawn from level-dependent ranges (see LEVELS), in this order:
-    headline      the first line is replaced by the title (first line) of another real page
+    headline      the first line is replaced by the title (first line, 3..25 words, <= 150 chars) of another real page
                   (when the first line is longer than 300 chars, the title is put above it)
     shuffle       k random pairs of paragraphs (blank-line blocks, else lines) are swapped;
                   extreme shuffles all paragraphs
     words         word edits at rate r of the words: substitution / insertion / deletion, 1/3 each;
                   inserted and substituting words are drawn from the words of the real texts
-    boilerplate   n lines labelled `boilerplate` in other webpages-dev pages (>= 15 chars) are
+    boilerplate   n lines labelled `boilerplate` in other webpages-dev pages (15..300 chars) are
                   inserted, half at the top or bottom, half between random lines
     ocr           character noise at rate c of the characters: OCR confusions (rn<->m, cl<->d,
                   l<->1, O<->0, vv<->w, e<->c, i<->l, h<->b), else a dropped or a doubled character
@@ -390,13 +390,13 @@ def main() -> int:
 
     # pools for the ops: titles, boilerplate lines and vocabulary from OTHER real pages
     titles = [p["text"].split("\n", 1)[0] for p in pages if p["id"] not in used_pages and p["text"].strip()]
-    titles = [t for t in titles if 3 <= len(t.split()) <= 25]
+    titles = [t for t in titles if 3 <= len(t.split()) <= 25 and len(t) <= 150]  # real headlines, not sprite dumps
     boiler = []
     for p in pages:
         if p["id"] in used_pages:
             continue
         for line, lab in zip(p["text"].split("\n"), p["line_labels"]):
-            if lab == "boilerplate" and len(line.strip()) >= 15:
+            if lab == "boilerplate" and 15 <= len(line.strip()) <= 300:
                 boiler.append(line.strip())
     vocab_rng = random.Random(args.seed + 1)
     all_words = [w for p in pages if p["main_content"] for w in p["main_content"].split()]
