@@ -27,9 +27,9 @@ pub static STAGES: &[StageInfo] = &[
     entry::<gopher_repetition::Config>(gopher_repetition::NAME, gopher_repetition::SUMMARY),
     entry::<language::Config>(language::NAME, language::SUMMARY),
     entry::<pii::Config>(pii::NAME, pii::SUMMARY),
-    entry::<url_filter::Config>(url_filter::NAME, url_filter::SUMMARY),
     #[cfg(feature = "tokens")]
     entry::<crate::tokens::Config>(crate::tokens::NAME, crate::tokens::SUMMARY),
+    entry::<url_filter::Config>(url_filter::NAME, url_filter::SUMMARY),
 ];
 
 /// A stage's configuration: deserialized from its TOML table, then validated into a stage.

@@ -29,7 +29,7 @@ pub static PRESETS: &[Preset] = &[
     Preset {
         name: "fineweb",
         summary:
-            "FineWeb recipe: language (en) -> gopher_repetition -> gopher_quality -> c4_quality -> fineweb_quality",
+            "FineWeb recipe: language (en) -> gopher_repetition -> gopher_quality -> c4_quality -> fineweb_quality -> pii -> tokens",
         toml: include_str!("../presets/fineweb.toml"),
     },
     Preset {
@@ -120,7 +120,9 @@ mod tests {
                 "gopher_repetition",
                 "gopher_quality",
                 "c4_quality",
-                "fineweb_quality"
+                "fineweb_quality",
+                "pii",
+                "tokens"
             ]
         );
     }
