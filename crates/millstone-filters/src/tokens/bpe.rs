@@ -17,28 +17,61 @@ use rustc_hash::FxHashMap;
 const SCAN_MAX: usize = 64;
 
 /// Token bytes → rank, for one encoding.
+///
+/// Tokens of up to [`PACKED_MAX`] bytes (nearly all of them, and every pair looked up while
+/// merging short parts) are keyed by their bytes packed into an integer: a lookup compares
+/// integers in the table itself instead of following a pointer to compare bytes.
 pub(crate) struct Vocabulary {
-    ranks: FxHashMap<Box<[u8]>, u32>,
+    short: FxHashMap<u128, u32>,
+    long: FxHashMap<Box<[u8]>, u32>,
     /// Longest token in bytes: longer pieces are never one token.
     longest: usize,
 }
 
+/// Longest token stored packed: 15 bytes and the length fit in a `u128`.
+const PACKED_MAX: usize = 15;
+
+/// `bytes` (at most [`PACKED_MAX`]) and their length as one integer; distinct for distinct
+/// byte strings.
+#[inline]
+fn pack(bytes: &[u8]) -> u128 {
+    let mut buf = [0u8; 16];
+    buf[..bytes.len()].copy_from_slice(bytes);
+    buf[15] = bytes.len() as u8;
+    u128::from_le_bytes(buf)
+}
+
 impl Vocabulary {
-    pub(crate) fn new(ranks: FxHashMap<Box<[u8]>, u32>) -> Self {
-        let longest = ranks.keys().map(|k| k.len()).max().unwrap_or(0);
-        Vocabulary { ranks, longest }
+    pub(crate) fn new(ranks: impl IntoIterator<Item = (Vec<u8>, u32)>) -> Self {
+        let mut v = Vocabulary {
+            short: FxHashMap::default(),
+            long: FxHashMap::default(),
+            longest: 0,
+        };
+        for (bytes, rank) in ranks {
+            v.longest = v.longest.max(bytes.len());
+            if bytes.len() <= PACKED_MAX {
+                v.short.insert(pack(&bytes), rank);
+            } else {
+                v.long.insert(bytes.into_boxed_slice(), rank);
+            }
+        }
+        v
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.ranks.len()
+        self.short.len() + self.long.len()
     }
 
     #[inline]
     fn rank(&self, bytes: &[u8]) -> Option<u32> {
-        if bytes.len() > self.longest {
-            return None;
+        if bytes.len() <= PACKED_MAX {
+            self.short.get(&pack(bytes)).copied()
+        } else if bytes.len() <= self.longest {
+            self.long.get(bytes).copied()
+        } else {
+            None
         }
-        self.ranks.get(bytes).copied()
     }
 
     /// Is `piece` one token?
@@ -159,11 +192,24 @@ mod tests {
     use super::*;
 
     fn toy() -> Vocabulary {
-        let mut ranks = FxHashMap::default();
-        for (i, t) in ["ab", "cd", "aa", "abcd", "aaaa", "b"].iter().enumerate() {
-            ranks.insert(t.as_bytes().to_vec().into_boxed_slice(), i as u32);
-        }
-        Vocabulary::new(ranks)
+        let tokens = ["ab", "cd", "aa", "abcd", "aaaa", "b", "abcdabcdabcdabcd"];
+        Vocabulary::new(
+            tokens
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.as_bytes().to_vec(), i as u32)),
+        )
+    }
+
+    #[test]
+    fn packed_and_long_tokens_are_found() {
+        let v = toy();
+        assert_eq!(v.rank(b"ab"), Some(0));
+        assert_eq!(v.rank(b"abcdabcdabcdabcd"), Some(6));
+        assert_eq!(v.rank(b"abcdabcdabcdabc"), None);
+        assert_eq!(v.rank(b"ab\0"), None);
+        assert_eq!(v.rank(b""), None);
+        assert_eq!(v.len(), 7);
     }
 
     #[test]

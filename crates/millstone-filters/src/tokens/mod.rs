@@ -128,15 +128,15 @@ impl Tokenizer {
             .into_iter()
             .flat_map(|s| core.encode_with_special_tokens(s))
             .collect();
-        let mut ranks = FxHashMap::default();
+        let mut ranks = Vec::new();
         for rank in 0u32.. {
             if special.contains(&rank) {
                 break;
             }
             match core.decode_bytes(&[rank]) {
-                Ok(bytes) => ranks.insert(bytes.into_boxed_slice(), rank),
+                Ok(bytes) => ranks.push((bytes, rank)),
                 Err(_) => break,
-            };
+            }
         }
         if ranks.len() < 50_000 {
             return Err(err(format!("only {} ranks", ranks.len())));
