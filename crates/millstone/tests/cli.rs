@@ -459,3 +459,47 @@ fn news_preset_strips_lines_and_says_why() {
         }
     }
 }
+
+/// A preset with the `tokens` stage appended, as a user would write it: the stats' total is the
+/// sum of the kept documents' `millstone.tokens`.
+#[cfg(feature = "tokens")]
+#[test]
+fn tokens_stage_after_a_preset_counts_what_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let shown = millstone(&["presets", "--show", "fineweb"]);
+    assert_ok(&shown);
+    let pipeline = dir.path().join("pipeline.toml");
+    let toml = String::from_utf8(shown.stdout).unwrap()
+        + "\n[[stage]]\ntype = \"tokens\"\nencoding = \"cl100k_base\"\n";
+    std::fs::write(&pipeline, toml).unwrap();
+    let out_dir = dir.path().join("out");
+    let out = millstone(&[
+        "run",
+        "--pipeline",
+        pipeline.to_str().unwrap(),
+        "-q",
+        "-o",
+        out_dir.to_str().unwrap(),
+        &sample(),
+    ]);
+    assert_ok(&out);
+    let s = stats(&out_dir);
+    let stage = s["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|st| st["name"] == "tokens")
+        .unwrap();
+    let total = stage["counters"]["tokens"].as_u64().unwrap();
+    let kept = records(&out_dir, "kept");
+    assert_eq!(kept.len() as u64, s["documents"]["kept"].as_u64().unwrap());
+    let sum: u64 = kept
+        .iter()
+        .map(|r| r["millstone"]["tokens"].as_u64().unwrap())
+        .sum();
+    assert_eq!(sum, total);
+    assert!(total > kept.len() as u64 * 50, "{total} tokens");
+    for r in records(&out_dir, "dropped") {
+        assert!(r["millstone"].get("tokens").is_none());
+    }
+}
