@@ -356,6 +356,9 @@ mod tests {
             "9".repeat(1000),
             "😀".repeat(300),
             "ab".repeat(2000),
+            // One megabyte-long piece each: merged with the heap, not quadratically.
+            "=".repeat(1 << 20),
+            "xyzzy".repeat(1 << 18),
         ];
         for encoding in [Encoding::O200kBase, Encoding::Cl100kBase] {
             for text in &texts {
