@@ -4,7 +4,8 @@
 //! `../shared/data/webpages-dev.jsonl.zst` (1,497 real pages). Prints MB/s of text per pass over
 //! the pages (5 passes after one warm-up) with the cross-document pass off, which is reading only.
 
-use std::io::{BufRead, BufReader};
+mod common;
+
 use std::time::Instant;
 
 use millstone_core::{Document, StageStats};
@@ -13,30 +14,10 @@ fn main() {
     let path = std::env::args()
         .skip(1)
         .find(|a| !a.starts_with('-'))
-        .unwrap_or_else(|| {
-            concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../../shared/data/webpages-dev.jsonl.zst"
-            )
-            .into()
-        });
-    let Ok(file) = std::fs::File::open(&path) else {
-        eprintln!("boilerplate bench: {path} not found, skipping");
+        .unwrap_or_else(|| common::default_pages());
+    let Some(docs) = common::load_pages("boilerplate", &path) else {
         return;
     };
-    let reader = BufReader::new(zstd::Decoder::new(file).expect("zstd input"));
-    let docs: Vec<Document> = reader
-        .split(b'\n')
-        .map(|l| l.expect("read"))
-        .filter(|l| !l.is_empty())
-        .map(|l| {
-            let v: serde_json::Value = serde_json::from_slice(&l).expect("json");
-            Document::new(
-                v["id"].as_str().unwrap_or(""),
-                v["text"].as_str().unwrap_or(""),
-            )
-        })
-        .collect();
     let bytes: usize = docs.iter().map(Document::len_bytes).sum();
     let options: toml::Table = toml::from_str("cross_document = false").unwrap();
     let stage = millstone_filters::build_stage("boilerplate", &options).unwrap();

@@ -5,7 +5,8 @@
 //! the pages (5 passes after one warm-up) and the counts per kind; `--show` also prints every
 //! match with the text around it (for reading the matches by eye).
 
-use std::io::{BufRead, BufReader};
+mod common;
+
 use std::time::Instant;
 
 use millstone_core::{Document, StageStats};
@@ -18,30 +19,10 @@ fn main() {
         .iter()
         .find(|a| !a.starts_with('-'))
         .cloned()
-        .unwrap_or_else(|| {
-            concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../../shared/data/webpages-dev.jsonl.zst"
-            )
-            .into()
-        });
-    let Ok(file) = std::fs::File::open(&path) else {
-        eprintln!("pii bench: {path} not found, skipping");
+        .unwrap_or_else(|| common::default_pages());
+    let Some(docs) = common::load_pages("pii", &path) else {
         return;
     };
-    let reader = BufReader::new(zstd::Decoder::new(file).expect("zstd input"));
-    let docs: Vec<Document> = reader
-        .split(b'\n')
-        .map(|l| l.expect("read"))
-        .filter(|l| !l.is_empty())
-        .map(|l| {
-            let v: serde_json::Value = serde_json::from_slice(&l).expect("json");
-            Document::new(
-                v["id"].as_str().unwrap_or(""),
-                v["text"].as_str().unwrap_or(""),
-            )
-        })
-        .collect();
     let bytes: usize = docs.iter().map(Document::len_bytes).sum();
     if show {
         let pii = Pii::new(Config::default()).expect("default config");

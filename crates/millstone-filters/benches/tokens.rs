@@ -13,7 +13,8 @@
 //! that both gave the same total and prints the ratio of the medians. `--stage-only` skips
 //! tiktoken-rs (for profiling).
 
-use std::io::{BufRead, BufReader};
+mod common;
+
 use std::time::Instant;
 
 use millstone_core::{Document, StageStats};
@@ -70,11 +71,7 @@ fn main() {
     let mut encoding = "o200k_base".to_owned();
     let mut passes = 5usize;
     let mut stage_only = false;
-    let mut path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/data/webpages-dev.jsonl.zst"
-    )
-    .to_owned();
+    let mut path = common::default_pages();
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -86,24 +83,9 @@ fn main() {
             other => panic!("unknown option {other}"),
         }
     }
-    let Ok(file) = std::fs::File::open(&path) else {
-        eprintln!("tokens bench: {path} not found, skipping");
+    let Some(docs) = common::load_pages("tokens", &path) else {
         return;
     };
-    let reader = BufReader::new(zstd::Decoder::new(file).expect("zstd input"));
-    // Split on "\n" only: texts hold U+2028.
-    let docs: Vec<Document> = reader
-        .split(b'\n')
-        .map(|l| l.expect("read"))
-        .filter(|l| !l.is_empty())
-        .map(|l| {
-            let v: serde_json::Value = serde_json::from_slice(&l).expect("json");
-            Document::new(
-                v["id"].as_str().unwrap_or(""),
-                v["text"].as_str().unwrap_or(""),
-            )
-        })
-        .collect();
     let bytes: usize = docs.iter().map(Document::len_bytes).sum();
     let mb = bytes as f64 / 1e6;
 
