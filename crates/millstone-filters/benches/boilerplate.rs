@@ -14,7 +14,7 @@ fn main() {
     let path = std::env::args()
         .skip(1)
         .find(|a| !a.starts_with('-'))
-        .unwrap_or_else(|| common::default_pages());
+        .unwrap_or_else(common::default_pages);
     let Some(docs) = common::load_pages("boilerplate", &path) else {
         return;
     };

@@ -19,7 +19,7 @@ fn main() {
         .iter()
         .find(|a| !a.starts_with('-'))
         .cloned()
-        .unwrap_or_else(|| common::default_pages());
+        .unwrap_or_else(common::default_pages);
     let Some(docs) = common::load_pages("pii", &path) else {
         return;
     };
