@@ -2,7 +2,9 @@
 //! normalised text) or near-duplicate (MinHash-LSH) — and write the clusters.
 //!
 //! The counting pass computes each document's bucket keys (and MinHash signature), clusters them
-//! ([`crate::cluster`]) and picks a survivor per cluster; `process` then only looks up its
+//! ([`crate::cluster`]) and picks a survivor per cluster; with `verify`, members whose estimated
+//! Jaccard to the survivor is below `threshold` leave the cluster (a chain A~B~C does not drop C
+//! as a copy of an A it does not resemble); `process` then only looks up its
 //! document's decision. Kept members of a cluster get `millstone.cluster` and
 //! `millstone.cluster_size`; removed ones are dropped with reason `duplicate` and get
 //! `millstone.cluster`, `millstone.duplicate_of` (the survivor's id) and `millstone.similarity`
@@ -376,6 +378,23 @@ impl CorpusPass for Dedup {
             },
             |d| d < n_old,
         );
+        // With verification, a member must also be similar enough to the survivor itself:
+        // union-find joins chains (A~B, B~C), and a member reached only through others is not
+        // dropped as a copy of a survivor it does not resemble; it stays, on its own.
+        let clusters: Vec<cluster::Cluster> = if self.config.verify && !exact {
+            clusters
+                .into_iter()
+                .filter_map(|mut c| {
+                    let survivor = c.survivor;
+                    c.members.retain(|&m| {
+                        m == survivor || members.similarity(m, survivor) >= self.config.threshold
+                    });
+                    (c.members.len() > 1).then_some(c)
+                })
+                .collect()
+        } else {
+            clusters
+        };
         let mut cluster_of = vec![NONE; entries.len()];
         let mut sim = vec![1.0f32; entries.len()];
         for (c, cl) in clusters.iter().enumerate() {
