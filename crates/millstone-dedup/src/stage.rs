@@ -2,9 +2,9 @@
 //! normalised text) or near-duplicate (MinHash-LSH) — and write the clusters.
 //!
 //! The counting pass computes each document's bucket keys (and MinHash signature), clusters them
-//! ([`crate::cluster`]) and picks a survivor per cluster; with `verify`, members whose estimated
-//! Jaccard to the survivor is below `threshold` leave the cluster (a chain A~B~C does not drop C
-//! as a copy of an A it does not resemble); `process` then only looks up its
+//! ([`crate::cluster`]) and picks a survivor per cluster; with `verify`, each connected
+//! component is split into stars whose members all have estimated Jaccard ≥ `threshold` to their
+//! survivor (a chain A~B~C does not drop C as a copy of an A it does not resemble); `process` then only looks up its
 //! document's decision. Kept members of a cluster get `millstone.cluster` and
 //! `millstone.cluster_size`; removed ones are dropped with reason `duplicate` and get
 //! `millstone.cluster`, `millstone.duplicate_of` (the survivor's id) and `millstone.similarity`
@@ -378,20 +378,37 @@ impl CorpusPass for Dedup {
             },
             |d| d < n_old,
         );
-        // With verification, a member must also be similar enough to the survivor itself:
-        // union-find joins chains (A~B, B~C), and a member reached only through others is not
-        // dropped as a copy of a survivor it does not resemble; it stays, on its own.
+        // With verification, a member must also resemble its survivor itself: union-find joins
+        // chains (A~B, B~C), and C must not be dropped as a copy of an A it does not resemble.
+        // Each connected component is split into stars: members in order (the policy's survivor
+        // first, then document order) join the first centre they are similar enough to, or
+        // become a centre; a star of ≥ 2 is a cluster whose survivor is its centre.
         let clusters: Vec<cluster::Cluster> = if self.config.verify && !exact {
-            clusters
-                .into_iter()
-                .filter_map(|mut c| {
-                    let survivor = c.survivor;
-                    c.members.retain(|&m| {
-                        m == survivor || members.similarity(m, survivor) >= self.config.threshold
-                    });
-                    (c.members.len() > 1).then_some(c)
-                })
-                .collect()
+            let mut stars = Vec::with_capacity(clusters.len());
+            for c in clusters {
+                let order = std::iter::once(c.survivor)
+                    .chain(c.members.iter().copied().filter(|&m| m != c.survivor));
+                let mut these: Vec<cluster::Cluster> = Vec::new();
+                for m in order {
+                    match these
+                        .iter_mut()
+                        .find(|s| members.similarity(m, s.survivor) >= self.config.threshold)
+                    {
+                        Some(star) => star.members.push(m),
+                        None => these.push(cluster::Cluster {
+                            members: vec![m],
+                            survivor: m,
+                        }),
+                    }
+                }
+                for mut star in these.into_iter().filter(|s| s.members.len() > 1) {
+                    star.members.sort_unstable();
+                    stars.push(star);
+                }
+            }
+            // Number clusters by their smallest member, as without verification.
+            stars.sort_unstable_by_key(|c| c.members[0]);
+            stars
         } else {
             clusters
         };
