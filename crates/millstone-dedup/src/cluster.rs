@@ -210,6 +210,42 @@ pub fn clusters(
     out
 }
 
+/// Split each cluster into stars whose members all resemble their centre: union-find joins
+/// chains (A~B, B~C), and C must not be dropped as a copy of an A it does not resemble. Members
+/// are taken in order — the cluster's survivor first, then document order — and each joins the
+/// first centre it is at least `threshold` similar to, or becomes a centre. Stars of ≥ 2 are the
+/// new clusters, with the centre as survivor, numbered by their smallest member.
+pub fn split_stars(
+    clusters: Vec<Cluster>,
+    similarity: impl Fn(u32, u32) -> f64,
+    threshold: f64,
+) -> Vec<Cluster> {
+    let mut stars = Vec::with_capacity(clusters.len());
+    for c in clusters {
+        let order = std::iter::once(c.survivor)
+            .chain(c.members.iter().copied().filter(|&m| m != c.survivor));
+        let mut these: Vec<Cluster> = Vec::new();
+        for m in order {
+            match these
+                .iter_mut()
+                .find(|s| similarity(m, s.survivor) >= threshold)
+            {
+                Some(star) => star.members.push(m),
+                None => these.push(Cluster {
+                    members: vec![m],
+                    survivor: m,
+                }),
+            }
+        }
+        for mut star in these.into_iter().filter(|s| s.members.len() > 1) {
+            star.members.sort_unstable();
+            stars.push(star);
+        }
+    }
+    stars.sort_unstable_by_key(|c| c.members[0]);
+    stars
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -294,6 +330,43 @@ mod tests {
         );
         assert_eq!(verified.root, [0, 1, 0, 1]);
         assert_eq!(cluster(&t, &OPEN).root, [0, 0, 0, 0]);
+    }
+
+    #[test]
+    fn chains_split_into_stars_around_the_survivor() {
+        // 0~1 and 1~2 are similar, 0 and 2 are not; 3 and 4 are exact copies of 2.
+        let sim = |a: u32, b: u32| {
+            let (a, b) = (a.min(b), a.max(b));
+            match (a, b) {
+                (0, 1) | (1, 2) | (1, 3) | (1, 4) => 0.8,
+                (2, 3) | (2, 4) | (3, 4) => 1.0,
+                _ => 0.2,
+            }
+        };
+        let chained = vec![Cluster {
+            members: vec![0, 1, 2, 3, 4],
+            survivor: 0,
+        }];
+        let stars = split_stars(chained, sim, 0.7);
+        assert_eq!(
+            stars,
+            [
+                Cluster {
+                    members: vec![0, 1],
+                    survivor: 0
+                },
+                Cluster {
+                    members: vec![2, 3, 4],
+                    survivor: 2
+                }
+            ]
+        );
+        // A cluster whose members all resemble the survivor is left whole.
+        let whole = vec![Cluster {
+            members: vec![2, 3, 4],
+            survivor: 3,
+        }];
+        assert_eq!(split_stars(whole.clone(), sim, 0.7), whole);
     }
 
     #[test]

@@ -378,37 +378,13 @@ impl CorpusPass for Dedup {
             },
             |d| d < n_old,
         );
-        // With verification, a member must also resemble its survivor itself: union-find joins
-        // chains (A~B, B~C), and C must not be dropped as a copy of an A it does not resemble.
-        // Each connected component is split into stars: members in order (the policy's survivor
-        // first, then document order) join the first centre they are similar enough to, or
-        // become a centre; a star of ≥ 2 is a cluster whose survivor is its centre.
-        let clusters: Vec<cluster::Cluster> = if self.config.verify && !exact {
-            let mut stars = Vec::with_capacity(clusters.len());
-            for c in clusters {
-                let order = std::iter::once(c.survivor)
-                    .chain(c.members.iter().copied().filter(|&m| m != c.survivor));
-                let mut these: Vec<cluster::Cluster> = Vec::new();
-                for m in order {
-                    match these
-                        .iter_mut()
-                        .find(|s| members.similarity(m, s.survivor) >= self.config.threshold)
-                    {
-                        Some(star) => star.members.push(m),
-                        None => these.push(cluster::Cluster {
-                            members: vec![m],
-                            survivor: m,
-                        }),
-                    }
-                }
-                for mut star in these.into_iter().filter(|s| s.members.len() > 1) {
-                    star.members.sort_unstable();
-                    stars.push(star);
-                }
-            }
-            // Number clusters by their smallest member, as without verification.
-            stars.sort_unstable_by_key(|c| c.members[0]);
-            stars
+        // With verification every member must also resemble its survivor (see `split_stars`).
+        let clusters = if self.config.verify && !exact {
+            cluster::split_stars(
+                clusters,
+                |a, b| members.similarity(a, b),
+                self.config.threshold,
+            )
         } else {
             clusters
         };
