@@ -132,6 +132,68 @@ fn killed_and_resumed_runs_equal_an_uninterrupted_run() {
     eprintln!("{kills} kills over 20 runs");
 }
 
+/// `millstone dedup` (a corpus pass that clusters, then the output pass): killed and resumed
+/// runs give the same outputs and `clusters.jsonl` as an uninterrupted one.
+#[test]
+fn killed_and_resumed_dedup_runs_equal_an_uninterrupted_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dedup_args = |out: &Path, threads: &str| -> Vec<String> {
+        [
+            "dedup",
+            "--shard-size",
+            "256K",
+            "--resume",
+            "-q",
+            "--threads",
+            threads,
+            "-o",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .chain([out.display().to_string(), sample().display().to_string()])
+        .collect()
+    };
+    let with_clusters = |dir: &Path| {
+        let mut files = snapshot(dir);
+        files.insert(
+            "clusters.jsonl".into(),
+            std::fs::read(dir.join("clusters.jsonl")).unwrap(),
+        );
+        files
+    };
+    let reference = tmp.path().join("reference");
+    let started = Instant::now();
+    let out = bin().args(dedup_args(&reference, "2")).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let span = started.elapsed().as_micros() as u64;
+    let want = with_clusters(&reference);
+    assert!(
+        want.len() > 4,
+        "expected several parts: {:?}",
+        want.keys().collect::<Vec<_>>()
+    );
+    let mut rng = Lcg(20261126);
+    for run in 0..6 {
+        let dir = tmp.path().join(format!("run-{run}"));
+        kill_once(
+            &dedup_args(&dir, "1"),
+            &dir,
+            span / 10 + rng.next() % (span * 8 / 10 + 1),
+        );
+        let out = bin().args(dedup_args(&dir, "3")).output().unwrap();
+        assert!(
+            out.status.success(),
+            "run {run}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_same(run, &with_clusters(&dir), &want);
+    }
+}
+
 #[test]
 fn a_folder_in_use_is_refused_and_a_stale_lock_taken_over() {
     let tmp = tempfile::tempdir().unwrap();
