@@ -210,7 +210,8 @@ struct State {
     /// Kept new documents' index records, for `save_index`.
     kept_keys: Vec<u64>,
     kept_signatures: Vec<u32>,
-    kept_ids: Vec<String>,
+    /// Kept new documents' numbers (indices into `ids`), for `save_index`.
+    kept_docs: Vec<u32>,
     candidates: u64,
     rejected: u64,
 }
@@ -399,7 +400,7 @@ impl CorpusPass for Dedup {
             }
         }
         // The kept documents' records, for a saved index.
-        let (mut kept_keys, mut kept_signatures, mut kept_ids) =
+        let (mut kept_keys, mut kept_signatures, mut kept_docs) =
             (Vec::new(), Vec::new(), Vec::new());
         if self.config.save_index.is_some() {
             for (i, e) in entries.iter().enumerate() {
@@ -408,19 +409,21 @@ impl CorpusPass for Dedup {
                 if kept && !e.buckets.is_empty() {
                     kept_keys.extend_from_slice(&e.buckets);
                     kept_signatures.extend_from_slice(&e.signature);
-                    kept_ids.push(e.id.clone());
+                    kept_docs.push(i as u32 + n_old);
                 }
             }
         }
+        let keys = entries.iter().map(|e| e.key).collect();
+        // The entries are done with: move their ids instead of copying them (one per document).
         let ids = self
             .against
             .ids
             .iter()
             .cloned()
-            .chain(entries.iter().map(|e| e.id.clone()))
+            .chain(entries.iter_mut().map(|e| std::mem::take(&mut e.id)))
             .collect();
         let state = State {
-            keys: entries.iter().map(|e| e.key).collect(),
+            keys,
             cluster_of,
             similarity: sim,
             clusters,
@@ -428,7 +431,7 @@ impl CorpusPass for Dedup {
             n_old,
             kept_keys,
             kept_signatures,
-            kept_ids,
+            kept_docs,
             candidates: found.candidates,
             rejected: found.rejected,
         };
@@ -485,7 +488,12 @@ impl CorpusPass for Dedup {
         }
         if let Some(dir) = &self.config.save_index {
             let mut index = self.against.clone();
-            index.ids.extend(state.kept_ids.iter().cloned());
+            index.ids.extend(
+                state
+                    .kept_docs
+                    .iter()
+                    .map(|&d| state.ids[d as usize].clone()),
+            );
             index.keys.extend_from_slice(&state.kept_keys);
             index.signatures.extend_from_slice(&state.kept_signatures);
             index

@@ -6,9 +6,7 @@
 
 mod common;
 
-use std::time::Instant;
-
-use millstone_core::{Document, StageStats};
+use millstone_core::Document;
 
 fn main() {
     let path = std::env::args()
@@ -21,20 +19,7 @@ fn main() {
     let bytes: usize = docs.iter().map(Document::len_bytes).sum();
     let options: toml::Table = toml::from_str("cross_document = false").unwrap();
     let stage = millstone_filters::build_stage("boilerplate", &options).unwrap();
-    let mut rates = Vec::new();
-    for pass in 0..6 {
-        let mut batch = docs.clone();
-        let mut stats = StageStats::default();
-        let t = Instant::now();
-        for doc in &mut batch {
-            std::hint::black_box(stage.process(doc, &mut stats));
-        }
-        let secs = t.elapsed().as_secs_f64();
-        if pass > 0 {
-            rates.push(bytes as f64 / 1e6 / secs);
-        }
-    }
-    rates.sort_by(f64::total_cmp);
+    let (rates, _) = common::time_stage(stage.as_ref(), &docs);
     println!(
         "boilerplate: {} docs, {:.1} MB; MB/s on one core: min {:.1} median {:.1} max {:.1}",
         docs.len(),

@@ -7,9 +7,7 @@
 
 mod common;
 
-use std::time::Instant;
-
-use millstone_core::{Document, StageStats};
+use millstone_core::Document;
 use millstone_filters::clean::pii::{Config, Pii};
 
 fn main() {
@@ -48,22 +46,8 @@ fn main() {
         }
     }
     let stage = millstone_filters::build_stage("pii", &toml::Table::new()).expect("pii stage");
-    let mut rates = Vec::new();
-    let mut counters = Default::default();
-    for pass in 0..6 {
-        let mut batch = docs.clone();
-        let mut stats = StageStats::default();
-        let t = Instant::now();
-        for doc in &mut batch {
-            std::hint::black_box(stage.process(doc, &mut stats));
-        }
-        let secs = t.elapsed().as_secs_f64();
-        if pass > 0 {
-            rates.push(bytes as f64 / 1e6 / secs);
-        }
-        counters = stats.counters;
-    }
-    rates.sort_by(f64::total_cmp);
+    let (rates, stats) = common::time_stage(stage.as_ref(), &docs);
+    let counters = stats.counters;
     println!(
         "pii: {} docs, {:.1} MB; MB/s on one core: min {:.1} median {:.1} max {:.1}; {:?}",
         docs.len(),

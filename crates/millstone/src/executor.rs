@@ -374,18 +374,10 @@ fn run_corpus_passes(
         let Some(pass) = stage.corpus_pass() else {
             continue;
         };
-        let bar = (show_progress && std::io::stderr().is_terminal()).then(|| {
-            let bar = ProgressBar::new(inputs.len() as u64);
-            bar.set_style(
-                ProgressStyle::with_template(
-                    "{spinner} [{elapsed_precise}] files {pos}/{len} {msg}",
-                )
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-            );
+        let bar = files_bar(show_progress, inputs.len(), "{msg}");
+        if let Some(bar) = &bar {
             bar.set_message(pass.describe().to_owned());
-            bar.enable_steady_tick(Duration::from_millis(200));
-            bar
-        });
+        }
         let (tx, rx) = mpsc::sync_channel::<Batch>(1);
         std::thread::scope(|scope| -> Result<()> {
             let reader = std::thread::Builder::new()
@@ -630,6 +622,22 @@ pub fn stats_value(stats: &RunStats) -> Value {
     })
 }
 
+/// A spinner with elapsed time and files done / all, then `message` (an indicatif template
+/// field); `None` when not `enabled` or stderr is not a terminal.
+fn files_bar(enabled: bool, files: usize, message: &str) -> Option<ProgressBar> {
+    (enabled && std::io::stderr().is_terminal()).then(|| {
+        let bar = ProgressBar::new(files as u64);
+        bar.set_style(
+            ProgressStyle::with_template(&format!(
+                "{{spinner}} [{{elapsed_precise}}] files {{pos}}/{{len}} {message}"
+            ))
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar.enable_steady_tick(Duration::from_millis(200));
+        bar
+    })
+}
+
 /// Progress on stderr: files, documents/s, MB/s, share kept.
 struct Progress {
     bar: Option<ProgressBar>,
@@ -638,17 +646,7 @@ struct Progress {
 
 impl Progress {
     fn new(enabled: bool, files: usize) -> Self {
-        let bar = (enabled && std::io::stderr().is_terminal()).then(|| {
-            let bar = ProgressBar::new(files as u64);
-            bar.set_style(
-                ProgressStyle::with_template(
-                    "{spinner} [{elapsed_precise}] files {pos}/{len} {wide_msg}",
-                )
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-            );
-            bar.enable_steady_tick(Duration::from_millis(200));
-            bar
-        });
+        let bar = files_bar(enabled, files, "{wide_msg}");
         Progress {
             bar,
             started: Instant::now(),

@@ -15,25 +15,23 @@ fn sample() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/sample/webpages.jsonl.zst")
 }
 
-fn args<'a>(out: &'a Path, threads: &'a str) -> Vec<String> {
-    [
-        "run",
-        // `news` = boilerplate (with its cross-document counting pass, redone on resume) and
-        // the FineWeb recipe.
-        "--preset",
-        "news",
-        "--shard-size",
-        "512K",
-        "--resume",
-        "-q",
-        "--threads",
+fn args(out: &Path, threads: &str) -> Vec<String> {
+    // `news` = boilerplate (with its cross-document counting pass, redone on resume) and the
+    // FineWeb recipe.
+    resumable(
+        &["run", "--preset", "news", "--shard-size", "512K"],
+        out,
         threads,
-        "-o",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .chain([out.display().to_string(), sample().display().to_string()])
-    .collect()
+    )
+}
+
+/// `lead` (subcommand and its options), then the options every resumable run here shares.
+fn resumable(lead: &[&str], out: &Path, threads: &str) -> Vec<String> {
+    lead.iter()
+        .chain(&["--resume", "-q", "--threads", threads, "-o"])
+        .map(|s| s.to_string())
+        .chain([out.display().to_string(), sample().display().to_string()])
+        .collect()
 }
 
 /// Every output file (not the `.millstone` state) with its bytes.
@@ -137,22 +135,8 @@ fn killed_and_resumed_runs_equal_an_uninterrupted_run() {
 #[test]
 fn killed_and_resumed_dedup_runs_equal_an_uninterrupted_run() {
     let tmp = tempfile::tempdir().unwrap();
-    let dedup_args = |out: &Path, threads: &str| -> Vec<String> {
-        [
-            "dedup",
-            "--shard-size",
-            "256K",
-            "--resume",
-            "-q",
-            "--threads",
-            threads,
-            "-o",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .chain([out.display().to_string(), sample().display().to_string()])
-        .collect()
-    };
+    let dedup_args =
+        |out: &Path, threads: &str| resumable(&["dedup", "--shard-size", "256K"], out, threads);
     let with_clusters = |dir: &Path| {
         let mut files = snapshot(dir);
         files.insert(

@@ -37,3 +37,30 @@ pub fn load_pages(bench: &str, path: &str) -> Option<Vec<Document>> {
             .collect(),
     )
 }
+
+/// Run `stage` over copies of `docs` six times (the first pass warms up) and return the MB/s of
+/// text of the five timed passes, sorted, with the last pass's stats.
+#[allow(dead_code)] // not every bench times a whole stage
+pub fn time_stage(
+    stage: &dyn millstone_core::Stage,
+    docs: &[Document],
+) -> (Vec<f64>, millstone_core::StageStats) {
+    let bytes: usize = docs.iter().map(Document::len_bytes).sum();
+    let mut rates = Vec::new();
+    let mut last = millstone_core::StageStats::default();
+    for pass in 0..6 {
+        let mut batch = docs.to_vec();
+        let mut stats = millstone_core::StageStats::default();
+        let t = std::time::Instant::now();
+        for doc in &mut batch {
+            std::hint::black_box(stage.process(doc, &mut stats));
+        }
+        let secs = t.elapsed().as_secs_f64();
+        if pass > 0 {
+            rates.push(bytes as f64 / 1e6 / secs);
+        }
+        last = stats;
+    }
+    rates.sort_by(f64::total_cmp);
+    (rates, last)
+}

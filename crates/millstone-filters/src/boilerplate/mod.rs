@@ -358,8 +358,16 @@ impl Stage for Boilerplate {
                 return Verdict::Keep;
             }
             stats.count("lines_removed", removed.len() as u64);
-            for (_, reason) in &removed {
-                stats.count(&format!("removed.{reason}"), 1);
+            // One counter update (and one key string) per reason, not per removed line.
+            let mut by_reason: Vec<(&str, u64)> = Vec::new();
+            for &(_, reason) in &removed {
+                match by_reason.iter_mut().find(|(r, _)| *r == reason) {
+                    Some((_, n)) => *n += 1,
+                    None => by_reason.push((reason, 1)),
+                }
+            }
+            for (reason, n) in by_reason {
+                stats.count(&format!("removed.{reason}"), n);
             }
             if self.config.record_lines {
                 let list = removed
