@@ -27,8 +27,8 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::time::Instant;
 
-use millstone_filters::language::embedded_model;
 use millstone_filters::language::fasttext::{FastText, Prediction, Scratch};
+use millstone_filters::language::{close_pairs, embedded_model};
 
 /// UDHR file → lid.176 code, for the 30 most common web languages.
 const TOP30: &[(&str, &str)] = &[
@@ -173,6 +173,34 @@ impl Candidate for Lid176 {
     }
     fn detect(&mut self, text: &str) -> String {
         self.top(text).map(|t| t.0).unwrap_or_default()
+    }
+}
+
+/// lid.176 with the `language` stage's default second opinion for close pairs
+/// (`millstone_filters::language::close_pairs`).
+struct Lid176Letters(Lid176);
+
+impl Candidate for Lid176Letters {
+    fn name(&self) -> &'static str {
+        "millstone fastText + lid.176.ftz + close pairs (stage default)"
+    }
+    fn detect(&mut self, text: &str) -> String {
+        let lid = &mut self.0;
+        lid.model.predict_into(text, &mut lid.scratch, &mut lid.out);
+        let labels = lid.model.labels();
+        let top: Vec<(&str, f32)> = lid
+            .out
+            .iter()
+            .take(3)
+            .map(|p| {
+                (
+                    labels[p.label as usize].trim_start_matches("__label__"),
+                    p.prob,
+                )
+            })
+            .collect();
+        let i = close_pairs::overrule(text, &top).unwrap_or(0);
+        top.get(i).map(|t| t.0.to_owned()).unwrap_or_default()
     }
 }
 
@@ -400,6 +428,11 @@ fn main() {
         }),
         Box::new(Whatlang),
         Box::new(Whichlang),
+        Box::new(Lid176Letters(Lid176 {
+            model: lid.model.clone(),
+            scratch: Scratch::default(),
+            out: Vec::new(),
+        })),
     ];
 
     let n = |f: fn(&Sample) -> &Vec<String>| samples.iter().map(|s| f(s).len()).sum::<usize>();
@@ -499,18 +532,28 @@ fn main() {
     }
 
     // What lid.176 says instead, where it is wrong on paragraphs or snippets.
-    println!("\nlid.176's wrong answers on paragraphs + snippets (code: count):\n");
-    for sample in &samples {
-        let mut wrong: BTreeMap<String, usize> = BTreeMap::new();
-        for t in sample.paragraphs.iter().chain(&sample.snippets) {
-            let got = lid.detect(t);
-            if got != sample.code {
-                *wrong.entry(got).or_default() += 1;
+    let mut staged = Lid176Letters(Lid176 {
+        model: lid.model.clone(),
+        scratch: Scratch::default(),
+        out: Vec::new(),
+    });
+    for (title, c) in [
+        ("lid.176's", &mut lid as &mut dyn Candidate),
+        ("lid.176 + close pairs'", &mut staged as &mut dyn Candidate),
+    ] {
+        println!("\n{title} wrong answers on paragraphs + snippets (code: count):\n");
+        for sample in &samples {
+            let mut wrong: BTreeMap<String, usize> = BTreeMap::new();
+            for t in sample.paragraphs.iter().chain(&sample.snippets) {
+                let got = c.detect(t);
+                if got != sample.code {
+                    *wrong.entry(got).or_default() += 1;
+                }
             }
-        }
-        if !wrong.is_empty() {
-            let list: Vec<String> = wrong.iter().map(|(c, n)| format!("{c}: {n}")).collect();
-            println!("- {} ({}): {}", sample.file, sample.code, list.join(", "));
+            if !wrong.is_empty() {
+                let list: Vec<String> = wrong.iter().map(|(c, n)| format!("{c}: {n}")).collect();
+                println!("- {} ({}): {}", sample.file, sample.code, list.join(", "));
+            }
         }
     }
 

@@ -29,6 +29,14 @@
 //!   write `paragraph_languages = [[code, score], …]` in order. It does not change the decision.
 //! - `max_chars` (default: none): classify only the first `max_chars` characters of a document
 //!   (faster on long pages; datatrove does not cut). Paragraphs are classified whole.
+//! - `close_pairs` (default true): a second opinion where the model's answer is one of a few
+//!   close pairs it confuses (Czech/Slovak, Danish/Norwegian, Spanish/Portuguese,
+//!   Bulgarian/Macedonian: word frequencies; Chinese/Japanese: kana). When the
+//!   model finds the partner plausible and the text's words (or kana) clearly favour it, the
+//!   partner is taken instead, with the pair's two probabilities added up as its score (the model
+//!   was sure it is one of the two; the words say which). See [`close_pairs`]. `false` gives the
+//!   model's answer unchanged, as datatrove does; documents whose best answer is not in such a
+//!   pair (English among them) are never affected.
 //!
 //! Writes `language` (the best label without `__label__`: lid.176 gives ISO 639-1 codes where one
 //! exists, e.g. `en`, `zh`, `no`, and ISO 639-3 otherwise, e.g. `ceb`, `als`, kept as given; for a
@@ -39,6 +47,7 @@
 //! Drops: `language_low_score` — no kept language (with `keep = []`: not even the best one)
 //! scores above `min_score`.
 
+pub mod close_pairs;
 pub mod fasttext;
 
 use std::path::PathBuf;
@@ -83,6 +92,7 @@ pub struct Config {
     pub model: Option<PathBuf>,
     pub per_paragraph: bool,
     pub max_chars: Option<usize>,
+    pub close_pairs: bool,
 }
 
 impl Default for Config {
@@ -93,6 +103,7 @@ impl Default for Config {
             model: None,
             per_paragraph: false,
             max_chars: None,
+            close_pairs: true,
         }
     }
 }
@@ -138,6 +149,7 @@ impl StageConfig for Config {
             min_score: self.min_score,
             per_paragraph: self.per_paragraph,
             max_chars: self.max_chars,
+            close_pairs: self.close_pairs,
         }))
     }
 }
@@ -190,9 +202,19 @@ pub struct Language {
     min_score: f64,
     per_paragraph: bool,
     max_chars: Option<usize>,
+    close_pairs: bool,
 }
 
 impl Language {
+    /// The model's predictions for `text`, best first, after the letters had their say (see the
+    /// `close_pairs` option).
+    fn classify(&self, text: &str, scratch: &mut Scratch, predictions: &mut Vec<Prediction>) {
+        self.model.predict_into(text, scratch, predictions);
+        if self.close_pairs {
+            apply_close_pairs(text, &self.labels, predictions);
+        }
+    }
+
     fn passes(&self, predictions: &[Prediction]) -> bool {
         if self.keep_any {
             predictions
@@ -209,8 +231,7 @@ impl Language {
         let mut out = Vec::new();
         let mut predictions = Vec::new();
         for paragraph in paragraphs(text) {
-            self.model
-                .predict_into(paragraph, scratch, &mut predictions);
+            self.classify(paragraph, scratch, &mut predictions);
             out.push(match predictions.first() {
                 Some(p) => Value::Array(vec![
                     Value::from(self.labels[p.label as usize].code.as_str()),
@@ -235,8 +256,7 @@ impl Stage for Language {
             Some(n) => prefix_chars(doc.text(), n),
             None => doc.text(),
         };
-        self.model
-            .predict_into(text, &mut scratch, &mut predictions);
+        self.classify(text, &mut scratch, &mut predictions);
         let paragraphs = self
             .per_paragraph
             .then(|| self.paragraph_languages(doc.text(), &mut scratch));
@@ -260,6 +280,21 @@ impl Stage for Language {
         } else {
             Verdict::drop(REASON)
         }
+    }
+}
+
+/// Replace the best prediction by its partner where [`close_pairs::overrule`] says so: the
+/// partner moves to the front with both probabilities added, the overruled answer leaves the list.
+fn apply_close_pairs(text: &str, labels: &[LabelInfo], predictions: &mut Vec<Prediction>) {
+    let mut top = [("", 0f32); 3];
+    let n = predictions.len().min(3);
+    for (slot, p) in top.iter_mut().zip(predictions.iter()) {
+        *slot = (labels[p.label as usize].code.as_str(), p.prob);
+    }
+    if let Some(i) = close_pairs::overrule(text, &top[..n]).filter(|&i| i > 0) {
+        let mut partner = predictions.remove(i);
+        partner.prob += predictions[0].prob;
+        predictions[0] = partner;
     }
 }
 
@@ -337,6 +372,28 @@ mod tests {
         assert!(score > 0.9 && score <= 1.0, "{score}");
         assert!(!doc.attributes.contains_key("language_script"));
         assert_eq!(stats.counters["detected.en"], 1);
+    }
+
+    #[test]
+    fn close_pairs_take_the_language_the_words_favour() {
+        // A Slovak sentence (UDHR article 16) that lid.176 calls Czech (cs 0.50, sk 0.39).
+        let sk = "Rodina je prirodzenou a základnou jednotkou spoločnosti a má nárok na ochranu \
+            so strany spoločnosti štátu.";
+        let (v, doc, stats) = process(config(&["sk"]), sk);
+        assert_eq!(doc.attributes["language"], "sk");
+        // The pair's probabilities added up: above the threshold, so kept.
+        let score = doc.attributes["language_score"].as_f64().unwrap();
+        assert!(score > 0.65 && score <= 1.0001, "{score}");
+        assert_eq!(v, Verdict::Keep);
+        assert_eq!(stats.counters["detected.sk"], 1);
+        // Without the second opinion: lid.176's own answer, and Slovak is not above 0.65.
+        let raw = Config {
+            close_pairs: false,
+            ..config(&["sk"])
+        };
+        let (v, doc, _) = process(raw, sk);
+        assert_eq!(doc.attributes["language"], "cs");
+        assert_eq!(v, Verdict::drop(REASON));
     }
 
     #[test]
