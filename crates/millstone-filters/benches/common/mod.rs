@@ -38,8 +38,18 @@ pub fn load_pages(bench: &str, path: &str) -> Option<Vec<Document>> {
     )
 }
 
+/// This thread's CPU time in seconds (Linux), so that other work on a shared machine does not
+/// count against a bench; `None` elsewhere.
+#[allow(dead_code)]
+pub fn thread_cpu_secs() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: f64 = s.split_whitespace().next()?.parse().ok()?;
+    Some(ns / 1e9)
+}
+
 /// Run `stage` over copies of `docs` six times (the first pass warms up) and return the MB/s of
-/// text of the five timed passes, sorted, with the last pass's stats.
+/// text of the five timed passes, sorted, with the last pass's stats. Rates are per second of
+/// this thread's CPU time where available (wall time otherwise).
 #[allow(dead_code)] // not every bench times a whole stage
 pub fn time_stage(
     stage: &dyn millstone_core::Stage,
@@ -52,10 +62,14 @@ pub fn time_stage(
         let mut batch = docs.to_vec();
         let mut stats = millstone_core::StageStats::default();
         let t = std::time::Instant::now();
+        let cpu = thread_cpu_secs();
         for doc in &mut batch {
             std::hint::black_box(stage.process(doc, &mut stats));
         }
-        let secs = t.elapsed().as_secs_f64();
+        let secs = match (cpu, thread_cpu_secs()) {
+            (Some(a), Some(b)) if b > a => b - a,
+            _ => t.elapsed().as_secs_f64(),
+        };
         if pass > 0 {
             rates.push(bytes as f64 / 1e6 / secs);
         }

@@ -8,7 +8,7 @@
 
 use std::sync::OnceLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use rustc_hash::FxHashMap;
 
 /// Phrases that mark page furniture: calls to action, navigation, legal and social boilerplate.
@@ -96,6 +96,8 @@ impl Cues {
             let automaton = AhoCorasickBuilder::new()
                 .ascii_case_insensitive(true)
                 .match_kind(MatchKind::Standard)
+                // A full DFA: the phrases are few, and every line of every page is scanned.
+                .kind(Some(AhoCorasickKind::DFA))
                 .build(CUES.iter().chain(MORE))
                 .expect("cue phrases form a valid automaton");
             Cues { automaton }
