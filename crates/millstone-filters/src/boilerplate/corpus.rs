@@ -117,21 +117,28 @@ fn host_line_key(host: u64, line: u64) -> u64 {
 pub(crate) fn normalise_into(line: &str, out: &mut String) {
     out.clear();
     if line.is_ascii() {
-        // Same result as the general loop below, byte by byte.
-        let mut bytes = std::mem::take(out).into_bytes();
-        let mut space = false;
-        for &b in line.as_bytes() {
-            if matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ') {
-                space = !bytes.is_empty();
-            } else {
-                if space {
-                    bytes.push(b' ');
-                    space = false;
+        // Same result as the general loop below: copy each run of non-space bytes, then
+        // lower-case the whole buffer once.
+        let bytes = line.as_bytes();
+        let is_space = |b: u8| matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ');
+        let mut i = 0;
+        while i < bytes.len() {
+            while i < bytes.len() && is_space(bytes[i]) {
+                i += 1;
+            }
+            let start = i;
+            while i < bytes.len() && !is_space(bytes[i]) {
+                i += 1;
+            }
+            if i > start {
+                if !out.is_empty() {
+                    out.push(' ');
                 }
-                bytes.push(b.to_ascii_lowercase());
+                // ASCII: every index is a char boundary.
+                out.push_str(&line[start..i]);
             }
         }
-        *out = String::from_utf8(bytes).expect("ASCII stays ASCII");
+        out.make_ascii_lowercase();
         return;
     }
     for word in line.split_whitespace() {
