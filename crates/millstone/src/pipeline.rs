@@ -83,7 +83,16 @@ impl Pipeline {
             };
             let stage = match millstone_dedup::build_stage(&ty, &table) {
                 Some(built) => built.map_err(anyhow::Error::from),
-                None => millstone_filters::build_stage(&ty, &table).map_err(anyhow::Error::from),
+                None => match millstone_filters::build_stage(&ty, &table) {
+                    // The filters crate knows only its own stages: name them all here.
+                    Err(millstone_filters::ConfigError::UnknownStage { name, .. }) => {
+                        Err(anyhow::anyhow!(
+                            "unknown stage type `{name}` (known: {}; `millstone stages` describes each)",
+                            all_stage_names().join(", ")
+                        ))
+                    }
+                    other => other.map_err(anyhow::Error::from),
+                },
             }
             .with_context(|| format!("{origin}: stage #{}", i + 1))?;
             built.push(stage);
@@ -97,6 +106,17 @@ impl Pipeline {
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.stages.iter().map(|s| s.name())
     }
+}
+
+/// Every stage type a pipeline file may name (filters and dedup), sorted.
+fn all_stage_names() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = millstone_filters::STAGES
+        .iter()
+        .map(|s| s.name)
+        .chain(millstone_dedup::STAGES.iter().map(|(name, _)| *name))
+        .collect();
+    names.sort_unstable();
+    names
 }
 
 #[cfg(test)]
@@ -141,6 +161,8 @@ mod tests {
             .err()
             .unwrap();
         assert!(format!("{e:#}").contains("unknown stage type `nope`"));
+        // The list names the dedup stages too.
+        assert!(format!("{e:#}").contains("paragraph_dedup"), "{e:#}");
         let e = Pipeline::from_toml("stages = 1\n", "p.toml").err().unwrap();
         assert!(format!("{e:#}").contains("no [[stage]]"));
     }
