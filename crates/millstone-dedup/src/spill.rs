@@ -130,6 +130,21 @@ impl RunSet {
         self.buffered * RECORD
     }
 
+    /// Give the (empty) buffer room for `bytes` of records and no more, so that it never grows
+    /// by doubling past the budget; returns that room in records per band.
+    pub fn fit(&mut self, bytes: usize) -> usize {
+        debug_assert_eq!(self.buffered, 0);
+        let per_band = (bytes / (RECORD * self.buffer.len())).max(1);
+        for b in &mut self.buffer {
+            if b.capacity() > per_band {
+                b.shrink_to(per_band);
+            } else {
+                b.reserve_exact(per_band);
+            }
+        }
+        per_band
+    }
+
     /// Runs written so far (all bands).
     pub fn run_count(&self) -> usize {
         self.runs.iter().map(Vec::len).sum()

@@ -20,6 +20,17 @@
 //! Memory per document during the run: its id, 8 bytes per band, and 4 bytes per signature value
 //! (MinHash: 112 + 448 = 560 bytes + id with the defaults; exact: 8 bytes + id).
 //!
+//! `memory_limit` (default half the physical memory) bounds that: when the entries pass it, the
+//! pass spills ([`crate::spill`]) — each document keeps only a `Resident` (its key, id, length,
+//! quality and slot: ~60 bytes + id) in memory; its `(band key, document key)` pairs go to a
+//! buffer that is sorted and written as a run whenever it holds what the residents leave of the
+//! limit (at least an eighth of it), and its signature (plus, for `save_index`, its band keys)
+//! to a slot file. `finish` merges each band's runs into buckets in `(key, document)` order —
+//! the order the in-memory sort gives — and reads signatures back only for the pairs it
+//! verifies, so decisions, `clusters.jsonl` and saved indexes are the same bytes as in memory.
+//! The limit is a target for this state, not a hard cap: vectors grow by doubling, and the
+//! per-document residue grows with the corpus. Not bounded: a loaded `against` index.
+//!
 //! Not for: removing repeated paragraphs inside kept documents (`paragraph_dedup`).
 
 use std::cell::RefCell;
@@ -214,12 +225,9 @@ struct Entry {
 }
 
 impl Entry {
-    /// Bytes this entry holds in memory.
+    /// Bytes this entry holds in memory besides its place in the entries' vector.
     fn bytes(&self) -> usize {
-        std::mem::size_of::<Entry>()
-            + self.id.capacity()
-            + self.buckets.capacity() * 8
-            + self.signature.capacity() * 4
+        self.id.capacity() + self.buckets.capacity() * 8 + self.signature.capacity() * 4
     }
 }
 
@@ -250,8 +258,11 @@ struct Resident {
 struct Spilled {
     dir: tempfile::TempDir,
     residents: Vec<Resident>,
-    resident_bytes: usize,
+    /// Bytes of the residents' ids.
+    id_bytes: usize,
     runs: RunSet,
+    /// Records per band the run buffer holds before it is written (see `spill_entry`).
+    run_records: usize,
     slots: SlotFile,
     /// Bytes of one slot record: `width` × u32 signature, then (with `save_index`) `bands` × u64.
     record: Vec<u8>,
@@ -372,7 +383,8 @@ impl Dedup {
             Store::Memory { entries, bytes } => {
                 *bytes += e.bytes();
                 entries.push(e);
-                if self.limit.is_some_and(|limit| *bytes > limit) {
+                let held = *bytes + entries.capacity() * std::mem::size_of::<Entry>();
+                if self.limit.is_some_and(|limit| held > limit) {
                     let entries = std::mem::take(entries);
                     let mut sp = self.start_spill()?;
                     for e in entries {
@@ -407,14 +419,28 @@ impl Dedup {
         Ok(Spilled {
             dir,
             residents: Vec::new(),
-            resident_bytes: 0,
+            id_bytes: 0,
             runs,
+            run_records: 0,
             slots,
             record: Vec::with_capacity(self.record_len()),
         })
     }
 
     fn spill_entry(&self, sp: &mut Spilled, e: Entry) -> Result<(), SpillError> {
+        if sp.runs.buffered_bytes() >= sp.run_records * self.config.key_count() * spill::RECORD {
+            sp.runs.spill()?;
+            // The band buffer gets what the residents leave of the limit, but at least an
+            // eighth of it, so a corpus whose residents alone pass the limit still spills in
+            // sizeable runs. Sized once per run: a vector doubling would overshoot the limit.
+            let residents = sp.residents.capacity() * std::mem::size_of::<Resident>() + sp.id_bytes;
+            let limit = self.limit.unwrap_or(usize::MAX);
+            let room = limit
+                .saturating_sub(residents)
+                .max(limit / 8)
+                .max(MIN_RUN_RECORDS * spill::RECORD);
+            sp.run_records = sp.runs.fit(room);
+        }
         let slot = if e.buckets.is_empty() {
             NONE
         } else {
@@ -434,7 +460,7 @@ impl Dedup {
                 u32::try_from(sp.slots.append(&sp.record)?).expect("fewer than 2^32 documents")
             }
         };
-        sp.resident_bytes += std::mem::size_of::<Resident>() + e.id.capacity();
+        sp.id_bytes += e.id.capacity();
         sp.residents.push(Resident {
             key: e.key,
             id: e.id,
@@ -442,16 +468,6 @@ impl Dedup {
             quality: e.quality,
             slot,
         });
-        // The band buffer gets what the residents leave of the limit, but at least an eighth of
-        // it, so a corpus whose residents alone pass the limit still spills in sizeable runs.
-        let limit = self.limit.unwrap_or(usize::MAX);
-        let room = limit
-            .saturating_sub(sp.resident_bytes)
-            .max(limit / 8)
-            .max(MIN_RUN_RECORDS * spill::RECORD);
-        if sp.runs.buffered_bytes() >= room {
-            sp.runs.spill()?;
-        }
         Ok(())
     }
 
@@ -601,7 +617,11 @@ impl Dedup {
         let n_new = residents.len();
         let keys: Vec<u64> = residents.iter().map(|r| r.key).collect();
         let doc_slots: Vec<u32> = residents.iter().map(|r| r.slot).collect();
-        let lens: Vec<u64> = residents.iter().map(|r| r.len).collect();
+        let lens: Vec<u64> = if self.config.survivor == Survivor::Longest {
+            residents.iter().map(|r| r.len).collect()
+        } else {
+            Vec::new()
+        };
         let qualities: Vec<f64> = if self.config.survivor == Survivor::Quality {
             residents.iter().map(|r| r.quality).collect()
         } else {
@@ -695,7 +715,7 @@ impl Dedup {
             &found,
             n_new,
             &similarity,
-            |i| lens[i as usize],
+            |i| lens.get(i as usize).copied().unwrap_or(0),
             |i| {
                 qualities
                     .get(i as usize)
