@@ -76,7 +76,7 @@ In a pipeline file the same step is a stage:
   threshold = 0.7
 
 Memory: about 560 bytes per document (plus its id) with the MinHash defaults. Past --memory-limit
-the pass keeps ~60 bytes plus the id per document and spills the rest to --spill-dir (about 450
+the pass keeps the id and ~60 bytes per document (~200 with overheads) and spills the rest to --spill-dir (about 450
 bytes per document on disk, 560 with --save-index, plus 16 per band); the output is identical.
 
 Defaults are datatrove's MinHash configuration: word 5-grams of the normalised text, 14 bands x 8
