@@ -101,51 +101,82 @@ pub struct Clustering {
 /// enough), transitively.
 pub fn cluster(members: &dyn Members, opts: &ClusterOptions) -> Clustering {
     let n = members.count();
-    let mut uf = UnionFind::new(n);
-    let (mut candidates, mut rejected) = (0u64, 0u64);
+    let mut joiner = Joiner::new(n, *opts);
     let mut pairs: Vec<(u64, u32)> = Vec::with_capacity(n);
-    let mut anchors: Vec<u32> = Vec::new();
     for band in 0..members.bands() {
         pairs.clear();
         pairs.extend((0..n as u32).filter_map(|d| members.key(d, band).map(|k| (k, d))));
         pairs.par_sort_unstable();
-        let mut start = 0;
-        while start < pairs.len() {
-            let key = pairs[start].0;
-            let mut end = start + 1;
-            while end < pairs.len() && pairs[end].0 == key {
-                end += 1;
+        for bucket in pairs.chunk_by(|a, b| a.0 == b.0) {
+            if bucket.len() > 1 {
+                joiner.bucket(bucket.iter().map(|&(_, d)| d), &|a, b| {
+                    members.similarity(a, b)
+                });
             }
-            if end - start > 1 {
-                anchors.clear();
-                for &(_, doc) in &pairs[start..end] {
-                    let mut joined = false;
-                    for &a in &anchors {
-                        candidates += 1;
-                        if uf.find(a) == uf.find(doc) {
-                            joined = true;
-                            break;
-                        }
-                        if !opts.verify || members.similarity(a, doc) >= opts.threshold {
-                            uf.union(a, doc);
-                            joined = true;
-                            break;
-                        }
-                        rejected += 1;
-                    }
-                    if !joined && anchors.len() < opts.max_anchors.max(1) {
-                        anchors.push(doc);
-                    }
-                }
-            }
-            start = end;
         }
     }
-    let root = (0..n as u32).map(|d| uf.find(d)).collect();
-    Clustering {
-        root,
-        candidates,
-        rejected,
+    joiner.finish()
+}
+
+/// The joining step of [`cluster`], bucket by bucket, for callers that produce the buckets
+/// themselves (e.g. by merging sorted runs from disk): feed every bucket of ≥ 2 documents, band
+/// by band, each in ascending document order, and the result is the same as [`cluster`]'s.
+pub struct Joiner {
+    uf: UnionFind,
+    anchors: Vec<u32>,
+    opts: ClusterOptions,
+    candidates: u64,
+    rejected: u64,
+}
+
+impl Joiner {
+    pub fn new(n: usize, opts: ClusterOptions) -> Joiner {
+        Joiner {
+            uf: UnionFind::new(n),
+            anchors: Vec::new(),
+            opts,
+            candidates: 0,
+            rejected: 0,
+        }
+    }
+
+    /// One bucket's documents in ascending order: each joins the first anchor it is verified
+    /// against, or becomes an anchor itself (at most `max_anchors`).
+    pub fn bucket(
+        &mut self,
+        docs: impl IntoIterator<Item = u32>,
+        similarity: &dyn Fn(u32, u32) -> f64,
+    ) {
+        self.anchors.clear();
+        for doc in docs {
+            let mut joined = false;
+            for &a in &self.anchors {
+                self.candidates += 1;
+                if self.uf.find(a) == self.uf.find(doc) {
+                    joined = true;
+                    break;
+                }
+                if !self.opts.verify || similarity(a, doc) >= self.opts.threshold {
+                    self.uf.union(a, doc);
+                    joined = true;
+                    break;
+                }
+                self.rejected += 1;
+            }
+            if !joined && self.anchors.len() < self.opts.max_anchors.max(1) {
+                self.anchors.push(doc);
+            }
+        }
+    }
+
+    pub fn finish(mut self) -> Clustering {
+        let n = self.uf.parent.len() as u32;
+        let root = (0..n).map(|d| self.uf.find(d)).collect();
+        Clustering {
+            root,
+            candidates: self.candidates,
+            rejected: self.rejected,
+        }
     }
 }
 

@@ -142,39 +142,77 @@ impl Index {
         bands: usize,
         width: usize,
     ) -> Result<(), IndexError> {
-        fs::create_dir_all(dir).map_err(io_err(dir))?;
-        let meta = IndexMeta {
-            format: FORMAT.into(),
-            method: method.clone(),
+        save_with(
+            dir,
+            method,
             bands,
             width,
-            documents: self.ids.len(),
-        };
-        write_atomic(&dir.join("ids.jsonl"), |w| {
-            for id in &self.ids {
-                serde_json::to_writer(&mut *w, id)?;
-                w.write_all(b"\n")?;
-            }
-            Ok(())
-        })?;
-        write_atomic(&dir.join("keys.bin"), |w| {
-            self.keys
-                .iter()
-                .try_for_each(|k| w.write_all(&k.to_le_bytes()))
-        })?;
-        if width > 0 {
-            write_atomic(&dir.join("signatures.bin"), |w| {
-                self.signatures
-                    .iter()
-                    .try_for_each(|v| w.write_all(&v.to_le_bytes()))
-            })?;
-        }
-        // index.json last: its document count vouches for the other files.
-        write_atomic(&dir.join("index.json"), |w| {
-            serde_json::to_writer_pretty(&mut *w, &meta)?;
-            w.write_all(b"\n")
-        })
+            self.ids.len(),
+            |w| self.write_ids(w),
+            |w| self.write_keys(w),
+            |w| self.write_signatures(w),
+        )
     }
+
+    /// `ids.jsonl`'s lines for this index's documents.
+    pub fn write_ids(&self, w: &mut dyn Write) -> std::io::Result<()> {
+        self.ids.iter().try_for_each(|id| write_id(w, id))
+    }
+
+    /// `keys.bin`'s bytes for this index's documents.
+    pub fn write_keys(&self, w: &mut dyn Write) -> std::io::Result<()> {
+        self.keys
+            .iter()
+            .try_for_each(|k| w.write_all(&k.to_le_bytes()))
+    }
+
+    /// `signatures.bin`'s bytes for this index's documents.
+    pub fn write_signatures(&self, w: &mut dyn Write) -> std::io::Result<()> {
+        self.signatures
+            .iter()
+            .try_for_each(|v| w.write_all(&v.to_le_bytes()))
+    }
+}
+
+/// One line of `ids.jsonl`.
+pub fn write_id(w: &mut dyn Write, id: &str) -> std::io::Result<()> {
+    serde_json::to_writer(&mut *w, id)?;
+    w.write_all(b"\n")
+}
+
+/// Write an index of `documents` documents to `dir` without holding it in memory: `ids`, `keys`
+/// and `signatures` each write their file's whole contents (see the module docs for the
+/// layout; [`Index::write_ids`] and friends write an in-memory index's part). Files are replaced
+/// atomically one by one, `index.json` last.
+#[allow(clippy::too_many_arguments)] // one writer per file of the layout, each named
+pub fn save_with(
+    dir: &Path,
+    method: &serde_json::Value,
+    bands: usize,
+    width: usize,
+    documents: usize,
+    ids: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    keys: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    signatures: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), IndexError> {
+    fs::create_dir_all(dir).map_err(io_err(dir))?;
+    let meta = IndexMeta {
+        format: FORMAT.into(),
+        method: method.clone(),
+        bands,
+        width,
+        documents,
+    };
+    write_atomic(&dir.join("ids.jsonl"), |w| ids(w))?;
+    write_atomic(&dir.join("keys.bin"), |w| keys(w))?;
+    if width > 0 {
+        write_atomic(&dir.join("signatures.bin"), |w| signatures(w))?;
+    }
+    // index.json last: its document count vouches for the other files.
+    write_atomic(&dir.join("index.json"), |w| {
+        serde_json::to_writer_pretty(&mut *w, &meta)?;
+        w.write_all(b"\n")
+    })
 }
 
 fn read_words<const N: usize>(path: &Path, count: usize) -> Result<Vec<[u8; N]>, IndexError> {

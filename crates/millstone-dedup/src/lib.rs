@@ -14,6 +14,8 @@
 //! - `stage`: the `dedup` stage (exact or MinHash, clusters.jsonl, saved indexes) and
 //!   `paragraph`: the `paragraph_dedup` stage.
 //! - `index`: the on-disk index a later crawl is deduplicated against.
+//! - `spill`: sorted runs and a signature file on disk, so the `dedup` pass stays within a memory
+//!   limit on corpora larger than memory.
 //! - `evaluate`: pair precision/recall/F1 and adjusted Rand index against labels.
 //!
 //! Not here: reading and writing (`millstone-io`), the executor and CLI (`millstone`).
@@ -24,6 +26,7 @@ pub mod index;
 pub mod minhash;
 pub mod normalize;
 pub mod paragraph;
+pub mod spill;
 pub mod stage;
 
 /// Data written by `tools/dedup-tables/dump_tables.py`; never edit by hand.

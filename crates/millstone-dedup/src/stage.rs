@@ -20,6 +20,17 @@
 //! Memory per document during the run: its id, 8 bytes per band, and 4 bytes per signature value
 //! (MinHash: 112 + 448 = 560 bytes + id with the defaults; exact: 8 bytes + id).
 //!
+//! `memory_limit` (default half the physical memory) bounds that: when the entries pass it, the
+//! pass spills ([`crate::spill`]) — each document keeps only a `Resident` (its key, id, length,
+//! quality and slot: ~60 bytes + id) in memory; its `(band key, document key)` pairs go to a
+//! buffer that is sorted and written as a run whenever it holds what the residents leave of the
+//! limit (at least an eighth of it), and its signature (plus, for `save_index`, its band keys)
+//! to a slot file. `finish` merges each band's runs into buckets in `(key, document)` order —
+//! the order the in-memory sort gives — and reads signatures back only for the pairs it
+//! verifies, so decisions, `clusters.jsonl` and saved indexes are the same bytes as in memory.
+//! The limit is a target for this state, not a hard cap: vectors grow by doubling, and the
+//! per-document residue grows with the corpus. Not bounded: a loaded `against` index.
+//!
 //! Not for: removing repeated paragraphs inside kept documents (`paragraph_dedup`).
 
 use std::cell::RefCell;
@@ -35,6 +46,7 @@ use crate::cluster::{self, ClusterOptions, Members, Survivor};
 use crate::index::Index;
 use crate::minhash::{band_hashes, MinHashParams, ShingleKind, SignScratch, Signer};
 use crate::normalize::simplify_text;
+use crate::spill::{self, RunSet, SlotFile, SpillError};
 use crate::StageError;
 
 pub const NAME: &str = "dedup";
@@ -77,6 +89,12 @@ pub struct Config {
     pub against: Option<PathBuf>,
     /// Write the kept documents (plus the `against` index) as an index to this folder.
     pub save_index: Option<PathBuf>,
+    /// Memory budget of the pass (`"4G"`, `"256M"`, `"unlimited"`); default: half the physical
+    /// memory. Past it, band entries and signatures go to `spill_dir` (see the module docs).
+    pub memory_limit: Option<String>,
+    /// Where spill files go (a fresh subfolder, removed after the run); default: the system
+    /// temporary folder (`TMPDIR`).
+    pub spill_dir: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -98,6 +116,8 @@ impl Default for Config {
             clusters: true,
             against: None,
             save_index: None,
+            memory_limit: None,
+            spill_dir: None,
         }
     }
 }
@@ -124,6 +144,10 @@ impl Config {
                 "`save_index` must be a new folder, not the `against` index (a resumed run must still see the old index)",
             ));
         }
+        let limit = match &self.memory_limit {
+            Some(s) => spill::parse_size(s).map_err(|e| StageError::invalid(NAME, e))?,
+            None => spill::default_limit(),
+        };
         let signer = (self.method == Method::Minhash).then(|| Signer::new(&self.params()));
         let against = match &self.against {
             Some(dir) => Some(
@@ -136,8 +160,14 @@ impl Config {
             config: self,
             signer,
             against: against.unwrap_or_default(),
-            entries: Mutex::new(Vec::new()),
+            limit: limit.map(|l| usize::try_from(l).unwrap_or(usize::MAX)),
+            store: Mutex::new(Store::Memory {
+                entries: Vec::new(),
+                bytes: 0,
+            }),
             state: OnceLock::new(),
+            failure: Mutex::new(None),
+            spilled: Mutex::new(None),
         })
     }
 
@@ -194,6 +224,55 @@ struct Entry {
     signature: Vec<u32>,
 }
 
+impl Entry {
+    /// Bytes this entry holds in memory besides its place in the entries' vector.
+    fn bytes(&self) -> usize {
+        self.id.capacity() + self.buckets.capacity() * 8 + self.signature.capacity() * 4
+    }
+}
+
+/// What the counting pass holds: everything in memory until the memory limit, then spilled.
+enum Store {
+    Memory {
+        entries: Vec<Entry>,
+        bytes: usize,
+    },
+    Spilled(Box<Spilled>),
+    /// Spilling failed; `finish` reports it.
+    Failed(SpillError),
+}
+
+/// A document whose band keys and signature are on disk.
+struct Resident {
+    key: u64,
+    id: String,
+    len: u64,
+    quality: f64,
+    /// Its record in the slot file, or `NONE` when it takes no part.
+    slot: u32,
+}
+
+/// The counting pass past the memory limit: per document only a [`Resident`] stays in memory;
+/// its `(band key, document key)` pairs go to sorted runs and its signature (and, for
+/// `save_index`, its band keys) to a slot file.
+struct Spilled {
+    dir: tempfile::TempDir,
+    residents: Vec<Resident>,
+    /// Bytes of the residents' ids.
+    id_bytes: usize,
+    runs: RunSet,
+    /// Records per band the run buffer holds before it is written (see `spill_entry`).
+    run_records: usize,
+    slots: SlotFile,
+    /// Bytes of one slot record: `width` × u32 signature, then (with `save_index`) `bands` × u64.
+    record: Vec<u8>,
+}
+
+/// Runs merged at once: open files and read buffers while merging.
+const FAN_IN: usize = 64;
+/// The smallest run (records), so that a tiny limit still makes progress.
+const MIN_RUN_RECORDS: usize = 64;
+
 /// What `process` needs, computed once by `finish`.
 struct State {
     /// Document keys in input order (binary-searched by `process`).
@@ -207,9 +286,11 @@ struct State {
     ids: Vec<String>,
     /// Documents numbered below this come from the `against` index.
     n_old: u32,
-    /// Kept new documents' index records, for `save_index`.
+    /// Kept new documents' index records, for `save_index` (empty when spilled: then the
+    /// records are read back from the slot file, at `kept_slots`).
     kept_keys: Vec<u64>,
     kept_signatures: Vec<u32>,
+    kept_slots: Vec<u32>,
     /// Kept new documents' numbers (indices into `ids`), for `save_index`.
     kept_docs: Vec<u32>,
     candidates: u64,
@@ -222,12 +303,22 @@ pub struct Dedup {
     config: Config,
     signer: Option<Signer>,
     against: Index,
-    entries: Mutex<Vec<Entry>>,
+    /// Memory budget in bytes (`None`: unlimited).
+    limit: Option<usize>,
+    store: Mutex<Store>,
     state: OnceLock<State>,
+    /// Why `finish` could not compute the state (reported by `write_outputs`).
+    failure: Mutex<Option<SpillError>>,
+    /// The spill folder and slot file, kept until `write_outputs` has saved the index.
+    spilled: Mutex<Option<(tempfile::TempDir, SlotFile)>>,
 }
 
 thread_local! {
     static SCRATCH: RefCell<(SignScratch, String, Vec<u64>, Vec<u64>)> = RefCell::default();
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl Dedup {
@@ -273,6 +364,440 @@ impl Dedup {
         self.state
             .get()
             .expect("the executor runs the dedup counting pass before processing")
+    }
+
+    /// Bytes of a slot record (see [`Spilled::record`]).
+    fn record_len(&self) -> usize {
+        let keys = if self.config.save_index.is_some() {
+            self.config.key_count() * 8
+        } else {
+            0
+        };
+        self.config.width() * 4 + keys
+    }
+
+    fn push(&self, store: &mut Store, e: Entry) -> Result<(), SpillError> {
+        match store {
+            Store::Failed(_) => Ok(()),
+            Store::Spilled(sp) => self.spill_entry(sp, e),
+            Store::Memory { entries, bytes } => {
+                *bytes += e.bytes();
+                entries.push(e);
+                let held = *bytes + entries.capacity() * std::mem::size_of::<Entry>();
+                if self.limit.is_some_and(|limit| held > limit) {
+                    let entries = std::mem::take(entries);
+                    let mut sp = self.start_spill()?;
+                    for e in entries {
+                        self.spill_entry(&mut sp, e)?;
+                    }
+                    *store = Store::Spilled(Box::new(sp));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn start_spill(&self) -> Result<Spilled, SpillError> {
+        let parent = self
+            .config
+            .spill_dir
+            .clone()
+            .unwrap_or_else(std::env::temp_dir);
+        let dir_err = |source| SpillError::Dir {
+            path: parent.clone(),
+            source,
+        };
+        std::fs::create_dir_all(&parent).map_err(dir_err)?;
+        let dir = tempfile::Builder::new()
+            .prefix("millstone-dedup-spill-")
+            .tempdir_in(&parent)
+            .map_err(dir_err)?;
+        let limit = self.limit.unwrap_or(usize::MAX);
+        let read_buffer = (limit / (2 * FAN_IN)).clamp(4096, 1 << 20);
+        let runs = RunSet::new(dir.path(), self.config.key_count(), read_buffer, FAN_IN);
+        let slots = SlotFile::create(&dir.path().join("slots.bin"), self.record_len())?;
+        Ok(Spilled {
+            dir,
+            residents: Vec::new(),
+            id_bytes: 0,
+            runs,
+            run_records: 0,
+            slots,
+            record: Vec::with_capacity(self.record_len()),
+        })
+    }
+
+    fn spill_entry(&self, sp: &mut Spilled, e: Entry) -> Result<(), SpillError> {
+        if sp.runs.buffered_bytes() >= sp.run_records * self.config.key_count() * spill::RECORD {
+            sp.runs.spill()?;
+            // The band buffer gets what the residents leave of the limit, but at least an
+            // eighth of it, so a corpus whose residents alone pass the limit still spills in
+            // sizeable runs. Sized once per run: a vector doubling would overshoot the limit.
+            let residents = sp.residents.capacity() * std::mem::size_of::<Resident>() + sp.id_bytes;
+            let limit = self.limit.unwrap_or(usize::MAX);
+            let room = limit
+                .saturating_sub(residents)
+                .max(limit / 8)
+                .max(MIN_RUN_RECORDS * spill::RECORD);
+            sp.run_records = sp.runs.fit(room);
+        }
+        let slot = if e.buckets.is_empty() {
+            NONE
+        } else {
+            for (band, &k) in e.buckets.iter().enumerate() {
+                sp.runs.push(band, k, e.key);
+            }
+            sp.record.clear();
+            sp.record
+                .extend(e.signature.iter().flat_map(|v| v.to_le_bytes()));
+            if self.config.save_index.is_some() {
+                sp.record
+                    .extend(e.buckets.iter().flat_map(|k| k.to_le_bytes()));
+            }
+            if sp.record.is_empty() {
+                0
+            } else {
+                u32::try_from(sp.slots.append(&sp.record)?).expect("fewer than 2^32 documents")
+            }
+        };
+        sp.id_bytes += e.id.capacity();
+        sp.residents.push(Resident {
+            key: e.key,
+            id: e.id,
+            len: e.len,
+            quality: e.quality,
+            slot,
+        });
+        Ok(())
+    }
+
+    fn cluster_options(&self) -> ClusterOptions {
+        ClusterOptions {
+            verify: self.config.verify && self.config.method != Method::Exact,
+            threshold: self.config.threshold,
+            max_anchors: self.config.max_anchors,
+        }
+    }
+
+    /// Clusters with survivors, split into stars with verification; per new document its
+    /// cluster (or `NONE`) and similarity to its survivor.
+    fn decide(
+        &self,
+        found: &cluster::Clustering,
+        n_new: usize,
+        similarity: &dyn Fn(u32, u32) -> f64,
+        len: impl Fn(u32) -> u64,
+        quality: impl Fn(u32) -> f64,
+    ) -> (Vec<cluster::Cluster>, Vec<u32>, Vec<f32>) {
+        let n_old = self.against.len() as u32;
+        let clusters = cluster::clusters(
+            &found.root,
+            self.config.survivor,
+            |d| if d < n_old { 0 } else { len(d - n_old) },
+            |d| {
+                if d < n_old {
+                    f64::INFINITY
+                } else {
+                    quality(d - n_old)
+                }
+            },
+            |d| d < n_old,
+        );
+        // With verification every member must also resemble its survivor (see `split_stars`).
+        let clusters = if self.cluster_options().verify {
+            cluster::split_stars(clusters, similarity, self.config.threshold)
+        } else {
+            clusters
+        };
+        let mut cluster_of = vec![NONE; n_new];
+        let mut sim = vec![1.0f32; n_new];
+        for (c, cl) in clusters.iter().enumerate() {
+            for &m in &cl.members {
+                if m >= n_old {
+                    cluster_of[(m - n_old) as usize] = c as u32;
+                    sim[(m - n_old) as usize] = if self.config.method == Method::Exact {
+                        1.0
+                    } else {
+                        similarity(m, cl.survivor) as f32
+                    };
+                }
+            }
+        }
+        (clusters, cluster_of, sim)
+    }
+
+    /// New documents that stay and have bucket keys: what a saved index gets.
+    fn kept_for_index(
+        &self,
+        clusters: &[cluster::Cluster],
+        cluster_of: &[u32],
+        has_keys: impl Fn(usize) -> bool,
+    ) -> Vec<usize> {
+        if self.config.save_index.is_none() {
+            return Vec::new();
+        }
+        let n_old = self.against.len() as u32;
+        (0..cluster_of.len())
+            .filter(|&i| {
+                let c = cluster_of[i];
+                let kept = c == NONE || clusters[c as usize].survivor == i as u32 + n_old;
+                kept && has_keys(i)
+            })
+            .collect()
+    }
+
+    fn finish_in_memory(&self, mut entries: Vec<Entry>) -> State {
+        entries.sort_unstable_by_key(|e| e.key);
+        let exact = self.config.method == Method::Exact;
+        let members = Combined {
+            old: &self.against,
+            new: &entries,
+            bands: self.config.key_count(),
+            width: self.config.width(),
+            exact,
+        };
+        let found = cluster::cluster(&members, &self.cluster_options());
+        let n_old = self.against.len() as u32;
+        let (clusters, cluster_of, sim) = self.decide(
+            &found,
+            entries.len(),
+            &|a, b| members.similarity(a, b),
+            |i| entries[i as usize].len,
+            |i| entries[i as usize].quality,
+        );
+        // The kept documents' records, for a saved index.
+        let kept = self.kept_for_index(&clusters, &cluster_of, |i| !entries[i].buckets.is_empty());
+        let mut kept_keys = Vec::with_capacity(kept.len() * self.config.key_count());
+        let mut kept_signatures = Vec::with_capacity(kept.len() * self.config.width());
+        for &i in &kept {
+            kept_keys.extend_from_slice(&entries[i].buckets);
+            kept_signatures.extend_from_slice(&entries[i].signature);
+        }
+        let kept_docs = kept.iter().map(|&i| i as u32 + n_old).collect();
+        let keys = entries.iter().map(|e| e.key).collect();
+        // The entries are done with: move their ids instead of copying them (one per document).
+        let ids = self
+            .against
+            .ids
+            .iter()
+            .cloned()
+            .chain(entries.iter_mut().map(|e| std::mem::take(&mut e.id)))
+            .collect();
+        State {
+            keys,
+            cluster_of,
+            similarity: sim,
+            clusters,
+            ids,
+            n_old,
+            kept_keys,
+            kept_signatures,
+            kept_slots: Vec::new(),
+            kept_docs,
+            candidates: found.candidates,
+            rejected: found.rejected,
+        }
+    }
+
+    /// The same decisions as [`Dedup::finish_in_memory`] from spilled data: per band, the
+    /// `against` index's keys (sorted in memory) and the merged runs give the buckets in
+    /// `(key, document)` order, which is all [`cluster::Joiner`] needs to reach the same result.
+    fn finish_spilled(&self, sp: Spilled) -> Result<State, SpillError> {
+        let Spilled {
+            dir,
+            mut residents,
+            mut runs,
+            mut slots,
+            ..
+        } = sp;
+        runs.spill()?;
+        slots.finish_writes()?;
+        residents.sort_unstable_by_key(|r| r.key);
+        let n_old = self.against.len();
+        let n_new = residents.len();
+        let keys: Vec<u64> = residents.iter().map(|r| r.key).collect();
+        let doc_slots: Vec<u32> = residents.iter().map(|r| r.slot).collect();
+        let lens: Vec<u64> = if self.config.survivor == Survivor::Longest {
+            residents.iter().map(|r| r.len).collect()
+        } else {
+            Vec::new()
+        };
+        let qualities: Vec<f64> = if self.config.survivor == Survivor::Quality {
+            residents.iter().map(|r| r.quality).collect()
+        } else {
+            Vec::new()
+        };
+        let new_ids: Vec<String> = residents.into_iter().map(|r| r.id).collect();
+
+        let width = self.config.width();
+        let read_error: RefCell<Option<SpillError>> = RefCell::new(None);
+        let buffers = RefCell::new((vec![0u8; width * 4], vec![0u8; width * 4]));
+        let load = |doc: u32, out: &mut [u8]| {
+            let d = doc as usize;
+            if d < n_old {
+                for (o, v) in out
+                    .chunks_exact_mut(4)
+                    .zip(&self.against.signatures[d * width..(d + 1) * width])
+                {
+                    o.copy_from_slice(&v.to_le_bytes());
+                }
+            } else if let Err(e) = slots.read(u64::from(doc_slots[d - n_old]), 0, out) {
+                read_error.borrow_mut().get_or_insert(e);
+            }
+        };
+        let similarity = |a: u32, b: u32| -> f64 {
+            if width == 0 {
+                return 1.0;
+            }
+            let (x, y) = &mut *buffers.borrow_mut();
+            load(a, x);
+            load(b, y);
+            let equal = x
+                .chunks_exact(4)
+                .zip(y.chunks_exact(4))
+                .filter(|(p, q)| p == q)
+                .count();
+            equal as f64 / width as f64
+        };
+
+        let bands = self.config.key_count();
+        let mut joiner = cluster::Joiner::new(n_old + n_new, self.cluster_options());
+        let doc_of = |key: u64| {
+            (n_old
+                + keys
+                    .binary_search(&key)
+                    .expect("every run record is a document's")) as u32
+        };
+        // A bucket's members as read: `Ok(old document)` or `Err(new document's key)`.
+        let mut bucket: Vec<Result<u32, u64>> = Vec::new();
+        let mut old_band: Vec<(u64, u32)> = Vec::with_capacity(n_old);
+        for band in 0..bands {
+            old_band.clear();
+            old_band.extend((0..n_old).map(|d| (self.against.keys[d * bands + band], d as u32)));
+            old_band.sort_unstable();
+            let mut old = old_band.iter().copied().peekable();
+            let mut merge = runs.merge(band)?;
+            let mut new = merge.next()?;
+            let mut current = None;
+            loop {
+                // The index's documents come before new ones with the same key.
+                let (key, member) = match (old.peek(), new) {
+                    (Some(&(ko, d)), Some((kn, _))) if ko <= kn => {
+                        old.next();
+                        (ko, Ok(d))
+                    }
+                    (Some(&(ko, d)), None) => {
+                        old.next();
+                        (ko, Ok(d))
+                    }
+                    (_, Some((kn, tag))) => {
+                        new = merge.next()?;
+                        (kn, Err(tag))
+                    }
+                    (None, None) => break,
+                };
+                if current != Some(key) {
+                    if bucket.len() > 1 {
+                        joiner.bucket(bucket.iter().map(|m| m.unwrap_or_else(doc_of)), &similarity);
+                    }
+                    bucket.clear();
+                    current = Some(key);
+                }
+                bucket.push(member);
+            }
+            if bucket.len() > 1 {
+                joiner.bucket(bucket.iter().map(|m| m.unwrap_or_else(doc_of)), &similarity);
+            }
+            bucket.clear();
+        }
+        let found = joiner.finish();
+        let (clusters, cluster_of, sim) = self.decide(
+            &found,
+            n_new,
+            &similarity,
+            |i| lens.get(i as usize).copied().unwrap_or(0),
+            |i| {
+                qualities
+                    .get(i as usize)
+                    .copied()
+                    .unwrap_or(f64::NEG_INFINITY)
+            },
+        );
+        if let Some(e) = read_error.into_inner() {
+            return Err(e);
+        }
+        let kept = self.kept_for_index(&clusters, &cluster_of, |i| doc_slots[i] != NONE);
+        let kept_slots = kept.iter().map(|&i| doc_slots[i]).collect();
+        let kept_docs = kept.iter().map(|&i| (i + n_old) as u32).collect();
+        let ids = self.against.ids.iter().cloned().chain(new_ids).collect();
+        drop(runs);
+        *lock(&self.spilled) = Some((dir, slots));
+        Ok(State {
+            keys,
+            cluster_of,
+            similarity: sim,
+            clusters,
+            ids,
+            n_old: n_old as u32,
+            kept_keys: Vec::new(),
+            kept_signatures: Vec::new(),
+            kept_slots,
+            kept_docs,
+            candidates: found.candidates,
+            rejected: found.rejected,
+        })
+    }
+
+    /// Write the saved index: the `against` index, then the kept documents.
+    fn save_index(&self, dir: &Path, state: &State) -> Result<(), crate::index::IndexError> {
+        let spilled = lock(&self.spilled);
+        let slots = spilled.as_ref().map(|(_, s)| s);
+        let (bands, width) = (self.config.key_count(), self.config.width());
+        // A slot file error inside an index writer is reported with the slot file's path.
+        let read = |slot: u32, at: usize, buf: &mut [u8]| {
+            slots
+                .expect("kept slots only exist when spilled")
+                .read(u64::from(slot), at, buf)
+                .map_err(std::io::Error::other)
+        };
+        crate::index::save_with(
+            dir,
+            &self.config.method_json(),
+            bands,
+            width,
+            self.against.len() + state.kept_docs.len(),
+            |w| {
+                self.against.write_ids(w)?;
+                for &d in &state.kept_docs {
+                    crate::index::write_id(w, &state.ids[d as usize])?;
+                }
+                Ok(())
+            },
+            |w| {
+                self.against.write_keys(w)?;
+                for k in &state.kept_keys {
+                    w.write_all(&k.to_le_bytes())?;
+                }
+                let mut buf = vec![0u8; bands * 8];
+                for &slot in &state.kept_slots {
+                    read(slot, width * 4, &mut buf)?;
+                    w.write_all(&buf)?;
+                }
+                Ok(())
+            },
+            |w| {
+                self.against.write_signatures(w)?;
+                for v in &state.kept_signatures {
+                    w.write_all(&v.to_le_bytes())?;
+                }
+                let mut buf = vec![0u8; width * 4];
+                for &slot in &state.kept_slots {
+                    read(slot, 0, &mut buf)?;
+                    w.write_all(&buf)?;
+                }
+                Ok(())
+            },
+        )
     }
 }
 
@@ -338,107 +863,38 @@ impl CorpusPass for Dedup {
 
     fn observe(&self, doc: &Document) {
         let e = self.entry(doc);
-        self.entries
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(e);
+        let mut store = lock(&self.store);
+        if let Err(err) = self.push(&mut store, e) {
+            *store = Store::Failed(err);
+        }
     }
 
     fn finish(&self) {
-        let mut entries =
-            std::mem::take(&mut *self.entries.lock().unwrap_or_else(|p| p.into_inner()));
-        entries.sort_unstable_by_key(|e| e.key);
-        let exact = self.config.method == Method::Exact;
-        let members = Combined {
-            old: &self.against,
-            new: &entries,
-            bands: self.config.key_count(),
-            width: self.config.width(),
-            exact,
-        };
-        let found = cluster::cluster(
-            &members,
-            &ClusterOptions {
-                verify: self.config.verify && !exact,
-                threshold: self.config.threshold,
-                max_anchors: self.config.max_anchors,
+        let store = std::mem::replace(
+            &mut *lock(&self.store),
+            Store::Memory {
+                entries: Vec::new(),
+                bytes: 0,
             },
         );
-        let n_old = self.against.len() as u32;
-        let entry = |d: u32| &entries[(d - n_old) as usize];
-        let clusters = cluster::clusters(
-            &found.root,
-            self.config.survivor,
-            |d| if d < n_old { 0 } else { entry(d).len },
-            |d| {
-                if d < n_old {
-                    f64::INFINITY
-                } else {
-                    entry(d).quality
-                }
-            },
-            |d| d < n_old,
-        );
-        // With verification every member must also resemble its survivor (see `split_stars`).
-        let clusters = if self.config.verify && !exact {
-            cluster::split_stars(
-                clusters,
-                |a, b| members.similarity(a, b),
-                self.config.threshold,
-            )
-        } else {
-            clusters
+        let state = match store {
+            Store::Memory { entries, .. } => Ok(self.finish_in_memory(entries)),
+            Store::Spilled(sp) => self.finish_spilled(*sp),
+            Store::Failed(err) => Err(err),
         };
-        let mut cluster_of = vec![NONE; entries.len()];
-        let mut sim = vec![1.0f32; entries.len()];
-        for (c, cl) in clusters.iter().enumerate() {
-            for &m in &cl.members {
-                if m >= n_old {
-                    cluster_of[(m - n_old) as usize] = c as u32;
-                    sim[(m - n_old) as usize] = members.similarity(m, cl.survivor) as f32;
-                }
+        match state {
+            Ok(state) => {
+                let _ = self.state.set(state);
             }
+            Err(err) => *lock(&self.failure) = Some(err),
         }
-        // The kept documents' records, for a saved index.
-        let (mut kept_keys, mut kept_signatures, mut kept_docs) =
-            (Vec::new(), Vec::new(), Vec::new());
-        if self.config.save_index.is_some() {
-            for (i, e) in entries.iter().enumerate() {
-                let c = cluster_of[i];
-                let kept = c == NONE || clusters[c as usize].survivor == i as u32 + n_old;
-                if kept && !e.buckets.is_empty() {
-                    kept_keys.extend_from_slice(&e.buckets);
-                    kept_signatures.extend_from_slice(&e.signature);
-                    kept_docs.push(i as u32 + n_old);
-                }
-            }
-        }
-        let keys = entries.iter().map(|e| e.key).collect();
-        // The entries are done with: move their ids instead of copying them (one per document).
-        let ids = self
-            .against
-            .ids
-            .iter()
-            .cloned()
-            .chain(entries.iter_mut().map(|e| std::mem::take(&mut e.id)))
-            .collect();
-        let state = State {
-            keys,
-            cluster_of,
-            similarity: sim,
-            clusters,
-            ids,
-            n_old,
-            kept_keys,
-            kept_signatures,
-            kept_docs,
-            candidates: found.candidates,
-            rejected: found.rejected,
-        };
-        let _ = self.state.set(state);
     }
 
     fn write_outputs(&self, out_dir: &Path) -> std::io::Result<()> {
+        // `finish` cannot return an error: a failed spill is reported here, before any output.
+        if let Some(err) = lock(&self.failure).take() {
+            return Err(std::io::Error::other(err));
+        }
         let state = self.state();
         if self.config.clusters {
             let path = out_dir.join("clusters.jsonl");
@@ -487,23 +943,12 @@ impl CorpusPass for Dedup {
             std::fs::rename(tmp, path)?;
         }
         if let Some(dir) = &self.config.save_index {
-            let mut index = self.against.clone();
-            index.ids.extend(
-                state
-                    .kept_docs
-                    .iter()
-                    .map(|&d| state.ids[d as usize].clone()),
-            );
-            index.keys.extend_from_slice(&state.kept_keys);
-            index.signatures.extend_from_slice(&state.kept_signatures);
-            index
-                .save(
-                    dir,
-                    &self.config.method_json(),
-                    self.config.key_count(),
-                    self.config.width(),
-                )
-                .map_err(std::io::Error::other)?;
+            self.save_index(dir, state).map_err(std::io::Error::other)?;
+        }
+        // The spill folder is done with (`process` only looks decisions up): free the disk now.
+        if let Some((dir, slots)) = lock(&self.spilled).take() {
+            drop(slots);
+            dir.close()?;
         }
         Ok(())
     }

@@ -336,3 +336,103 @@ fn paragraph_dedup_in_a_pipeline() {
         .unwrap();
     assert_eq!(st["counters"]["removed_units"], 2);
 }
+
+/// The dedup issue's "beyond RAM, spill to disk in sorted runs rather than fail": a memory limit
+/// far below the corpus gives byte-identical outputs, clusters and saved index, and the spill
+/// folder is cleaned up.
+#[test]
+fn a_memory_limit_spills_to_disk_with_identical_outputs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let texts = sample_texts(60);
+    let mut docs: Vec<(String, String)> = Vec::new();
+    for (i, t) in texts.iter().enumerate() {
+        docs.push((format!("orig-{i:02}"), t.clone()));
+        if i % 3 == 0 {
+            docs.push((format!("copy-{i:02}"), edit(t, 50)));
+        }
+    }
+    let input = tmp.path().join("in.jsonl");
+    write_jsonl(&input, &docs);
+    let spill = tmp.path().join("spill");
+    let dedup = |name: &str, extra: &[&str]| {
+        let out = tmp.path().join(name);
+        let index = tmp.path().join(format!("{name}-index"));
+        let mut args = vec![
+            "dedup",
+            "-q",
+            "--compression",
+            "none",
+            "--save-index",
+            index.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        args.push(input.to_str().unwrap());
+        assert_ok(&millstone(&args));
+        (out, index)
+    };
+    let (mem, mem_index) = dedup("memory", &["--memory-limit", "unlimited"]);
+    assert!(!records(&mem, "dropped").is_empty());
+    for (name, threads) in [("spilled-1", "1"), ("spilled-3", "3")] {
+        let (out, index) = dedup(
+            name,
+            &[
+                "--memory-limit",
+                "2K",
+                "--threads",
+                threads,
+                "--spill-dir",
+                spill.to_str().unwrap(),
+            ],
+        );
+        for name in [
+            "kept/part-00000.jsonl",
+            "dropped/part-00000.jsonl",
+            "clusters.jsonl",
+            "stats.json",
+        ] {
+            assert_eq!(
+                std::fs::read(mem.join(name)).unwrap(),
+                std::fs::read(out.join(name)).unwrap(),
+                "{name} differs when spilled"
+            );
+        }
+        for name in ["index.json", "ids.jsonl", "keys.bin", "signatures.bin"] {
+            assert_eq!(
+                std::fs::read(mem_index.join(name)).unwrap(),
+                std::fs::read(index.join(name)).unwrap(),
+                "saved index {name} differs when spilled"
+            );
+        }
+        assert_eq!(
+            std::fs::read_dir(&spill).unwrap().count(),
+            0,
+            "spill folder left behind"
+        );
+    }
+    // An unusable spill folder is an error naming it, not a panic.
+    let blocker = tmp.path().join("a-file");
+    std::fs::write(&blocker, "").unwrap();
+    let out = millstone(&[
+        "dedup",
+        "-q",
+        "--memory-limit",
+        "2K",
+        "--spill-dir",
+        blocker.join("spill").to_str().unwrap(),
+        "-o",
+        tmp.path().join("bad").to_str().unwrap(),
+        input.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("spill folder") && err.contains("a-file/spill"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    // A size that is not one.
+    let out = millstone(&["dedup", "--memory-limit", "lots", "-o", "x", "y"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("`lots` is not a size"));
+}

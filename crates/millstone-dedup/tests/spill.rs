@@ -1,0 +1,270 @@
+//! The dedup issue's "beyond RAM, spill to disk in sorted runs rather than fail": with a memory
+//! limit far below the corpus, the pass spills band keys to many sorted runs and signatures to
+//! a file, and every decision, attribute, `clusters.jsonl` and saved index is the same as with
+//! everything in memory, at any thread count.
+
+use std::path::{Path, PathBuf};
+
+use millstone_core::{Document, StageStats, Value, Verdict};
+use proptest::prelude::*;
+use rayon::prelude::*;
+
+/// Real pages from the bundled sample, with near-duplicates (1 word in `every` changed), exact
+/// copies, one page under many near-identical variants (a big bucket with several anchors) and
+/// short texts (no signature).
+fn corpus() -> Vec<(String, String)> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/sample/webpages.jsonl.zst");
+    let bytes = zstd::decode_all(&std::fs::read(path).unwrap()[..]).unwrap();
+    let pages: Vec<String> = String::from_utf8(bytes)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["text"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .filter(|t| t.split_whitespace().count() > 100)
+        .take(150)
+        .collect();
+    assert!(pages.len() >= 100, "sample too small: {}", pages.len());
+    let edit = |text: &str, every: usize, word: &str| {
+        text.split(' ')
+            .enumerate()
+            .map(|(i, w)| if i % every == every - 1 { word } else { w })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let mut docs: Vec<(String, String)> = Vec::new();
+    for (i, p) in pages.iter().enumerate() {
+        docs.push((format!("page-{i}"), p.clone()));
+        match i % 5 {
+            0 => docs.push((format!("near-{i}"), edit(p, 60, "changed"))),
+            1 => docs.push((format!("far-{i}"), edit(p, 12, "altered"))),
+            2 => docs.push((format!("copy-{i}"), p.clone())),
+            _ => {}
+        }
+    }
+    for v in 0..12 {
+        docs.push((format!("variant-{v}"), edit(&pages[7], 8 + v, "x")));
+    }
+    for s in 0..5 {
+        docs.push((format!("short-{s}"), "too short".into()));
+    }
+    docs
+}
+
+struct Run {
+    verdicts: Vec<Verdict>,
+    attributes: Vec<String>,
+    clusters: Vec<u8>,
+    index: Vec<(String, Vec<u8>)>,
+    /// Run files the spill folder held after `finish`.
+    runs: usize,
+}
+
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|d| d.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+fn run(options: &str, docs: &[(String, String)], threads: usize) -> Run {
+    let tmp = tempfile::tempdir().unwrap();
+    let spill = tmp.path().join("spill");
+    let index = tmp.path().join("index");
+    let mut table: toml::Table = toml::from_str(options).unwrap();
+    table.insert("spill_dir".into(), spill.display().to_string().into());
+    table.insert("save_index".into(), index.display().to_string().into());
+    let stage = millstone_dedup::build_stage("dedup", &table)
+        .unwrap()
+        .unwrap();
+    let pass = stage.corpus_pass().unwrap();
+    let mut docs: Vec<Document> = docs
+        .iter()
+        .enumerate()
+        .map(|(i, (id, text))| {
+            let mut d = Document::new(id.clone(), text.as_str());
+            d.source.record = i as u64;
+            d
+        })
+        .collect();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
+    pool.install(|| docs.par_iter().for_each(|d| pass.observe(d)));
+    pass.finish();
+    let runs = files(&spill)
+        .iter()
+        .flat_map(|d| files(d))
+        .filter(|f| f.file_name().unwrap().to_str().unwrap().starts_with("run-"))
+        .count();
+    let out = tmp.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    pass.write_outputs(&out).unwrap();
+    assert!(
+        files(&spill).is_empty(),
+        "the spill folder is removed after the outputs are written"
+    );
+    let verdicts = docs
+        .iter_mut()
+        .map(|d| stage.process(d, &mut StageStats::default()))
+        .collect();
+    Run {
+        verdicts,
+        attributes: docs
+            .iter()
+            .map(|d| serde_json::to_string(&d.attributes).unwrap())
+            .collect(),
+        clusters: std::fs::read(out.join("clusters.jsonl")).unwrap(),
+        index: files(&index)
+            .into_iter()
+            .map(|f| (f.display().to_string(), std::fs::read(&f).unwrap()))
+            .map(|(name, bytes)| (name.rsplit('/').next().unwrap().to_owned(), bytes))
+            .collect(),
+        runs,
+    }
+}
+
+fn assert_same(a: &Run, b: &Run, what: &str) {
+    assert_eq!(a.verdicts, b.verdicts, "{what}: verdicts");
+    assert_eq!(a.attributes, b.attributes, "{what}: attributes");
+    assert_eq!(
+        String::from_utf8_lossy(&a.clusters),
+        String::from_utf8_lossy(&b.clusters),
+        "{what}: clusters.jsonl"
+    );
+    assert_eq!(a.index, b.index, "{what}: saved index");
+}
+
+#[test]
+fn a_tiny_memory_limit_spills_many_runs_and_changes_nothing() {
+    let docs = corpus();
+    for options in [
+        "memory_limit = \"unlimited\"",
+        "memory_limit = \"unlimited\"\nsurvivor = \"longest\"",
+        "memory_limit = \"unlimited\"\nmethod = \"exact\"",
+        "memory_limit = \"unlimited\"\nverify = false",
+    ] {
+        let memory = run(options, &docs, 1);
+        assert_eq!(memory.runs, 0);
+        let dropped = memory.verdicts.iter().filter(|v| !v.is_keep()).count();
+        assert!(dropped > 30, "{options}: only {dropped} duplicates");
+        for (limit, threads) in [("1K", 1), ("1K", 4), ("64K", 3)] {
+            let spilled = run(&options.replace("unlimited", limit), &docs, threads);
+            // 1K: a run every 64 band records, i.e. every few documents (the exact method's
+            // 8-byte keys fit in 64K).
+            if limit == "1K" {
+                assert!(
+                    spilled.runs > 3,
+                    "{options}, {limit}: {} runs",
+                    spilled.runs
+                );
+            }
+            assert_same(
+                &memory,
+                &spilled,
+                &format!("{options}, {limit}, {threads} threads"),
+            );
+        }
+    }
+}
+
+#[test]
+fn an_unwritable_spill_folder_is_an_error_naming_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let blocker = tmp.path().join("a-file");
+    std::fs::write(&blocker, "").unwrap();
+    let spill = blocker.join("spill");
+    let table: toml::Table = toml::from_str(&format!(
+        "memory_limit = \"1K\"\nspill_dir = {:?}",
+        spill.display().to_string()
+    ))
+    .unwrap();
+    let stage = millstone_dedup::build_stage("dedup", &table)
+        .unwrap()
+        .unwrap();
+    let pass = stage.corpus_pass().unwrap();
+    for (i, (id, text)) in corpus().iter().take(20).enumerate() {
+        let mut d = Document::new(id.clone(), text.as_str());
+        d.source.record = i as u64;
+        pass.observe(&d);
+    }
+    pass.finish();
+    let err = pass.write_outputs(tmp.path()).unwrap_err().to_string();
+    assert!(
+        err.contains("spill") && err.contains(&spill.display().to_string()),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_index_saved_from_a_spilled_run_is_used_the_same_way() {
+    // Old crawl → index (in memory and spilled: equal bytes, checked above); a new crawl against
+    // it, in memory and spilled, gives the same decisions and updated index.
+    let docs = corpus();
+    let (old, new) = docs.split_at(docs.len() / 2);
+    let tmp = tempfile::tempdir().unwrap();
+    let idx = tmp.path().join("old-index");
+    let mut table: toml::Table = toml::from_str("memory_limit = \"1K\"").unwrap();
+    table.insert("save_index".into(), idx.display().to_string().into());
+    let stage = millstone_dedup::build_stage("dedup", &table)
+        .unwrap()
+        .unwrap();
+    let pass = stage.corpus_pass().unwrap();
+    for (i, (id, text)) in old.iter().enumerate() {
+        let mut d = Document::new(id.clone(), text.as_str());
+        d.source.record = i as u64;
+        pass.observe(&d);
+    }
+    pass.finish();
+    pass.write_outputs(tmp.path()).unwrap();
+    // The new crawl shares pages with the old one (copies of page-7 and its variants, …).
+    let mut new: Vec<(String, String)> = new.to_vec();
+    new.extend(
+        old.iter()
+            .step_by(3)
+            .map(|(id, t)| (format!("again-{id}"), t.clone())),
+    );
+    let against = format!("against = {:?}\n", idx.display().to_string());
+    let memory = run(&(against.clone() + "memory_limit = \"unlimited\""), &new, 2);
+    assert!(memory.verdicts.iter().filter(|v| !v.is_keep()).count() > 10);
+    assert!(String::from_utf8_lossy(&memory.clusters).contains("in_index"));
+    for limit in ["1K", "16K"] {
+        let spilled = run(
+            &(against.clone() + &format!("memory_limit = {limit:?}")),
+            &new,
+            3,
+        );
+        assert!(spilled.runs > 1);
+        assert_same(&memory, &spilled, limit);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// Random subsets and orders of the corpus, random limits: the same as in memory.
+    #[test]
+    fn spilled_decisions_equal_in_memory_ones(
+        picks in prop::collection::vec(0usize..200, 1..120),
+        limit_kb in 1usize..40,
+        threads in 1usize..4,
+    ) {
+        let all = corpus();
+        let docs: Vec<(String, String)> = picks
+            .iter()
+            .enumerate()
+            .map(|(i, &p)| (format!("{i}-{}", all[p % all.len()].0), all[p % all.len()].1.clone()))
+            .collect();
+        let memory = run("memory_limit = \"unlimited\"\nn_grams = 3", &docs, 1);
+        let spilled = run(&format!("memory_limit = \"{limit_kb}K\"\nn_grams = 3"), &docs, threads);
+        prop_assert_eq!(memory.verdicts, spilled.verdicts);
+        prop_assert_eq!(memory.attributes, spilled.attributes);
+        prop_assert_eq!(memory.clusters, spilled.clusters);
+        prop_assert_eq!(memory.index, spilled.index);
+    }
+}
