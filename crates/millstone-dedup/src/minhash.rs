@@ -321,7 +321,10 @@ fn word_shingles(
                 }
                 join.extend_from_slice(&bytes[t.clone()]);
             }
-            xxh64(join, 0)
+            // Padding: xxh64_at reads up to 64 bytes from the start.
+            let len = join.len();
+            join.resize(len + 64, 0);
+            xxh::xxh64_at(join, 0, len)
         };
         out.push(h);
     }

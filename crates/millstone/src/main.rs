@@ -198,6 +198,12 @@ struct IoArgs {
     /// Compression of JSONL output (Parquet output is always zstd-compressed inside).
     #[arg(long, value_enum, default_value_t = CompressionArg::Zstd)]
     compression: CompressionArg,
+    /// zstd level of JSONL output (`--compression zstd`): 1 is the fastest regular level; 3
+    /// (zstd's own default) writes ~11 % smaller files of web text for about twice the
+    /// compression CPU; up to 19 for archives, negative levels faster still.
+    #[arg(long, default_value_t = 1, value_name = "N", allow_negative_numbers = true,
+          value_parser = clap::value_parser!(i32).range(-7..=19))]
+    zstd_level: i32,
     /// Name of the text field (JSON key or Parquet column).
     #[arg(long, default_value = "text", value_name = "NAME")]
     text_field: String,
@@ -485,7 +491,9 @@ fn run_pipeline(pipeline: Pipeline, pipeline_text: String, args: IoArgs) -> Resu
             format: match args.format {
                 FormatArg::Parquet => OutputFormat::Parquet,
                 FormatArg::Jsonl => OutputFormat::Jsonl(match args.compression {
-                    CompressionArg::Zstd => Compression::Zstd { level: 3 },
+                    CompressionArg::Zstd => Compression::Zstd {
+                        level: args.zstd_level,
+                    },
                     CompressionArg::Gzip => Compression::Gzip,
                     CompressionArg::None => Compression::None,
                 }),
@@ -501,6 +509,7 @@ fn run_pipeline(pipeline: Pipeline, pipeline_text: String, args: IoArgs) -> Resu
             "pipeline": pipeline_text,
             "format": format!("{:?}", args.format),
             "compression": format!("{:?}", args.compression),
+            "zstd_level": args.zstd_level,
             "text_field": text_field_cfg,
             "id_field": id_field_cfg,
             "shard_size": args.shard_size,

@@ -22,13 +22,17 @@ use crate::normalize::Chunk;
 /// Longest chunk length the prefilter distinguishes; longer lengths share the last slot.
 const LENS: usize = 16;
 
-/// A bit per (length, first letter, last letter) of the special cases: a chunk whose bit is
-/// clear is certainly not one, which spares a lookup for nearly every word.
-struct Prefilter {
+/// The special cases by (length, first letter, last letter): a bit per key says whether any
+/// special case has it — a chunk whose bit is clear is certainly not one, which spares a lookup
+/// for nearly every word — and the few that do are compared whole (no binary search over all
+/// of them: its string comparisons were a visible share of signing).
+struct Specials {
     bits: Vec<u64>,
+    /// `(key, special case)`, sorted by key.
+    by_key: Vec<(u16, &'static [u8])>,
 }
 
-impl Prefilter {
+impl Specials {
     fn key(word: &[u8]) -> Option<usize> {
         let (&first, &last) = (word.first()?, word.last()?);
         let len = word.len().min(LENS - 1);
@@ -41,12 +45,21 @@ impl Prefilter {
 
     fn new() -> Self {
         let mut bits = vec![0u64; (LENS * 26 * 26).div_ceil(64)];
+        let mut by_key = Vec::new();
         for s in ALPHA_SPECIALS {
-            if let Some(k) = Self::key(s.as_bytes()) {
-                bits[k / 64] |= 1 << (k % 64);
+            match Self::key(s.as_bytes()) {
+                Some(k) => {
+                    bits[k / 64] |= 1 << (k % 64);
+                    // LENS * 26 * 26 < 2^16.
+                    by_key.push((k as u16, s.as_bytes()));
+                }
+                // Not letters a-z at both ends: never asked about (see `is_special`), but kept
+                // findable under the no-key slot.
+                None => by_key.push((u16::MAX, s.as_bytes())),
             }
         }
-        Self { bits }
+        by_key.sort_unstable();
+        Self { bits, by_key }
     }
 
     #[inline]
@@ -57,20 +70,30 @@ impl Prefilter {
                 .is_some_and(|b| b >> (k % 64) & 1 == 1)
         })
     }
+
+    #[inline]
+    fn contains(&self, word: &[u8]) -> bool {
+        if !self.may_contain(word) {
+            return false;
+        }
+        let k = Self::key(word).map_or(u16::MAX, |k| k as u16);
+        let from = self.by_key.partition_point(|&(key, _)| key < k);
+        self.by_key[from..]
+            .iter()
+            .take_while(|&&(key, _)| key == k)
+            .any(|&(_, s)| s == word)
+    }
 }
 
-fn prefilter() -> &'static Prefilter {
-    static P: OnceLock<Prefilter> = OnceLock::new();
-    P.get_or_init(Prefilter::new)
+fn specials() -> &'static Specials {
+    static S: OnceLock<Specials> = OnceLock::new();
+    S.get_or_init(Specials::new)
 }
 
 /// Whether `word` (ASCII lower-case letters) is a spaCy special case.
 #[inline]
 fn is_special(word: &[u8]) -> bool {
-    prefilter().may_contain(word)
-        && ALPHA_SPECIALS
-            .binary_search_by(|s| s.as_bytes().cmp(word))
-            .is_ok()
+    specials().contains(word)
 }
 
 /// Append the word byte ranges of `simplified`, whose chunks are `chunks`.
@@ -114,7 +137,8 @@ mod tests {
             !is_special(b"the") && !is_special(b"can") && !is_special(b"") && !is_special(b"zz")
         );
         for s in ALPHA_SPECIALS {
-            assert!(prefilter().may_contain(s.as_bytes()), "{s}");
+            assert!(specials().may_contain(s.as_bytes()), "{s}");
+            assert!(is_special(s.as_bytes()), "{s}");
             let (fast, slow) = both(s);
             assert_eq!(fast, slow, "{s}");
         }

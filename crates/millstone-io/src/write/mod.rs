@@ -33,7 +33,8 @@ pub enum Compression {
     None,
     /// `.jsonl.gz`, at gzip's default level 6.
     Gzip,
-    /// `.jsonl.zst`, at the given level (3 is zstd's default: fast, good ratio).
+    /// `.jsonl.zst`, at the given level (the default, 1, is zstd's fastest regular level; zstd's
+    /// own default, 3, writes ~11 % smaller files of web text for about twice the CPU).
     Zstd { level: i32 },
 }
 
@@ -47,7 +48,7 @@ pub enum OutputFormat {
 
 impl Default for OutputFormat {
     fn default() -> Self {
-        OutputFormat::Jsonl(Compression::Zstd { level: 3 })
+        OutputFormat::Jsonl(Compression::Zstd { level: 1 })
     }
 }
 
@@ -66,7 +67,7 @@ impl OutputFormat {
 /// How [`ShardedWriter`] writes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WriterOptions {
-    /// Default: JSONL, zstd level 3.
+    /// Default: JSONL, zstd level 1.
     pub format: OutputFormat,
     /// Start a new part once the current one has taken this many bytes of uncompressed output
     /// (for Parquet: an estimate of the values' size). Default [`DEFAULT_SHARD_SIZE`].
