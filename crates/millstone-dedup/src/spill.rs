@@ -145,6 +145,14 @@ impl RunSet {
         per_band
     }
 
+    /// Give the buffer's memory back (after the last `spill`, before merging).
+    pub fn free_buffer(&mut self) {
+        debug_assert_eq!(self.buffered, 0);
+        for b in &mut self.buffer {
+            *b = Vec::new();
+        }
+    }
+
     /// Runs written so far (all bands).
     pub fn run_count(&self) -> usize {
         self.runs.iter().map(Vec::len).sum()
@@ -571,7 +579,10 @@ mod tests {
         }
         assert_eq!(c.len(), n);
         let v = c.into_vec();
-        assert_eq!((v.len(), v.capacity(), v[n - 1]), (n, n, (n as u64 - 1) * 3));
+        assert_eq!(
+            (v.len(), v.capacity(), v[n - 1]),
+            (n, n, (n as u64 - 1) * 3)
+        );
     }
 
     #[test]

@@ -21,15 +21,26 @@
 //! (MinHash: 112 + 448 = 560 bytes + id with the defaults; exact: 8 bytes + id).
 //!
 //! `memory_limit` (default half the physical memory) bounds that: when the entries pass it, the
-//! pass spills ([`crate::spill`]) — each document keeps only a `Resident` (its key, id, length,
-//! quality and slot: ~60 bytes + id) in memory; its `(band key, document key)` pairs go to a
-//! buffer that is sorted and written as a run whenever it holds what the residents leave of the
-//! limit (at least an eighth of it), and its signature (plus, for `save_index`, its band keys)
-//! to a slot file. `finish` merges each band's runs into buckets in `(key, document)` order —
-//! the order the in-memory sort gives — and reads signatures back only for the pairs it
-//! verifies, so decisions, `clusters.jsonl` and saved indexes are the same bytes as in memory.
-//! The limit is a target for this state, not a hard cap: vectors grow by doubling, and the
-//! per-document residue grows with the corpus. Not bounded: a loaded `against` index.
+//! pass spills ([`crate::spill`]). Documents are then numbered in arrival order; per document
+//! only its key (8 bytes, in fixed 512 KiB chunks, so no doubling) and one bit (has band keys)
+//! stay in memory; its id goes to an id file (bytes + an end-offset table), its `(band key,
+//! document key)` pairs to a buffer that is sorted and written as a run whenever it holds what
+//! the keys leave of the limit (at least an eighth of it), and its signature (plus, for
+//! `save_index`, its band keys; for `survivor = longest|quality`, its length or quality) to a
+//! slot file, record number = arrival number. `finish` sorts the keys and an arrival-number
+//! permutation (12 bytes per document, exactly sized), merges each band's runs into buckets in
+//! `(key, document)` order — the order the in-memory sort gives — with a union-find parent per
+//! document (4 bytes; the parents become the roots in place), numbers the clusters with one
+//! more 4-byte array, frees both, then allocates the per-document cluster number and
+//! similarity (4 + 4 bytes): at most 20 bytes per document at any point of `finish`, 16 during
+//! the output pass (key, cluster, similarity), plus per clustered document its place in its
+//! cluster (4 bytes) and per cluster ~40 bytes and its survivor's id (read back so that
+//! `process` names it without a file). Signatures are read back only for the pairs it
+//! verifies, ids only for `clusters.jsonl`, survivors and the saved index, so decisions,
+//! `clusters.jsonl` and saved indexes are the same bytes as in memory. Not per document and not
+//! in the 20 bytes: the run buffer (sized to the limit), merge buffers (≤ 64 × 1 MiB), file
+//! buffers, the executor's read batches and output writers. Not bounded: a loaded `against`
+//! index.
 //!
 //! Not for: removing repeated paragraphs inside kept documents (`paragraph_dedup`).
 
@@ -411,7 +422,10 @@ impl Dedup {
                 *bytes += e.bytes();
                 entries.push(e);
                 let held = *bytes + entries.capacity() * std::mem::size_of::<Entry>();
-                if self.limit.is_some_and(|limit| held > limit) {
+                // Half the limit: the entries' memory, once freed, is not reliably given back to
+                // the system (small allocations in several allocator arenas), so the spilled
+                // state gets the other half.
+                if self.limit.is_some_and(|limit| held > limit / 2) {
                     let entries = std::mem::take(entries);
                     let mut sp = self.start_spill()?;
                     for e in entries {
@@ -459,12 +473,12 @@ impl Dedup {
     fn spill_entry(&self, sp: &mut Spilled, e: Entry) -> Result<(), SpillError> {
         if sp.runs.buffered_bytes() >= sp.run_records * self.config.key_count() * spill::RECORD {
             sp.runs.spill()?;
-            // The band buffer gets what the residents leave of the limit, but at least an
-            // eighth of it, so a corpus whose residents alone pass the limit still spills in
+            // The band buffer gets what the residents leave of half the limit (the other half
+            // went to the in-memory entries, see `push`), but at least an eighth of it, so a corpus whose residents alone pass the limit still spills in
             // sizeable runs. Sized once per run: a vector doubling would overshoot the limit.
             let residents = sp.resident_bytes();
             let limit = self.limit.unwrap_or(usize::MAX);
-            let room = limit
+            let room = (limit / 2)
                 .saturating_sub(residents)
                 .max(limit / 8)
                 .max(MIN_RUN_RECORDS * spill::RECORD);
@@ -650,6 +664,7 @@ impl Dedup {
             ..
         } = sp;
         runs.spill()?;
+        runs.free_buffer();
         slots.finish_writes()?;
         ids.finish_writes()?;
         let n_old = self.against.len();
@@ -849,7 +864,9 @@ impl Dedup {
             |w| {
                 self.against.write_ids(w)?;
                 for &d in &state.kept_docs {
-                    let id = self.id(state, spilled.as_ref(), d).map_err(std::io::Error::other)?;
+                    let id = self
+                        .id(state, spilled.as_ref(), d)
+                        .map_err(std::io::Error::other)?;
                     crate::index::write_id(w, &id)?;
                 }
                 Ok(())
