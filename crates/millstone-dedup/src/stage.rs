@@ -34,7 +34,7 @@
 //! more 4-byte array, frees both, then allocates the per-document cluster number and
 //! similarity (4 + 4 bytes): at most 20 bytes per document at any point of `finish`, 16 during
 //! the output pass (key, cluster, similarity), plus per clustered document its place in its
-//! cluster (4 bytes) and per cluster ~40 bytes and its survivor's id (read back so that
+//! cluster (4–8 bytes) and per cluster ~50 bytes and its survivor's id (read back so that
 //! `process` names it without a file). Signatures are read back only for the pairs it
 //! verifies, ids only for `clusters.jsonl`, survivors and the saved index, so decisions,
 //! `clusters.jsonl` and saved indexes are the same bytes as in memory. Not per document and not
