@@ -10,7 +10,8 @@
 //! result does not depend on thread count or on the order buckets are visited.
 //!
 //! Memory: one band at a time is sorted (16 bytes per document), plus the union-find parents
-//! (4 bytes per document); the signatures themselves are owned by the caller.
+//! (4 bytes per document, which become the roots in place); [`clusters`] adds 4 bytes per
+//! document while it runs, plus its clusters. The signatures themselves are owned by the caller.
 //!
 //! Not here: computing signatures (`minhash`), reading documents, writing files.
 
@@ -170,10 +171,14 @@ impl Joiner {
     }
 
     pub fn finish(mut self) -> Clustering {
+        // Compress every path in place: afterwards `parent[d]` is `d`'s root, so the parents
+        // become the roots without a second array.
         let n = self.uf.parent.len() as u32;
-        let root = (0..n).map(|d| self.uf.find(d)).collect();
+        for d in 0..n {
+            self.uf.find(d);
+        }
         Clustering {
-            root,
+            root: self.uf.parent,
             candidates: self.candidates,
             rejected: self.rejected,
         }
@@ -198,26 +203,33 @@ pub fn clusters(
     quality: impl Fn(u32) -> f64,
     pinned: impl Fn(u32) -> bool,
 ) -> Vec<Cluster> {
-    let mut size = vec![0u32; root.len()];
+    // One array: first each root's size, then (once its cluster exists) the cluster's number,
+    // or `NO_CLUSTER` for a root alone. A root is its set's smallest member, so it is met
+    // before the other members.
+    const NO_CLUSTER: u32 = u32::MAX;
+    let mut slot = vec![0u32; root.len()];
     for &r in root {
-        size[r as usize] += 1;
+        slot[r as usize] += 1;
     }
-    let mut index_of_root = vec![u32::MAX; root.len()];
     let mut out: Vec<Cluster> = Vec::new();
     for (doc, &r) in root.iter().enumerate() {
-        if size[r as usize] < 2 {
-            continue;
-        }
-        if index_of_root[r as usize] == u32::MAX {
-            index_of_root[r as usize] = out.len() as u32;
+        let doc = doc as u32;
+        if r == doc {
+            let size = slot[r as usize];
+            if size < 2 {
+                slot[r as usize] = NO_CLUSTER;
+                continue;
+            }
+            slot[r as usize] = out.len() as u32;
+            let mut members = Vec::with_capacity(size as usize);
+            members.push(doc);
             out.push(Cluster {
-                members: Vec::with_capacity(size[r as usize] as usize),
+                members,
                 survivor: r,
             });
+        } else if slot[r as usize] != NO_CLUSTER {
+            out[slot[r as usize] as usize].members.push(doc);
         }
-        out[index_of_root[r as usize] as usize]
-            .members
-            .push(doc as u32);
     }
     for c in &mut out {
         c.survivor = if let Some(&p) = c.members.iter().find(|&&m| pinned(m)) {

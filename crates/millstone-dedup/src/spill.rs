@@ -145,6 +145,14 @@ impl RunSet {
         per_band
     }
 
+    /// Give the buffer's memory back (after the last `spill`, before merging).
+    pub fn free_buffer(&mut self) {
+        debug_assert_eq!(self.buffered, 0);
+        for b in &mut self.buffer {
+            *b = Vec::new();
+        }
+    }
+
     /// Runs written so far (all bands).
     pub fn run_count(&self) -> usize {
         self.runs.iter().map(Vec::len).sum()
@@ -340,6 +348,136 @@ impl SlotFile {
     }
 }
 
+/// Variable-length strings (document ids) appended in arrival order and read back by number:
+/// the bytes in one file, each string's end offset (u64 little-endian) in another, so that
+/// memory holds neither.
+pub struct IdFile {
+    text_path: PathBuf,
+    ends_path: PathBuf,
+    writers: Option<(BufWriter<File>, BufWriter<File>)>,
+    readers: Option<(File, File)>,
+    end: u64,
+    count: u64,
+}
+
+impl IdFile {
+    /// `ids.bin` and `ids.ends` in `dir`.
+    pub fn create(dir: &Path) -> Result<IdFile, SpillError> {
+        let text_path = dir.join("ids.bin");
+        let ends_path = dir.join("ids.ends");
+        let text = File::create(&text_path).map_err(file_err(&text_path))?;
+        let ends = File::create(&ends_path).map_err(file_err(&ends_path))?;
+        Ok(IdFile {
+            writers: Some((
+                BufWriter::with_capacity(1 << 18, text),
+                BufWriter::with_capacity(1 << 16, ends),
+            )),
+            text_path,
+            ends_path,
+            readers: None,
+            end: 0,
+            count: 0,
+        })
+    }
+
+    /// Append one string; returns its number.
+    pub fn append(&mut self, s: &str) -> Result<u64, SpillError> {
+        let (text, ends) = self.writers.as_mut().expect("append before finish_writes");
+        text.write_all(s.as_bytes())
+            .map_err(file_err(&self.text_path))?;
+        self.end += s.len() as u64;
+        ends.write_all(&self.end.to_le_bytes())
+            .map_err(file_err(&self.ends_path))?;
+        self.count += 1;
+        Ok(self.count - 1)
+    }
+
+    /// No more appends: flush and open for reading.
+    pub fn finish_writes(&mut self) -> Result<(), SpillError> {
+        if let Some((text, ends)) = self.writers.take() {
+            text.into_inner()
+                .map_err(|e| e.into_error())
+                .map_err(file_err(&self.text_path))?;
+            ends.into_inner()
+                .map_err(|e| e.into_error())
+                .map_err(file_err(&self.ends_path))?;
+        }
+        self.readers = Some((
+            File::open(&self.text_path).map_err(file_err(&self.text_path))?,
+            File::open(&self.ends_path).map_err(file_err(&self.ends_path))?,
+        ));
+        Ok(())
+    }
+
+    /// String number `i` (two positioned reads of the offsets, one of the bytes).
+    pub fn read(&self, i: u64) -> Result<String, SpillError> {
+        let (text, ends) = self.readers.as_ref().expect("read after finish_writes");
+        let mut b = [0u8; 16];
+        let (start, end) = if i == 0 {
+            read_at(ends, &mut b[8..], 0).map_err(file_err(&self.ends_path))?;
+            (0, u64::from_le_bytes(b[8..].try_into().expect("8 bytes")))
+        } else {
+            read_at(ends, &mut b, (i - 1) * 8).map_err(file_err(&self.ends_path))?;
+            (
+                u64::from_le_bytes(b[..8].try_into().expect("8 bytes")),
+                u64::from_le_bytes(b[8..].try_into().expect("8 bytes")),
+            )
+        };
+        let mut out = vec![0u8; (end - start) as usize];
+        read_at(text, &mut out, start).map_err(file_err(&self.text_path))?;
+        String::from_utf8(out).map_err(|e| {
+            file_err(&self.text_path)(std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+        })
+    }
+}
+
+/// A growing list of u64 in fixed chunks: no doubling (whose old + new copies would briefly
+/// need 3× the data), at most one chunk of slack; [`Chunked::into_vec`] gives an exactly sized
+/// vector, freeing each chunk as it is copied.
+#[derive(Default)]
+pub struct Chunked {
+    chunks: Vec<Vec<u64>>,
+    len: usize,
+}
+
+/// Values per chunk of [`Chunked`] (512 KiB).
+const CHUNK: usize = 1 << 16;
+
+impl Chunked {
+    pub fn push(&mut self, v: u64) {
+        match self.chunks.last_mut() {
+            Some(c) if c.len() < CHUNK => c.push(v),
+            _ => {
+                let mut c = Vec::with_capacity(CHUNK);
+                c.push(v);
+                self.chunks.push(c);
+            }
+        }
+        self.len += 1;
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Bytes held.
+    pub fn bytes(&self) -> usize {
+        self.chunks.len() * (CHUNK * 8 + std::mem::size_of::<Vec<u64>>())
+    }
+
+    pub fn into_vec(self) -> Vec<u64> {
+        let mut out = Vec::with_capacity(self.len);
+        for c in self.chunks {
+            out.extend_from_slice(&c);
+        }
+        out
+    }
+}
+
 #[cfg(unix)]
 fn read_at(file: &File, out: &mut [u8], pos: u64) -> std::io::Result<()> {
     std::os::unix::fs::FileExt::read_exact_at(file, out, pos)
@@ -418,6 +556,33 @@ mod tests {
         assert_eq!(b, [7, 0]);
         let err = slots.read(10, 0, &mut b).unwrap_err().to_string();
         assert!(err.contains("slots.bin"), "{err}");
+    }
+
+    #[test]
+    fn ids_and_chunks_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ids = IdFile::create(dir.path()).unwrap();
+        let words = ["", "a", "größer", "", "doc-3/17"];
+        for (i, w) in words.iter().enumerate() {
+            assert_eq!(ids.append(w).unwrap(), i as u64);
+        }
+        ids.finish_writes().unwrap();
+        for (i, w) in words.iter().enumerate().rev() {
+            assert_eq!(ids.read(i as u64).unwrap(), *w);
+        }
+        assert!(ids.read(5).unwrap_err().to_string().contains("ids.ends"));
+
+        let mut c = Chunked::default();
+        let n = 3 * CHUNK + 5;
+        for i in 0..n as u64 {
+            c.push(i * 3);
+        }
+        assert_eq!(c.len(), n);
+        let v = c.into_vec();
+        assert_eq!(
+            (v.len(), v.capacity(), v[n - 1]),
+            (n, n, (n as u64 - 1) * 3)
+        );
     }
 
     #[test]

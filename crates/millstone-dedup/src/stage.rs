@@ -21,15 +21,26 @@
 //! (MinHash: 112 + 448 = 560 bytes + id with the defaults; exact: 8 bytes + id).
 //!
 //! `memory_limit` (default half the physical memory) bounds that: when the entries pass it, the
-//! pass spills ([`crate::spill`]) — each document keeps only a `Resident` (its key, id, length,
-//! quality and slot: ~60 bytes + id) in memory; its `(band key, document key)` pairs go to a
-//! buffer that is sorted and written as a run whenever it holds what the residents leave of the
-//! limit (at least an eighth of it), and its signature (plus, for `save_index`, its band keys)
-//! to a slot file. `finish` merges each band's runs into buckets in `(key, document)` order —
-//! the order the in-memory sort gives — and reads signatures back only for the pairs it
-//! verifies, so decisions, `clusters.jsonl` and saved indexes are the same bytes as in memory.
-//! The limit is a target for this state, not a hard cap: vectors grow by doubling, and the
-//! per-document residue grows with the corpus. Not bounded: a loaded `against` index.
+//! pass spills ([`crate::spill`]). Documents are then numbered in arrival order; per document
+//! only its key (8 bytes, in fixed 512 KiB chunks, so no doubling) and one bit (has band keys)
+//! stay in memory; its id goes to an id file (bytes + an end-offset table), its `(band key,
+//! document key)` pairs to a buffer that is sorted and written as a run whenever it holds what
+//! the keys leave of the limit (at least an eighth of it), and its signature (plus, for
+//! `save_index`, its band keys; for `survivor = longest|quality`, its length or quality) to a
+//! slot file, record number = arrival number. `finish` sorts the keys and an arrival-number
+//! permutation (12 bytes per document, exactly sized), merges each band's runs into buckets in
+//! `(key, document)` order — the order the in-memory sort gives — with a union-find parent per
+//! document (4 bytes; the parents become the roots in place), numbers the clusters with one
+//! more 4-byte array, frees both, then allocates the per-document cluster number and
+//! similarity (4 + 4 bytes): at most 20 bytes per document at any point of `finish`, 16 during
+//! the output pass (key, cluster, similarity), plus per clustered document its place in its
+//! cluster (4–8 bytes) and per cluster ~50 bytes and its survivor's id (read back so that
+//! `process` names it without a file). Signatures are read back only for the pairs it
+//! verifies, ids only for `clusters.jsonl`, survivors and the saved index, so decisions,
+//! `clusters.jsonl` and saved indexes are the same bytes as in memory. Not per document and not
+//! in the 20 bytes: the run buffer (sized to the limit), merge buffers (≤ 64 × 1 MiB), file
+//! buffers, the executor's read batches and output writers. Not bounded: a loaded `against`
+//! index.
 //!
 //! Not for: removing repeated paragraphs inside kept documents (`paragraph_dedup`).
 
@@ -39,6 +50,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
 use millstone_core::{CorpusPass, Document, Map, Stage, StageStats, Value, Verdict};
+use rayon::prelude::*;
 use serde::Deserialize;
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -46,7 +58,7 @@ use crate::cluster::{self, ClusterOptions, Members, Survivor};
 use crate::index::Index;
 use crate::minhash::{band_hashes, MinHashParams, ShingleKind, SignScratch, Signer};
 use crate::normalize::simplify_text;
-use crate::spill::{self, RunSet, SlotFile, SpillError};
+use crate::spill::{self, Chunked, IdFile, RunSet, SlotFile, SpillError};
 use crate::StageError;
 
 pub const NAME: &str = "dedup";
@@ -242,30 +254,39 @@ enum Store {
     Failed(SpillError),
 }
 
-/// A document whose band keys and signature are on disk.
-struct Resident {
-    key: u64,
-    id: String,
-    len: u64,
-    quality: f64,
-    /// Its record in the slot file, or `NONE` when it takes no part.
-    slot: u32,
-}
-
-/// The counting pass past the memory limit: per document only a [`Resident`] stays in memory;
-/// its `(band key, document key)` pairs go to sorted runs and its signature (and, for
-/// `save_index`, its band keys) to a slot file.
+/// The counting pass past the memory limit. Documents are numbered in arrival order; document
+/// `a`'s slot record and id are number `a` of the slot and id files. In memory per document:
+/// its key (8 bytes, in fixed chunks) and one bit (has band keys); its `(band key, document
+/// key)` pairs go to sorted runs, its signature (and, for `save_index`, its band keys; for
+/// `survivor = longest|quality`, its length or quality) to the slot file, its id to the id file.
 struct Spilled {
     dir: tempfile::TempDir,
-    residents: Vec<Resident>,
-    /// Bytes of the residents' ids.
-    id_bytes: usize,
+    keys: Chunked,
+    /// Bit `a`: document `a` has band keys (takes part in clustering).
+    signed: Vec<u64>,
     runs: RunSet,
     /// Records per band the run buffer holds before it is written (see `spill_entry`).
     run_records: usize,
     slots: SlotFile,
-    /// Bytes of one slot record: `width` × u32 signature, then (with `save_index`) `bands` × u64.
+    ids: IdFile,
+    /// One slot record (see [`Dedup::record_len`]).
     record: Vec<u8>,
+}
+
+impl Spilled {
+    /// Bytes the per-document state holds.
+    fn resident_bytes(&self) -> usize {
+        self.keys.bytes() + self.signed.capacity() * 8
+    }
+}
+
+/// What the output steps still need from a spilled pass: freed by `write_outputs`.
+struct SpillTail {
+    dir: tempfile::TempDir,
+    slots: SlotFile,
+    ids: IdFile,
+    /// Per new document (in key order): its arrival number (slot and id number).
+    arrival: Vec<u32>,
 }
 
 /// Runs merged at once: open files and read buffers while merging.
@@ -282,8 +303,11 @@ struct State {
     /// Per new document in a cluster: estimated similarity to the survivor.
     similarity: Vec<f32>,
     clusters: Vec<cluster::Cluster>,
-    /// Ids of all documents: the index's first, then the new ones.
+    /// In memory: ids of all documents, the index's first, then the new ones. Spilled: empty
+    /// (ids are read from the id file), and `survivor_ids` holds each cluster's survivor id.
     ids: Vec<String>,
+    /// Spilled: the survivors' ids concatenated, and where each cluster's ends.
+    survivor_ids: Option<(String, Vec<u64>)>,
     /// Documents numbered below this come from the `against` index.
     n_old: u32,
     /// Kept new documents' index records, for `save_index` (empty when spilled: then the
@@ -309,8 +333,9 @@ pub struct Dedup {
     state: OnceLock<State>,
     /// Why `finish` could not compute the state (reported by `write_outputs`).
     failure: Mutex<Option<SpillError>>,
-    /// The spill folder and slot file, kept until `write_outputs` has saved the index.
-    spilled: Mutex<Option<(tempfile::TempDir, SlotFile)>>,
+    /// The spill folder, slot and id files, kept until `write_outputs` has written
+    /// `clusters.jsonl` and saved the index.
+    spilled: Mutex<Option<SpillTail>>,
 }
 
 thread_local! {
@@ -366,14 +391,27 @@ impl Dedup {
             .expect("the executor runs the dedup counting pass before processing")
     }
 
-    /// Bytes of a slot record (see [`Spilled::record`]).
+    /// Bytes of a slot record: `width` × u32 signature, then with `save_index` `bands` × u64
+    /// band keys, then with `survivor = longest|quality` the length (u64) or quality (f64).
     fn record_len(&self) -> usize {
+        self.survivor_at() + self.survivor_bytes()
+    }
+
+    /// Where the length or quality starts in a slot record.
+    fn survivor_at(&self) -> usize {
         let keys = if self.config.save_index.is_some() {
             self.config.key_count() * 8
         } else {
             0
         };
         self.config.width() * 4 + keys
+    }
+
+    fn survivor_bytes(&self) -> usize {
+        match self.config.survivor {
+            Survivor::First => 0,
+            Survivor::Longest | Survivor::Quality => 8,
+        }
     }
 
     fn push(&self, store: &mut Store, e: Entry) -> Result<(), SpillError> {
@@ -384,7 +422,10 @@ impl Dedup {
                 *bytes += e.bytes();
                 entries.push(e);
                 let held = *bytes + entries.capacity() * std::mem::size_of::<Entry>();
-                if self.limit.is_some_and(|limit| held > limit) {
+                // Half the limit: the entries' memory, once freed, is not reliably given back to
+                // the system (small allocations in several allocator arenas), so the spilled
+                // state gets the other half.
+                if self.limit.is_some_and(|limit| held > limit / 2) {
                     let entries = std::mem::take(entries);
                     let mut sp = self.start_spill()?;
                     for e in entries {
@@ -416,13 +457,15 @@ impl Dedup {
         let read_buffer = (limit / (2 * FAN_IN)).clamp(4096, 1 << 20);
         let runs = RunSet::new(dir.path(), self.config.key_count(), read_buffer, FAN_IN);
         let slots = SlotFile::create(&dir.path().join("slots.bin"), self.record_len())?;
+        let ids = IdFile::create(dir.path())?;
         Ok(Spilled {
             dir,
-            residents: Vec::new(),
-            id_bytes: 0,
+            keys: Chunked::default(),
+            signed: Vec::new(),
             runs,
             run_records: 0,
             slots,
+            ids,
             record: Vec::with_capacity(self.record_len()),
         })
     }
@@ -430,44 +473,49 @@ impl Dedup {
     fn spill_entry(&self, sp: &mut Spilled, e: Entry) -> Result<(), SpillError> {
         if sp.runs.buffered_bytes() >= sp.run_records * self.config.key_count() * spill::RECORD {
             sp.runs.spill()?;
-            // The band buffer gets what the residents leave of the limit, but at least an
-            // eighth of it, so a corpus whose residents alone pass the limit still spills in
+            // The band buffer gets what the residents leave of half the limit (the other half
+            // went to the in-memory entries, see `push`), but at least an eighth of it, so a corpus whose residents alone pass the limit still spills in
             // sizeable runs. Sized once per run: a vector doubling would overshoot the limit.
-            let residents = sp.residents.capacity() * std::mem::size_of::<Resident>() + sp.id_bytes;
+            let residents = sp.resident_bytes();
             let limit = self.limit.unwrap_or(usize::MAX);
-            let room = limit
+            let room = (limit / 2)
                 .saturating_sub(residents)
                 .max(limit / 8)
                 .max(MIN_RUN_RECORDS * spill::RECORD);
             sp.run_records = sp.runs.fit(room);
         }
-        let slot = if e.buckets.is_empty() {
-            NONE
+        let arrival = sp.keys.len();
+        sp.record.clear();
+        if e.buckets.is_empty() {
+            // Never read: the record only keeps slot numbers equal to arrival numbers.
+            sp.record.resize(self.survivor_at(), 0);
         } else {
             for (band, &k) in e.buckets.iter().enumerate() {
                 sp.runs.push(band, k, e.key);
             }
-            sp.record.clear();
             sp.record
                 .extend(e.signature.iter().flat_map(|v| v.to_le_bytes()));
             if self.config.save_index.is_some() {
                 sp.record
                     .extend(e.buckets.iter().flat_map(|k| k.to_le_bytes()));
             }
-            if sp.record.is_empty() {
-                0
-            } else {
-                u32::try_from(sp.slots.append(&sp.record)?).expect("fewer than 2^32 documents")
+            if sp.signed.len() <= arrival / 64 {
+                sp.signed.resize(arrival / 64 + 1, 0);
             }
-        };
-        sp.id_bytes += e.id.capacity();
-        sp.residents.push(Resident {
-            key: e.key,
-            id: e.id,
-            len: e.len,
-            quality: e.quality,
-            slot,
-        });
+            sp.signed[arrival / 64] |= 1 << (arrival % 64);
+        }
+        match self.config.survivor {
+            Survivor::First => {}
+            Survivor::Longest => sp.record.extend(e.len.to_le_bytes()),
+            Survivor::Quality => sp.record.extend(e.quality.to_le_bytes()),
+        }
+        if !sp.record.is_empty() {
+            let slot = sp.slots.append(&sp.record)?;
+            debug_assert_eq!(slot, arrival as u64);
+        }
+        sp.ids.append(&e.id)?;
+        assert!(arrival < NONE as usize, "fewer than 2^32 - 1 documents");
+        sp.keys.push(e.key);
         Ok(())
     }
 
@@ -480,10 +528,11 @@ impl Dedup {
     }
 
     /// Clusters with survivors, split into stars with verification; per new document its
-    /// cluster (or `NONE`) and similarity to its survivor.
+    /// cluster (or `NONE`) and similarity to its survivor. `root` is freed before the
+    /// per-document results are allocated.
     fn decide(
         &self,
-        found: &cluster::Clustering,
+        root: Vec<u32>,
         n_new: usize,
         similarity: &dyn Fn(u32, u32) -> f64,
         len: impl Fn(u32) -> u64,
@@ -491,7 +540,7 @@ impl Dedup {
     ) -> (Vec<cluster::Cluster>, Vec<u32>, Vec<f32>) {
         let n_old = self.against.len() as u32;
         let clusters = cluster::clusters(
-            &found.root,
+            &root,
             self.config.survivor,
             |d| if d < n_old { 0 } else { len(d - n_old) },
             |d| {
@@ -503,6 +552,7 @@ impl Dedup {
             },
             |d| d < n_old,
         );
+        drop(root);
         // With verification every member must also resemble its survivor (see `split_stars`).
         let clusters = if self.cluster_options().verify {
             cluster::split_stars(clusters, similarity, self.config.threshold)
@@ -556,10 +606,10 @@ impl Dedup {
             width: self.config.width(),
             exact,
         };
-        let found = cluster::cluster(&members, &self.cluster_options());
+        let mut found = cluster::cluster(&members, &self.cluster_options());
         let n_old = self.against.len() as u32;
         let (clusters, cluster_of, sim) = self.decide(
-            &found,
+            std::mem::take(&mut found.root),
             entries.len(),
             &|a, b| members.similarity(a, b),
             |i| entries[i as usize].len,
@@ -589,6 +639,7 @@ impl Dedup {
             similarity: sim,
             clusters,
             ids,
+            survivor_ids: None,
             n_old,
             kept_keys,
             kept_signatures,
@@ -605,32 +656,40 @@ impl Dedup {
     fn finish_spilled(&self, sp: Spilled) -> Result<State, SpillError> {
         let Spilled {
             dir,
-            mut residents,
+            keys,
+            signed,
             mut runs,
             mut slots,
+            mut ids,
             ..
         } = sp;
         runs.spill()?;
+        runs.free_buffer();
         slots.finish_writes()?;
-        residents.sort_unstable_by_key(|r| r.key);
+        ids.finish_writes()?;
         let n_old = self.against.len();
-        let n_new = residents.len();
-        let keys: Vec<u64> = residents.iter().map(|r| r.key).collect();
-        let doc_slots: Vec<u32> = residents.iter().map(|r| r.slot).collect();
-        let lens: Vec<u64> = if self.config.survivor == Survivor::Longest {
-            residents.iter().map(|r| r.len).collect()
-        } else {
-            Vec::new()
+        // Keys in document order and, per document, its arrival number: 12 bytes each, both
+        // sized exactly.
+        let mut keys = keys.into_vec();
+        let n_new = keys.len();
+        let mut arrival: Vec<u32> = (0..n_new as u32).collect();
+        arrival.par_sort_unstable_by_key(|&a| keys[a as usize]);
+        keys.par_sort_unstable();
+        let has_keys = |i: usize| {
+            let a = arrival[i] as usize;
+            signed.get(a / 64).is_some_and(|w| w & (1 << (a % 64)) != 0)
         };
-        let qualities: Vec<f64> = if self.config.survivor == Survivor::Quality {
-            residents.iter().map(|r| r.quality).collect()
-        } else {
-            Vec::new()
-        };
-        let new_ids: Vec<String> = residents.into_iter().map(|r| r.id).collect();
-
-        let width = self.config.width();
+        let doc_slots = &arrival;
         let read_error: RefCell<Option<SpillError>> = RefCell::new(None);
+        let survivor_at = self.survivor_at();
+        let read_survivor = |i: u32| -> [u8; 8] {
+            let mut b = [0u8; 8];
+            if let Err(e) = slots.read(u64::from(doc_slots[i as usize]), survivor_at, &mut b) {
+                read_error.borrow_mut().get_or_insert(e);
+            }
+            b
+        };
+        let width = self.config.width();
         let buffers = RefCell::new((vec![0u8; width * 4], vec![0u8; width * 4]));
         let load = |doc: u32, out: &mut [u8]| {
             let d = doc as usize;
@@ -710,48 +769,84 @@ impl Dedup {
             }
             bucket.clear();
         }
-        let found = joiner.finish();
+        let cluster::Clustering {
+            root,
+            candidates,
+            rejected,
+        } = joiner.finish();
+        drop(runs);
         let (clusters, cluster_of, sim) = self.decide(
-            &found,
+            root,
             n_new,
             &similarity,
-            |i| lens.get(i as usize).copied().unwrap_or(0),
-            |i| {
-                qualities
-                    .get(i as usize)
-                    .copied()
-                    .unwrap_or(f64::NEG_INFINITY)
-            },
+            |i| u64::from_le_bytes(read_survivor(i)),
+            |i| f64::from_le_bytes(read_survivor(i)),
         );
+        // The output pass names each dropped document's survivor: those ids (one per cluster)
+        // are read now, so that `process` reads no file.
+        let mut survivor_text = String::new();
+        let mut survivor_ends = Vec::with_capacity(clusters.len());
+        for cl in &clusters {
+            let s = cl.survivor as usize;
+            if s < n_old {
+                survivor_text.push_str(&self.against.ids[s]);
+            } else {
+                survivor_text.push_str(&ids.read(u64::from(arrival[s - n_old]))?);
+            }
+            survivor_ends.push(survivor_text.len() as u64);
+        }
         if let Some(e) = read_error.into_inner() {
             return Err(e);
         }
-        let kept = self.kept_for_index(&clusters, &cluster_of, |i| doc_slots[i] != NONE);
-        let kept_slots = kept.iter().map(|&i| doc_slots[i]).collect();
+        let kept = self.kept_for_index(&clusters, &cluster_of, has_keys);
+        let kept_slots = kept.iter().map(|&i| arrival[i]).collect();
         let kept_docs = kept.iter().map(|&i| (i + n_old) as u32).collect();
-        let ids = self.against.ids.iter().cloned().chain(new_ids).collect();
-        drop(runs);
-        *lock(&self.spilled) = Some((dir, slots));
+        drop(signed);
+        *lock(&self.spilled) = Some(SpillTail {
+            dir,
+            slots,
+            ids,
+            arrival,
+        });
         Ok(State {
             keys,
             cluster_of,
             similarity: sim,
             clusters,
-            ids,
+            ids: Vec::new(),
+            survivor_ids: Some((survivor_text, survivor_ends)),
             n_old: n_old as u32,
             kept_keys: Vec::new(),
             kept_signatures: Vec::new(),
             kept_slots,
             kept_docs,
-            candidates: found.candidates,
-            rejected: found.rejected,
+            candidates,
+            rejected,
+        })
+    }
+
+    /// Document `doc`'s id: from memory, or (spilled) from the id file.
+    fn id<'a>(
+        &'a self,
+        state: &'a State,
+        tail: Option<&SpillTail>,
+        doc: u32,
+    ) -> Result<std::borrow::Cow<'a, str>, SpillError> {
+        let d = doc as usize;
+        Ok(match tail {
+            None => state.ids[d].as_str().into(),
+            Some(_) if d < self.against.len() => self.against.ids[d].as_str().into(),
+            Some(t) => t
+                .ids
+                .read(u64::from(t.arrival[d - self.against.len()]))?
+                .into(),
         })
     }
 
     /// Write the saved index: the `against` index, then the kept documents.
     fn save_index(&self, dir: &Path, state: &State) -> Result<(), crate::index::IndexError> {
         let spilled = lock(&self.spilled);
-        let slots = spilled.as_ref().map(|(_, s)| s);
+        let slots = spilled.as_ref().map(|t| &t.slots);
         let (bands, width) = (self.config.key_count(), self.config.width());
         // A slot file error inside an index writer is reported with the slot file's path.
         let read = |slot: u32, at: usize, buf: &mut [u8]| {
@@ -769,7 +864,10 @@ impl Dedup {
             |w| {
                 self.against.write_ids(w)?;
                 for &d in &state.kept_docs {
-                    crate::index::write_id(w, &state.ids[d as usize])?;
+                    let id = self
+                        .id(state, spilled.as_ref(), d)
+                        .map_err(std::io::Error::other)?;
+                    crate::index::write_id(w, &id)?;
                 }
                 Ok(())
             },
@@ -897,6 +995,11 @@ impl CorpusPass for Dedup {
         }
         let state = self.state();
         if self.config.clusters {
+            let tail = lock(&self.spilled);
+            let id = |doc: u32| {
+                self.id(state, tail.as_ref(), doc)
+                    .map_err(std::io::Error::other)
+            };
             let path = out_dir.join("clusters.jsonl");
             let tmp = out_dir.join("clusters.jsonl.tmp");
             let mut w = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
@@ -915,23 +1018,20 @@ impl CorpusPass for Dedup {
                 let mut line = Map::new();
                 line.insert("cluster".into(), Value::from(c));
                 line.insert("size".into(), Value::from(cl.members.len()));
-                line.insert(
-                    "representative".into(),
-                    Value::from(state.ids[cl.survivor as usize].as_str()),
-                );
+                line.insert("representative".into(), Value::from(id(cl.survivor)?));
                 line.insert(
                     "members".into(),
                     cl.members
                         .iter()
-                        .map(|&m| Value::from(state.ids[m as usize].as_str()))
-                        .collect(),
+                        .map(|&m| id(m).map(Value::from))
+                        .collect::<std::io::Result<_>>()?,
                 );
                 line.insert("similarity".into(), Value::Array(sims));
                 let from_index: Vec<Value> = cl
                     .members
                     .iter()
                     .filter(|&&m| m < state.n_old)
-                    .map(|&m| Value::from(state.ids[m as usize].as_str()))
+                    .map(|&m| Value::from(self.against.ids[m as usize].as_str()))
                     .collect();
                 if !from_index.is_empty() {
                     line.insert("in_index".into(), Value::Array(from_index));
@@ -946,8 +1046,14 @@ impl CorpusPass for Dedup {
             self.save_index(dir, state).map_err(std::io::Error::other)?;
         }
         // The spill folder is done with (`process` only looks decisions up): free the disk now.
-        if let Some((dir, slots)) = lock(&self.spilled).take() {
-            drop(slots);
+        if let Some(tail) = lock(&self.spilled).take() {
+            let SpillTail {
+                dir,
+                slots,
+                ids,
+                arrival,
+            } = tail;
+            drop((slots, ids, arrival));
             dir.close()?;
         }
         Ok(())
@@ -987,10 +1093,15 @@ impl Stage for Dedup {
             stats.count("survivors", 1);
             return Verdict::Keep;
         }
-        doc.attributes.insert(
-            "duplicate_of".into(),
-            Value::from(state.ids[cl.survivor as usize].as_str()),
-        );
+        let survivor = match &state.survivor_ids {
+            None => state.ids[cl.survivor as usize].as_str(),
+            Some((text, ends)) => {
+                let start = if c == 0 { 0 } else { ends[c as usize - 1] };
+                &text[start as usize..ends[c as usize] as usize]
+            }
+        };
+        doc.attributes
+            .insert("duplicate_of".into(), Value::from(survivor));
         doc.attributes
             .insert("similarity".into(), round(f64::from(state.similarity[i])));
         if cl.survivor < state.n_old {

@@ -37,7 +37,13 @@ fn corpus() -> Vec<(String, String)> {
     };
     let mut docs: Vec<(String, String)> = Vec::new();
     for (i, p) in pages.iter().enumerate() {
-        docs.push((format!("page-{i}"), p.clone()));
+        // Some ids not ASCII, of different lengths (read back from the spilled id file).
+        let id = if i % 4 == 0 {
+            format!("página-{i}-ü{}", "x".repeat(i % 9))
+        } else {
+            format!("page-{i}")
+        };
+        docs.push((id, p.clone()));
         match i % 5 {
             0 => docs.push((format!("near-{i}"), edit(p, 60, "changed"))),
             1 => docs.push((format!("far-{i}"), edit(p, 12, "altered"))),
@@ -88,6 +94,11 @@ fn run(options: &str, docs: &[(String, String)], threads: usize) -> Run {
         .map(|(i, (id, text))| {
             let mut d = Document::new(id.clone(), text.as_str());
             d.source.record = i as u64;
+            // A quality score for `survivor = "quality"` (missing on every seventh document).
+            if i % 7 != 0 {
+                d.fields
+                    .insert("q".into(), Value::from(((i * 37) % 11) as f64 / 10.0));
+            }
             d
         })
         .collect();
@@ -148,6 +159,8 @@ fn a_tiny_memory_limit_spills_many_runs_and_changes_nothing() {
         "memory_limit = \"unlimited\"\nsurvivor = \"longest\"",
         "memory_limit = \"unlimited\"\nmethod = \"exact\"",
         "memory_limit = \"unlimited\"\nverify = false",
+        "memory_limit = \"unlimited\"\nsurvivor = \"quality\"\nquality_field = \"q\"",
+        "memory_limit = \"unlimited\"\nmethod = \"exact\"\nsurvivor = \"longest\"",
     ] {
         let memory = run(options, &docs, 1);
         assert_eq!(memory.runs, 0);

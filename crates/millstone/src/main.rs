@@ -75,9 +75,12 @@ In a pipeline file the same step is a stage:
   method = \"minhash\"     # exact | minhash
   threshold = 0.7
 
-Memory: about 560 bytes per document (plus its id) with the MinHash defaults. Past --memory-limit
-the pass keeps the id and ~60 bytes per document (~200 with overheads) and spills the rest to --spill-dir (about 450
-bytes per document on disk, 560 with --save-index, plus 16 per band); the output is identical.
+Memory: about 560 bytes per document (plus its id) with the MinHash defaults. Past half of
+--memory-limit the pass spills to --spill-dir and keeps in memory 8 bytes per document while
+reading, at most 20 while clustering and 16 while writing, plus 4-8 bytes per clustered document
+and per cluster ~50 bytes and its survivor's id; the run buffer gets the rest of the limit. On
+disk: 448 bytes per document (+112 with --save-index), 16 per band, its id + 8. The output is
+identical.
 
 Defaults are datatrove's MinHash configuration: word 5-grams of the normalised text, 14 bands x 8
 rows, 64-bit hashes; candidates are verified (estimated Jaccard >= --threshold) before they join a
@@ -121,9 +124,9 @@ struct DedupArgs {
     /// Save the kept documents (plus --against's) as an index in DIR (a new folder).
     #[arg(long, value_name = "DIR")]
     save_index: Option<PathBuf>,
-    /// Memory budget of the dedup pass (e.g. 4G, 512M; "unlimited": never spill). Past it, band
-    /// keys go to sorted runs and signatures to a file in --spill-dir, merged and read back from
-    /// disk: slower, same result. Default: half the physical memory.
+    /// Memory budget of the dedup pass (e.g. 4G, 512M; "unlimited": never spill). Past half of
+    /// it, band keys go to sorted runs, signatures and ids to files in --spill-dir, merged and
+    /// read back from disk: slower, same result. Default: half the physical memory.
     #[arg(long, value_name = "SIZE")]
     memory_limit: Option<String>,
     /// Where to spill (a subfolder is created and removed after the run). Default: the system

@@ -372,44 +372,51 @@ fn a_memory_limit_spills_to_disk_with_identical_outputs() {
         assert_ok(&millstone(&args));
         (out, index)
     };
-    let (mem, mem_index) = dedup("memory", &["--memory-limit", "unlimited"]);
-    assert!(!records(&mem, "dropped").is_empty());
-    for (name, threads) in [("spilled-1", "1"), ("spilled-3", "3")] {
-        let (out, index) = dedup(
-            name,
-            &[
-                "--memory-limit",
-                "2K",
-                "--threads",
-                threads,
-                "--spill-dir",
-                spill.to_str().unwrap(),
-            ],
+    for survivor in ["first", "longest"] {
+        let (mem, mem_index) = dedup(
+            &format!("memory-{survivor}"),
+            &["--memory-limit", "unlimited", "--survivor", survivor],
         );
-        for name in [
-            "kept/part-00000.jsonl",
-            "dropped/part-00000.jsonl",
-            "clusters.jsonl",
-            "stats.json",
-        ] {
+        assert!(!records(&mem, "dropped").is_empty());
+        for (name, threads) in [("spilled-1", "1"), ("spilled-3", "3")] {
+            let (out, index) = dedup(
+                &format!("{name}-{survivor}"),
+                &[
+                    "--memory-limit",
+                    "2K",
+                    "--threads",
+                    threads,
+                    "--survivor",
+                    survivor,
+                    "--spill-dir",
+                    spill.to_str().unwrap(),
+                ],
+            );
+            for name in [
+                "kept/part-00000.jsonl",
+                "dropped/part-00000.jsonl",
+                "clusters.jsonl",
+                "stats.json",
+            ] {
+                assert_eq!(
+                    std::fs::read(mem.join(name)).unwrap(),
+                    std::fs::read(out.join(name)).unwrap(),
+                    "{name} differs when spilled"
+                );
+            }
+            for name in ["index.json", "ids.jsonl", "keys.bin", "signatures.bin"] {
+                assert_eq!(
+                    std::fs::read(mem_index.join(name)).unwrap(),
+                    std::fs::read(index.join(name)).unwrap(),
+                    "saved index {name} differs when spilled"
+                );
+            }
             assert_eq!(
-                std::fs::read(mem.join(name)).unwrap(),
-                std::fs::read(out.join(name)).unwrap(),
-                "{name} differs when spilled"
+                std::fs::read_dir(&spill).unwrap().count(),
+                0,
+                "spill folder left behind"
             );
         }
-        for name in ["index.json", "ids.jsonl", "keys.bin", "signatures.bin"] {
-            assert_eq!(
-                std::fs::read(mem_index.join(name)).unwrap(),
-                std::fs::read(index.join(name)).unwrap(),
-                "saved index {name} differs when spilled"
-            );
-        }
-        assert_eq!(
-            std::fs::read_dir(&spill).unwrap().count(),
-            0,
-            "spill folder left behind"
-        );
     }
     // An unusable spill folder is an error naming it, not a panic.
     let blocker = tmp.path().join("a-file");
