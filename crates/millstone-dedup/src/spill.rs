@@ -38,6 +38,8 @@ pub enum SpillError {
     },
     #[error("`memory_limit`: `{0}` is not a size like 512K, 256M, 4G or \"unlimited\"")]
     Size(String),
+    #[error(transparent)]
+    Index(#[from] crate::index::IndexError),
 }
 
 fn file_err(path: &Path) -> impl FnOnce(std::io::Error) -> SpillError + '_ {
@@ -153,6 +155,17 @@ impl RunSet {
         }
     }
 
+    /// Add `len` sorted records at byte `offset` of a file outside the spill folder (a saved
+    /// index's band) as a run of band `band`.
+    pub fn add_run(&mut self, band: usize, path: &Path, offset: u64, len: u64) {
+        self.runs[band].push(Run {
+            file: self.files.len(),
+            offset,
+            len,
+        });
+        self.files.push(path.to_owned());
+    }
+
     /// Runs written so far (all bands).
     pub fn run_count(&self) -> usize {
         self.runs.iter().map(Vec::len).sum()
@@ -230,7 +243,7 @@ impl RunSet {
 }
 
 /// Reads one run's records in order.
-struct RunReader {
+pub struct RunReader {
     path: PathBuf,
     reader: BufReader<File>,
     remaining: u64,
@@ -248,7 +261,26 @@ impl RunReader {
         })
     }
 
-    fn next(&mut self) -> Result<Option<(u64, u64)>, SpillError> {
+    /// `len` sorted records from byte `offset` of `path`, read through a `buffer`-byte buffer.
+    pub fn section(
+        path: &Path,
+        offset: u64,
+        len: u64,
+        buffer: usize,
+    ) -> Result<RunReader, SpillError> {
+        RunReader::open(
+            path,
+            &Run {
+                file: 0,
+                offset,
+                len,
+            },
+            buffer,
+        )
+    }
+
+    #[allow(clippy::should_implement_trait)] // fallible: returns Result, not Option
+    pub fn next(&mut self) -> Result<Option<(u64, u64)>, SpillError> {
         if self.remaining == 0 {
             return Ok(None);
         }

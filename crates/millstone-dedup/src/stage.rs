@@ -55,7 +55,7 @@ use serde::Deserialize;
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::cluster::{self, ClusterOptions, Members, Survivor};
-use crate::index::Index;
+use crate::index::{Index, IndexFiles};
 use crate::minhash::{band_hashes, MinHashParams, ShingleKind, SignScratch, Signer};
 use crate::normalize::simplify_text;
 use crate::spill::{self, Chunked, IdFile, RunSet, SlotFile, SpillError};
@@ -161,17 +161,29 @@ impl Config {
             None => spill::default_limit(),
         };
         let signer = (self.method == Method::Minhash).then(|| Signer::new(&self.params()));
+        // An index that would take more than half the limit in memory stays on disk and is
+        // read by position; the new corpus then spills from its first document.
         let against = match &self.against {
-            Some(dir) => Some(
-                Index::load(dir, &self.method_json(), self.key_count(), self.width())
-                    .map_err(|e| StageError::invalid(NAME, e.to_string()))?,
-            ),
-            None => None,
+            Some(dir) => {
+                let files =
+                    IndexFiles::open(dir, &self.method_json(), self.key_count(), self.width())
+                        .map_err(|e| StageError::invalid(NAME, e.to_string()))?;
+                let bytes = usize::try_from(files.loaded_bytes()).unwrap_or(usize::MAX);
+                if limit.is_some_and(|l| bytes > usize::try_from(l / 2).unwrap_or(usize::MAX)) {
+                    Against::Files(files)
+                } else {
+                    let index = files
+                        .load()
+                        .map_err(|e| StageError::invalid(NAME, e.to_string()))?;
+                    Against::Memory(index, bytes)
+                }
+            }
+            None => Against::Memory(Index::default(), 0),
         };
         Ok(Dedup {
             config: self,
             signer,
-            against: against.unwrap_or_default(),
+            against,
             limit: limit.map(|l| usize::try_from(l).unwrap_or(usize::MAX)),
             store: Mutex::new(Store::Memory {
                 entries: Vec::new(),
@@ -323,10 +335,39 @@ struct State {
 
 const NONE: u32 = u32::MAX;
 
+/// The `against` index: loaded whole (with its size in bytes), or on disk.
+enum Against {
+    Memory(Index, usize),
+    Files(IndexFiles),
+}
+
+impl Against {
+    fn len(&self) -> usize {
+        match self {
+            Against::Memory(i, _) => i.len(),
+            Against::Files(f) => f.len(),
+        }
+    }
+
+    fn id(&self, d: usize) -> Result<std::borrow::Cow<'_, str>, SpillError> {
+        Ok(match self {
+            Against::Memory(i, _) => i.ids[d].as_str().into(),
+            Against::Files(f) => f.id(d)?.into(),
+        })
+    }
+
+    fn memory(&self) -> &Index {
+        match self {
+            Against::Memory(i, _) => i,
+            Against::Files(_) => unreachable!("an index on disk makes the pass spill"),
+        }
+    }
+}
+
 pub struct Dedup {
     config: Config,
     signer: Option<Signer>,
-    against: Index,
+    against: Against,
     /// Memory budget in bytes (`None`: unlimited).
     limit: Option<usize>,
     store: Mutex<Store>,
@@ -425,7 +466,15 @@ impl Dedup {
                 // Half the limit: the entries' memory, once freed, is not reliably given back to
                 // the system (small allocations in several allocator arenas), so the spilled
                 // state gets the other half.
-                if self.limit.is_some_and(|limit| held > limit / 2) {
+                let (on_disk, index_bytes) = match &self.against {
+                    Against::Files(_) => (true, 0),
+                    Against::Memory(_, bytes) => (false, *bytes),
+                };
+                if on_disk
+                    || self
+                        .limit
+                        .is_some_and(|limit| held + index_bytes > limit / 2)
+                {
                     let entries = std::mem::take(entries);
                     let mut sp = self.start_spill()?;
                     for e in entries {
@@ -600,7 +649,7 @@ impl Dedup {
         entries.sort_unstable_by_key(|e| e.key);
         let exact = self.config.method == Method::Exact;
         let members = Combined {
-            old: &self.against,
+            old: self.against.memory(),
             new: &entries,
             bands: self.config.key_count(),
             width: self.config.width(),
@@ -628,6 +677,7 @@ impl Dedup {
         // The entries are done with: move their ids instead of copying them (one per document).
         let ids = self
             .against
+            .memory()
             .ids
             .iter()
             .cloned()
@@ -694,11 +744,20 @@ impl Dedup {
         let load = |doc: u32, out: &mut [u8]| {
             let d = doc as usize;
             if d < n_old {
-                for (o, v) in out
-                    .chunks_exact_mut(4)
-                    .zip(&self.against.signatures[d * width..(d + 1) * width])
-                {
-                    o.copy_from_slice(&v.to_le_bytes());
+                match &self.against {
+                    Against::Memory(index, _) => {
+                        for (o, v) in out
+                            .chunks_exact_mut(4)
+                            .zip(&index.signatures[d * width..(d + 1) * width])
+                        {
+                            o.copy_from_slice(&v.to_le_bytes());
+                        }
+                    }
+                    Against::Files(f) => {
+                        if let Err(e) = f.signature(d, out) {
+                            read_error.borrow_mut().get_or_insert(e.into());
+                        }
+                    }
                 }
             } else if let Err(e) = slots.read(u64::from(doc_slots[d - n_old]), 0, out) {
                 read_error.borrow_mut().get_or_insert(e);
@@ -729,24 +788,36 @@ impl Dedup {
         };
         // A bucket's members as read: `Ok(old document)` or `Err(new document's key)`.
         let mut bucket: Vec<Result<u32, u64>> = Vec::new();
-        let mut old_band: Vec<(u64, u32)> = Vec::with_capacity(n_old);
+        let mut old_band: Vec<(u64, u64)> = Vec::new();
         for band in 0..bands {
-            old_band.clear();
-            old_band.extend((0..n_old).map(|d| (self.against.keys[d * bands + band], d as u32)));
-            old_band.sort_unstable();
-            let mut old = old_band.iter().copied().peekable();
+            // The index's band in `(key, document)` order: sorted in memory, or its sorted
+            // section of `bands.bin`.
+            let mut old = match &self.against {
+                Against::Memory(index, _) => {
+                    old_band.clear();
+                    old_band.extend((0..n_old).map(|d| (index.keys[d * bands + band], d as u64)));
+                    old_band.sort_unstable();
+                    OldBand::Memory(old_band.iter())
+                }
+                Against::Files(f) => {
+                    let (path, offset, len) = f.band(band);
+                    let reader = spill::RunReader::section(path, offset, len, 1 << 20)?;
+                    OldBand::File(reader, path.to_owned())
+                }
+            };
+            let mut next_old = old.next(n_old)?;
             let mut merge = runs.merge(band)?;
             let mut new = merge.next()?;
             let mut current = None;
             loop {
                 // The index's documents come before new ones with the same key.
-                let (key, member) = match (old.peek(), new) {
-                    (Some(&(ko, d)), Some((kn, _))) if ko <= kn => {
-                        old.next();
+                let (key, member) = match (next_old, new) {
+                    (Some((ko, d)), Some((kn, _))) if ko <= kn => {
+                        next_old = old.next(n_old)?;
                         (ko, Ok(d))
                     }
-                    (Some(&(ko, d)), None) => {
-                        old.next();
+                    (Some((ko, d)), None) => {
+                        next_old = old.next(n_old)?;
                         (ko, Ok(d))
                     }
                     (_, Some((kn, tag))) => {
@@ -789,7 +860,7 @@ impl Dedup {
         for cl in &clusters {
             let s = cl.survivor as usize;
             if s < n_old {
-                survivor_text.push_str(&self.against.ids[s]);
+                survivor_text.push_str(&self.against.id(s)?);
             } else {
                 survivor_text.push_str(&ids.read(u64::from(arrival[s - n_old]))?);
             }
@@ -835,7 +906,7 @@ impl Dedup {
         let d = doc as usize;
         Ok(match tail {
             None => state.ids[d].as_str().into(),
-            Some(_) if d < self.against.len() => self.against.ids[d].as_str().into(),
+            Some(_) if d < self.against.len() => self.against.id(d)?,
             Some(t) => t
                 .ids
                 .read(u64::from(t.arrival[d - self.against.len()]))?
@@ -843,11 +914,15 @@ impl Dedup {
         })
     }
 
-    /// Write the saved index: the `against` index, then the kept documents.
+    /// Write the saved index: the `against` index, then the kept documents. In memory the
+    /// bands are sorted in memory; spilled, each band is a k-way merge of the index's sorted
+    /// band (or, loaded, its records in runs) and runs of the kept documents' keys, in a
+    /// subfolder of the spill folder — the same `(key, document)` order, so the same bytes.
     fn save_index(&self, dir: &Path, state: &State) -> Result<(), crate::index::IndexError> {
         let spilled = lock(&self.spilled);
         let slots = spilled.as_ref().map(|t| &t.slots);
         let (bands, width) = (self.config.key_count(), self.config.width());
+        let n_old = self.against.len();
         // A slot file error inside an index writer is reported with the slot file's path.
         let read = |slot: u32, at: usize, buf: &mut [u8]| {
             slots
@@ -855,36 +930,99 @@ impl Dedup {
                 .read(u64::from(slot), at, buf)
                 .map_err(std::io::Error::other)
         };
+        let write_bands = |w: &mut dyn Write| -> std::io::Result<()> {
+            let Some(tail) = spilled.as_ref() else {
+                let old = self.against.memory();
+                return crate::index::write_sorted_bands(
+                    w,
+                    bands,
+                    n_old + state.kept_docs.len(),
+                    |d, b| {
+                        if d < n_old {
+                            old.keys[d * bands + b]
+                        } else {
+                            state.kept_keys[(d - n_old) * bands + b]
+                        }
+                    },
+                );
+            };
+            let run_dir = tail.dir.path().join("index-runs");
+            std::fs::create_dir_all(&run_dir)?;
+            let limit = self.limit.unwrap_or(usize::MAX);
+            let read_buffer = (limit / (4 * FAN_IN)).clamp(4096, 1 << 20);
+            let mut runs = RunSet::new(&run_dir, bands, read_buffer, FAN_IN);
+            let per_band = runs.fit((limit / 4).max(MIN_RUN_RECORDS * spill::RECORD * bands));
+            let push = |runs: &mut RunSet, doc: usize, key: &dyn Fn(usize) -> u64| {
+                if runs.buffered_bytes() >= per_band * bands * spill::RECORD {
+                    runs.spill().map_err(std::io::Error::other)?;
+                }
+                for b in 0..bands {
+                    runs.push(b, key(b), doc as u64);
+                }
+                Ok::<(), std::io::Error>(())
+            };
+            match &self.against {
+                Against::Files(f) => {
+                    for b in 0..bands {
+                        let (path, offset, len) = f.band(b);
+                        runs.add_run(b, path, offset, len);
+                    }
+                }
+                Against::Memory(old, _) => {
+                    for d in 0..n_old {
+                        push(&mut runs, d, &|b| old.keys[d * bands + b])?;
+                    }
+                }
+            }
+            let mut buf = vec![0u8; bands * 8];
+            for (j, &slot) in state.kept_slots.iter().enumerate() {
+                read(slot, width * 4, &mut buf)?;
+                let key = |b: usize| u64::from_le_bytes(buf[b * 8..b * 8 + 8].try_into().unwrap());
+                push(&mut runs, n_old + j, &key)?;
+            }
+            runs.spill().map_err(std::io::Error::other)?;
+            runs.free_buffer();
+            for b in 0..bands {
+                let mut merge = runs.merge(b).map_err(std::io::Error::other)?;
+                while let Some((k, d)) = merge.next().map_err(std::io::Error::other)? {
+                    w.write_all(&k.to_le_bytes())?;
+                    w.write_all(&d.to_le_bytes())?;
+                }
+            }
+            drop(runs);
+            std::fs::remove_dir_all(&run_dir)
+        };
         crate::index::save_with(
             dir,
             &self.config.method_json(),
             bands,
             width,
-            self.against.len() + state.kept_docs.len(),
+            n_old + state.kept_docs.len(),
             |w| {
-                self.against.write_ids(w)?;
+                match &self.against {
+                    Against::Memory(old, _) => old.ids.iter().try_for_each(|id| w.push(id))?,
+                    Against::Files(f) => w.copy(f)?,
+                }
                 for &d in &state.kept_docs {
                     let id = self
                         .id(state, spilled.as_ref(), d)
                         .map_err(std::io::Error::other)?;
-                    crate::index::write_id(w, &id)?;
+                    w.push(&id)?;
                 }
                 Ok(())
             },
+            write_bands,
             |w| {
-                self.against.write_keys(w)?;
-                for k in &state.kept_keys {
-                    w.write_all(&k.to_le_bytes())?;
+                match &self.against {
+                    Against::Memory(old, _) => old
+                        .signatures
+                        .iter()
+                        .try_for_each(|v| w.write_all(&v.to_le_bytes()))?,
+                    Against::Files(f) => {
+                        let path = f.signatures_path();
+                        std::io::copy(&mut std::fs::File::open(path)?, w)?;
+                    }
                 }
-                let mut buf = vec![0u8; bands * 8];
-                for &slot in &state.kept_slots {
-                    read(slot, width * 4, &mut buf)?;
-                    w.write_all(&buf)?;
-                }
-                Ok(())
-            },
-            |w| {
-                self.against.write_signatures(w)?;
                 for v in &state.kept_signatures {
                     w.write_all(&v.to_le_bytes())?;
                 }
@@ -976,7 +1114,16 @@ impl CorpusPass for Dedup {
             },
         );
         let state = match store {
-            Store::Memory { entries, .. } => Ok(self.finish_in_memory(entries)),
+            Store::Memory { entries, .. } if matches!(self.against, Against::Memory(..)) => {
+                Ok(self.finish_in_memory(entries))
+            }
+            // An index on disk is only read by the spilled pass (no new document came).
+            Store::Memory { entries, .. } => self.start_spill().and_then(|mut sp| {
+                for e in entries {
+                    self.spill_entry(&mut sp, e)?;
+                }
+                self.finish_spilled(sp)
+            }),
             Store::Spilled(sp) => self.finish_spilled(*sp),
             Store::Failed(err) => Err(err),
         };
@@ -1031,8 +1178,8 @@ impl CorpusPass for Dedup {
                     .members
                     .iter()
                     .filter(|&&m| m < state.n_old)
-                    .map(|&m| Value::from(self.against.ids[m as usize].as_str()))
-                    .collect();
+                    .map(|&m| id(m).map(Value::from))
+                    .collect::<std::io::Result<_>>()?;
                 if !from_index.is_empty() {
                     line.insert("in_index".into(), Value::Array(from_index));
                 }
@@ -1112,5 +1259,33 @@ impl Stage for Dedup {
 
     fn corpus_pass(&self) -> Option<&dyn CorpusPass> {
         Some(self)
+    }
+}
+
+/// An `against` index's band in `(key, document)` order, as the spilled pass reads it.
+enum OldBand<'a> {
+    Memory(std::slice::Iter<'a, (u64, u64)>),
+    /// A section of `bands.bin` (its path for errors).
+    File(spill::RunReader, PathBuf),
+}
+
+impl OldBand<'_> {
+    /// The next record; a document number past `n` is an error naming the file.
+    fn next(&mut self, n: usize) -> Result<Option<(u64, u32)>, SpillError> {
+        let (key, doc, path) = match self {
+            OldBand::Memory(it) => return Ok(it.next().map(|&(k, d)| (k, d as u32))),
+            OldBand::File(r, path) => match r.next()? {
+                None => return Ok(None),
+                Some((k, d)) => (k, d, path),
+            },
+        };
+        if doc >= n as u64 {
+            return Err(crate::index::IndexError::Invalid {
+                path: path.clone(),
+                message: format!("document {doc} of {n}: the index is damaged"),
+            }
+            .into());
+        }
+        Ok(Some((key, doc as u32)))
     }
 }

@@ -246,14 +246,95 @@ fn an_index_saved_from_a_spilled_run_is_used_the_same_way() {
     let memory = run(&(against.clone() + "memory_limit = \"unlimited\""), &new, 2);
     assert!(memory.verdicts.iter().filter(|v| !v.is_keep()).count() > 10);
     assert!(String::from_utf8_lossy(&memory.clusters).contains("in_index"));
-    for limit in ["1K", "16K"] {
+    // 1K and 16K: the index stays on disk (read by position, its bands merged as runs); 256K:
+    // it is loaded (under half the limit) and the new corpus spills; 2M: all in memory.
+    for (limit, threads) in [("1K", 1), ("1K", 3), ("16K", 4), ("256K", 3), ("2M", 1)] {
         let spilled = run(
             &(against.clone() + &format!("memory_limit = {limit:?}")),
             &new,
-            3,
+            threads,
         );
-        assert!(spilled.runs > 1);
-        assert_same(&memory, &spilled, limit);
+        if limit != "2M" {
+            assert!(spilled.runs >= 1, "{limit}: {} runs", spilled.runs);
+        }
+        assert_same(&memory, &spilled, &format!("{limit}, {threads} threads"));
+    }
+    damaged_index_errors(&idx);
+}
+
+/// Build a dedup stage against `idx` with `limit`, feed it a few documents, and give the first
+/// error (from building, or from the outputs).
+fn against_error(idx: &Path, limit: &str) -> String {
+    let tmp = tempfile::tempdir().unwrap();
+    let table: toml::Table = toml::from_str(&format!(
+        "against = {:?}\nmemory_limit = {limit:?}\nspill_dir = {:?}",
+        idx.display().to_string(),
+        tmp.path().join("spill").display().to_string()
+    ))
+    .unwrap();
+    let stage = match millstone_dedup::build_stage("dedup", &table).unwrap() {
+        Err(e) => return e.to_string(),
+        Ok(s) => s,
+    };
+    let pass = stage.corpus_pass().unwrap();
+    for (i, (id, text)) in corpus().iter().take(10).enumerate() {
+        let mut d = Document::new(id.clone(), text.as_str());
+        d.source.record = i as u64;
+        pass.observe(&d);
+    }
+    pass.finish();
+    pass.write_outputs(tmp.path())
+        .map(|()| String::new())
+        .unwrap_or_else(|e| e.to_string())
+}
+
+/// Old-format and damaged indexes: clear errors naming the file, in memory and on disk.
+fn damaged_index_errors(good: &Path) {
+    let copy = |name: &str| {
+        let dir = good.with_file_name(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        for f in files(good) {
+            std::fs::copy(&f, dir.join(f.file_name().unwrap())).unwrap();
+        }
+        dir
+    };
+    for limit in ["1K", "unlimited"] {
+        // Format 1 (as written by the previous version).
+        let old = copy("format-1");
+        let meta = old.join("index.json");
+        let text = std::fs::read_to_string(&meta).unwrap();
+        std::fs::write(&meta, text.replace("index-2", "index-1")).unwrap();
+        let err = against_error(&old, limit);
+        assert!(
+            err.contains(&meta.display().to_string()) && err.contains("older millstone"),
+            "{err}"
+        );
+        // A truncated band file.
+        let cut = copy("truncated");
+        let bands = cut.join("bands.bin");
+        let len = std::fs::metadata(&bands).unwrap().len();
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&bands)
+            .unwrap()
+            .set_len(len - 8)
+            .unwrap();
+        let err = against_error(&cut, limit);
+        assert!(
+            err.contains(&bands.display().to_string()) && err.contains("damaged"),
+            "{err}"
+        );
+        // A document number out of range (right size, wrong content).
+        let bad = copy("bad-document");
+        let bands = bad.join("bands.bin");
+        let mut bytes = std::fs::read(&bands).unwrap();
+        bytes[8..16].copy_from_slice(&u64::MAX.to_le_bytes());
+        std::fs::write(&bands, bytes).unwrap();
+        let err = against_error(&bad, limit);
+        assert!(
+            err.contains(&bands.display().to_string()) && err.contains("document"),
+            "{err}"
+        );
     }
 }
 

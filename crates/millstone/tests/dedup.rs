@@ -404,7 +404,13 @@ fn a_memory_limit_spills_to_disk_with_identical_outputs() {
                     "{name} differs when spilled"
                 );
             }
-            for name in ["index.json", "ids.jsonl", "keys.bin", "signatures.bin"] {
+            for name in [
+                "index.json",
+                "ids.jsonl",
+                "ids.ends",
+                "bands.bin",
+                "signatures.bin",
+            ] {
                 assert_eq!(
                     std::fs::read(mem_index.join(name)).unwrap(),
                     std::fs::read(index.join(name)).unwrap(),
