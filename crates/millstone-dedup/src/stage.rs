@@ -39,8 +39,14 @@
 //! verifies, ids only for `clusters.jsonl`, survivors and the saved index, so decisions,
 //! `clusters.jsonl` and saved indexes are the same bytes as in memory. Not per document and not
 //! in the 20 bytes: the run buffer (sized to the limit), merge buffers (≤ 64 × 1 MiB), file
-//! buffers, the executor's read batches and output writers. Not bounded: a loaded `against`
-//! index.
+//! buffers, the executor's read batches and output writers.
+//!
+//! An `against` index is loaded whole (and counted against the limit) when it takes at most half
+//! the limit; otherwise it stays on disk ([`IndexFiles`]) and the pass spills from its first
+//! document: each band of its `bands.bin` is a sorted run read alongside the merged runs, its
+//! signatures and ids are read by position, and `save_index` copies its ids and signatures and
+//! merges its bands with runs of the kept documents' keys. Per indexed document only the
+//! union-find parent (4 bytes) and the cluster numbering (4) while clustering.
 //!
 //! Not for: removing repeated paragraphs inside kept documents (`paragraph_dedup`).
 

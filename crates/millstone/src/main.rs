@@ -79,8 +79,9 @@ Memory: about 560 bytes per document (plus its id) with the MinHash defaults. Pa
 --memory-limit the pass spills to --spill-dir and keeps in memory 8 bytes per document while
 reading, at most 20 while clustering and 16 while writing, plus 4-8 bytes per clustered document
 and per cluster ~50 bytes and its survivor's id; the run buffer gets the rest of the limit. On
-disk: 448 bytes per document (+112 with --save-index), 16 per band, its id + 8. The output is
-identical.
+disk: 448 bytes per document (+112 with --save-index), 16 per band, its id + 8. An --against
+index costs 560 bytes + id per indexed document if it fits in half the limit; otherwise it is read
+from disk (at most 8 bytes per indexed document, while clustering). The output is identical.
 
 Defaults are datatrove's MinHash configuration: word 5-grams of the normalised text, 14 bands x 8
 rows, 64-bit hashes; candidates are verified (estimated Jaccard >= --threshold) before they join a
