@@ -25,6 +25,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::spill::read_at;
+
 pub const FORMAT: &str = "millstone-dedup-index-2";
 /// Bytes of one `bands.bin` record.
 pub const BAND_RECORD: usize = 16;
@@ -445,26 +447,6 @@ fn write_atomic(
         fs::rename(&tmp, path)
     })();
     result.map_err(io_err(path))
-}
-
-#[cfg(unix)]
-fn read_at(file: &File, out: &mut [u8], pos: u64) -> std::io::Result<()> {
-    std::os::unix::fs::FileExt::read_exact_at(file, out, pos)
-}
-
-#[cfg(windows)]
-fn read_at(file: &File, mut out: &mut [u8], mut pos: u64) -> std::io::Result<()> {
-    use std::os::windows::fs::FileExt;
-    while !out.is_empty() {
-        match file.seek_read(out, pos)? {
-            0 => return Err(std::io::ErrorKind::UnexpectedEof.into()),
-            n => {
-                out = &mut out[n..];
-                pos += n as u64;
-            }
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

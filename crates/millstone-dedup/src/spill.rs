@@ -510,13 +510,15 @@ impl Chunked {
     }
 }
 
+/// Fill `out` from `file` at byte `pos` (positioned read: no shared cursor, so threads may share
+/// the file).
 #[cfg(unix)]
-fn read_at(file: &File, out: &mut [u8], pos: u64) -> std::io::Result<()> {
+pub(crate) fn read_at(file: &File, out: &mut [u8], pos: u64) -> std::io::Result<()> {
     std::os::unix::fs::FileExt::read_exact_at(file, out, pos)
 }
 
 #[cfg(windows)]
-fn read_at(file: &File, mut out: &mut [u8], mut pos: u64) -> std::io::Result<()> {
+pub(crate) fn read_at(file: &File, mut out: &mut [u8], mut pos: u64) -> std::io::Result<()> {
     use std::os::windows::fs::FileExt;
     while !out.is_empty() {
         match file.seek_read(out, pos)? {

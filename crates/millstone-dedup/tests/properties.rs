@@ -1,9 +1,10 @@
 //! Invariants of dedup decisions, on random corpora with many duplicates.
 
+mod common;
+
 use millstone_core::{Document, StageStats, Verdict};
 use millstone_dedup::normalize::simplify_text;
 use proptest::prelude::*;
-use rayon::prelude::*;
 
 const WORDS: [&str; 12] = [
     "the", "council", "harbour", "boats", "budget", "school", "storm", "river", "bridge",
@@ -59,12 +60,7 @@ fn run(options: &str, texts: &[String], threads: usize) -> (Vec<String>, Vec<Ver
         .unwrap();
     let pass = stage.corpus_pass().unwrap();
     let mut docs = docs(texts);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .unwrap();
-    pool.install(|| docs.par_iter().for_each(|d| pass.observe(d)));
-    pass.finish();
+    common::observe_all(pass, &docs, threads);
     let verdicts: Vec<Verdict> = docs
         .iter_mut()
         .map(|d| stage.process(d, &mut StageStats::default()))

@@ -3,11 +3,12 @@
 //! a file, and every decision, attribute, `clusters.jsonl` and saved index is the same as with
 //! everything in memory, at any thread count.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use millstone_core::{Document, StageStats, Value, Verdict};
 use proptest::prelude::*;
-use rayon::prelude::*;
 
 /// Real pages from the bundled sample, with near-duplicates (1 word in `every` changed), exact
 /// copies, one page under many near-identical variants (a big bucket with several anchors) and
@@ -102,12 +103,7 @@ fn run(options: &str, docs: &[(String, String)], threads: usize) -> Run {
             d
         })
         .collect();
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .unwrap();
-    pool.install(|| docs.par_iter().for_each(|d| pass.observe(d)));
-    pass.finish();
+    common::observe_all(pass, &docs, threads);
     let runs = files(&spill)
         .iter()
         .flat_map(|d| files(d))

@@ -60,6 +60,25 @@ fn edit(text: &str, every: usize) -> String {
         .join(" ")
 }
 
+/// The files `names` are byte-identical under `a` and `b`.
+fn assert_same_files(a: &Path, b: &Path, names: &[&str], what: &str) {
+    for name in names {
+        assert_eq!(
+            std::fs::read(a.join(name)).unwrap(),
+            std::fs::read(b.join(name)).unwrap(),
+            "{name} differs {what}"
+        );
+    }
+}
+
+/// The outputs of a run that must not depend on how it was run.
+const OUTPUTS: &[&str] = &[
+    "kept/part-00000.jsonl",
+    "dropped/part-00000.jsonl",
+    "clusters.jsonl",
+    "stats.json",
+];
+
 fn ids(dir: &Path, sub: &str) -> Vec<String> {
     let mut v: Vec<String> = records(dir, sub)
         .iter()
@@ -163,18 +182,12 @@ fn minhash_finds_near_duplicates_the_same_way_at_any_thread_count() {
         let sim = d["millstone"]["similarity"].as_f64().unwrap();
         assert!((0.7..1.0).contains(&sim), "{id}: {sim}");
     }
-    for name in [
-        "kept/part-00000.jsonl",
-        "dropped/part-00000.jsonl",
-        "clusters.jsonl",
-        "stats.json",
-    ] {
-        assert_eq!(
-            std::fs::read(outputs[0].join(name)).unwrap(),
-            std::fs::read(outputs[1].join(name)).unwrap(),
-            "{name} differs between --threads 1 and 3"
-        );
-    }
+    assert_same_files(
+        &outputs[0],
+        &outputs[1],
+        OUTPUTS,
+        "between --threads 1 and 3",
+    );
     // Idempotent: deduplicating the kept output again removes nothing.
     let again = tmp.path().join("again");
     assert_ok(&millstone(&[
@@ -392,31 +405,19 @@ fn a_memory_limit_spills_to_disk_with_identical_outputs() {
                     spill.to_str().unwrap(),
                 ],
             );
-            for name in [
-                "kept/part-00000.jsonl",
-                "dropped/part-00000.jsonl",
-                "clusters.jsonl",
-                "stats.json",
-            ] {
-                assert_eq!(
-                    std::fs::read(mem.join(name)).unwrap(),
-                    std::fs::read(out.join(name)).unwrap(),
-                    "{name} differs when spilled"
-                );
-            }
-            for name in [
-                "index.json",
-                "ids.jsonl",
-                "ids.ends",
-                "bands.bin",
-                "signatures.bin",
-            ] {
-                assert_eq!(
-                    std::fs::read(mem_index.join(name)).unwrap(),
-                    std::fs::read(index.join(name)).unwrap(),
-                    "saved index {name} differs when spilled"
-                );
-            }
+            assert_same_files(&mem, &out, OUTPUTS, "when spilled");
+            assert_same_files(
+                &mem_index,
+                &index,
+                &[
+                    "index.json",
+                    "ids.jsonl",
+                    "ids.ends",
+                    "bands.bin",
+                    "signatures.bin",
+                ],
+                "in the saved index when spilled",
+            );
             assert_eq!(
                 std::fs::read_dir(&spill).unwrap().count(),
                 0,
