@@ -20,7 +20,7 @@
 use rustc_hash::FxHashMap;
 
 use super::corpus::line_hash;
-use super::lexicon::{language_bit, stop_words, Cues, LANGUAGES};
+use super::lexicon::{language_bit, stop_word_bits, Cues, LANGUAGES, MAX_STOP_WORD_BYTES};
 
 /// Per-line features computed from the line alone.
 pub(crate) const N_BASE: usize = 18;
@@ -250,7 +250,6 @@ fn count_chars(line: &str) -> Counts {
 /// `language` picks the function-word list; `None` guesses it from the document.
 pub(crate) fn scan_lines(text: &str, language: Option<&str>, scratch: &mut Scratch) {
     let cues = Cues::global();
-    let stops = stop_words();
     scratch.lines.clear();
     for (index, raw) in text.split('\n').enumerate() {
         let line = raw.trim();
@@ -278,13 +277,24 @@ pub(crate) fn scan_lines(text: &str, language: Option<&str>, scratch: &mut Scrat
             c.capitalised,
         );
         l.hash = line_hash(line, &mut scratch.lower);
-        for word in scratch.lower.split(' ') {
+        for word in scratch.lower.as_bytes().split(|&b| b == b' ') {
             // No function word is longer than this; skip the trim and lookup for the rest.
-            if word.len() > 16 {
+            if word.len() > MAX_STOP_WORD_BYTES {
                 continue;
             }
-            let bare = word.trim_matches(|c: char| !c.is_alphanumeric());
-            if let Some(bits) = stops.get(bare) {
+            // Trim what is not a letter or digit; ASCII edges byte by byte (most words).
+            let bare = match (word.first(), word.last()) {
+                (Some(&f), Some(&b)) if f.is_ascii_alphanumeric() && b.is_ascii_alphanumeric() => {
+                    word
+                }
+                // Split at an ASCII space, so still UTF-8.
+                _ => std::str::from_utf8(word)
+                    .expect("split at ASCII spaces")
+                    .trim_matches(|c: char| !c.is_alphanumeric())
+                    .as_bytes(),
+            };
+            let bits = stop_word_bits(bare);
+            if bits != 0 {
                 for (i, n) in l.stop_counts.iter_mut().enumerate() {
                     *n += u16::from(bits >> i & 1);
                 }

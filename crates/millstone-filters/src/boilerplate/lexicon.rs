@@ -194,6 +194,39 @@ pub(crate) fn stop_words() -> &'static FxHashMap<&'static str, u8> {
     })
 }
 
+/// The longest function word, in bytes: longer words need no lookup.
+pub(crate) const MAX_STOP_WORD_BYTES: usize = 16;
+
+/// A word of at most [`MAX_STOP_WORD_BYTES`] bytes as one number (its bytes, zero-padded):
+/// hashing and comparing it is a couple of instructions, unlike a string. Zero padding makes
+/// `"the"` and `"the\0"` one number, so the map keeps the length too.
+fn packed(word: &[u8]) -> u128 {
+    let mut buf = [0u8; MAX_STOP_WORD_BYTES];
+    buf[..word.len()].copy_from_slice(word);
+    u128::from_le_bytes(buf)
+}
+
+/// The language bits of `word` in [`stop_words`] (0 if it is none's function word), looked up
+/// by its packed bytes. The hot path of the line scan: every word of every line comes here.
+pub(crate) fn stop_word_bits(word: &[u8]) -> u8 {
+    /// Packed word → (its length, its language bits).
+    static MAP: OnceLock<FxHashMap<u128, (usize, u8)>> = OnceLock::new();
+    if word.is_empty() || word.len() > MAX_STOP_WORD_BYTES {
+        return 0;
+    }
+    let map = MAP.get_or_init(|| {
+        stop_words()
+            .iter()
+            .inspect(|(w, _)| assert!(!w.is_empty() && w.len() <= MAX_STOP_WORD_BYTES, "{w}"))
+            .map(|(w, bits)| (packed(w.as_bytes()), (w.len(), *bits)))
+            .collect()
+    });
+    match map.get(&packed(word)) {
+        Some(&(len, bits)) if len == word.len() => bits,
+        _ => 0,
+    }
+}
+
 /// The bit of a language code in [`stop_words`], if it has a list.
 pub(crate) fn language_bit(code: &str) -> Option<u8> {
     LANGUAGES.iter().position(|l| *l == code).map(|i| 1 << i)
@@ -211,6 +244,20 @@ mod tests {
         assert!(!h.more);
         assert!(c.scan("The storm cut power … Read More").more);
         assert_eq!(c.scan("The council met on Tuesday."), CueHits::default());
+    }
+
+    #[test]
+    fn packed_lookup_agrees_with_the_word_map() {
+        for (w, bits) in stop_words() {
+            assert_eq!(stop_word_bits(w.as_bytes()), *bits, "{w}");
+        }
+        for w in ["", "thee", "th", "zzz", "überhauptnichtdabei", "the\0"] {
+            assert_eq!(
+                stop_word_bits(w.as_bytes()),
+                stop_words().get(w).copied().unwrap_or(0),
+                "{w:?}"
+            );
+        }
     }
 
     #[test]
