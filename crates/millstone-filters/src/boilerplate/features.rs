@@ -282,17 +282,7 @@ pub(crate) fn scan_lines(text: &str, language: Option<&str>, scratch: &mut Scrat
             if word.len() > MAX_STOP_WORD_BYTES {
                 continue;
             }
-            // Trim what is not a letter or digit; ASCII edges byte by byte (most words).
-            let bare = match (word.first(), word.last()) {
-                (Some(&f), Some(&b)) if f.is_ascii_alphanumeric() && b.is_ascii_alphanumeric() => {
-                    word
-                }
-                // Split at an ASCII space, so still UTF-8.
-                _ => std::str::from_utf8(word)
-                    .expect("split at ASCII spaces")
-                    .trim_matches(|c: char| !c.is_alphanumeric())
-                    .as_bytes(),
-            };
+            let bare = trim_non_alphanumeric(word);
             let bits = stop_word_bits(bare);
             if bits != 0 {
                 for (i, n) in l.stop_counts.iter_mut().enumerate() {
@@ -377,6 +367,33 @@ fn b(v: bool) -> f64 {
         1.0
     } else {
         0.0
+    }
+}
+
+/// `word` without leading and trailing characters that are not letters or digits (as
+/// `str::trim_matches(|c| !c.is_alphanumeric())`): ASCII edges byte by byte, the rare non-ASCII
+/// edge by characters. `word` is UTF-8 (a piece of a string cut at ASCII spaces).
+fn trim_non_alphanumeric(word: &[u8]) -> &[u8] {
+    let cut = |b: &u8| b.is_ascii() && !b.is_ascii_alphanumeric();
+    let mut w = word;
+    while let [first, rest @ ..] = w {
+        if !cut(first) {
+            break;
+        }
+        w = rest;
+    }
+    while let [rest @ .., last] = w {
+        if !cut(last) {
+            break;
+        }
+        w = rest;
+    }
+    match (w.first(), w.last()) {
+        (Some(f), Some(l)) if !f.is_ascii() || !l.is_ascii() => std::str::from_utf8(w)
+            .expect("cut at ASCII bytes, so still UTF-8")
+            .trim_matches(|c: char| !c.is_alphanumeric())
+            .as_bytes(),
+        _ => w,
     }
 }
 
@@ -560,6 +577,35 @@ pub(crate) fn context_features(scores: &[f64], prefix: &mut Vec<f64>, out: &mut 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn byte_trim_equals_the_char_trim() {
+        for w in [
+            "",
+            "the",
+            "the,",
+            "(the)",
+            "...",
+            "“the”",
+            "«le»",
+            "über,",
+            ",über",
+            "a—",
+            "—",
+            "x\u{a0}",
+            "'s",
+            "e.g.",
+            "1990.",
+            "–2–",
+        ] {
+            let want = w.trim_matches(|c: char| !c.is_alphanumeric());
+            assert_eq!(
+                trim_non_alphanumeric(w.as_bytes()),
+                want.as_bytes(),
+                "{w:?}"
+            );
+        }
+    }
 
     fn scan(text: &str) -> Scratch {
         let mut s = Scratch::default();
