@@ -23,8 +23,9 @@
 //! A prediction is right when its code equals the expected lid.176 code (whatlang's and
 //! whichlang's ISO 639-3 codes are mapped to lid.176's codes; Norwegian Bokmål is `no`).
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::time::Instant;
 
 use millstone_filters::language::fasttext::{FastText, Prediction, Scratch};
@@ -188,19 +189,19 @@ impl Candidate for Lid176Letters {
         let lid = &mut self.0;
         lid.model.predict_into(text, &mut lid.scratch, &mut lid.out);
         let labels = lid.model.labels();
-        let top: Vec<(&str, f32)> = lid
-            .out
-            .iter()
-            .take(3)
+        close_pairs::apply(
+            text,
+            |l| labels[l as usize].trim_start_matches("__label__"),
+            &mut lid.out,
+        );
+        lid.out
+            .first()
             .map(|p| {
-                (
-                    labels[p.label as usize].trim_start_matches("__label__"),
-                    p.prob,
-                )
+                labels[p.label as usize]
+                    .trim_start_matches("__label__")
+                    .to_owned()
             })
-            .collect();
-        let i = close_pairs::overrule(text, &top).unwrap_or(0);
-        top.get(i).map(|t| t.0.to_owned()).unwrap_or_default()
+            .unwrap_or_default()
     }
 }
 
@@ -312,20 +313,6 @@ fn load_udhr(shared: &str) -> Vec<Sample> {
         .collect()
 }
 
-fn load_pages(shared: &str) -> Vec<String> {
-    let path = format!("{shared}/data/webpages-dev.jsonl.zst");
-    let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    BufReader::new(zstd::Decoder::new(file).unwrap())
-        .split(b'\n')
-        .map(|l| l.unwrap())
-        .filter(|l| !l.is_empty())
-        .map(|l| {
-            let v: serde_json::Value = serde_json::from_slice(&l).unwrap();
-            v["text"].as_str().unwrap_or("").to_owned()
-        })
-        .collect()
-}
-
 /// Right answers per language and cut: (right, total).
 type Scores = BTreeMap<(&'static str, usize), (usize, usize)>;
 
@@ -360,14 +347,6 @@ fn total(s: &Scores, cut: usize, only: Option<&[&str]>) -> (usize, usize) {
         .fold((0, 0), |a, (_, v)| (a.0 + v.0, a.1 + v.1))
 }
 
-/// CPU time of this thread in seconds (Linux `schedstat`, ns), or `None` elsewhere. The machine
-/// is shared: CPU time gives the per-core rate even when other work competes for the cores.
-fn thread_cpu_secs() -> Option<f64> {
-    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    let ns: f64 = s.split_whitespace().next()?.parse().ok()?;
-    Some(ns / 1e9)
-}
-
 /// MB/s and documents/s of `c` over `texts` per second of this thread's CPU time (wall time if
 /// that is not available), over at least ~1 s of work.
 fn speed(c: &mut dyn Candidate, texts: &[String]) -> (f64, f64) {
@@ -377,14 +356,14 @@ fn speed(c: &mut dyn Candidate, texts: &[String]) -> (f64, f64) {
     }
     let mut rounds = 0;
     let start = Instant::now();
-    let cpu_start = thread_cpu_secs();
+    let cpu_start = common::thread_cpu_secs();
     while rounds == 0 || start.elapsed().as_secs_f64() < 1.0 {
         for t in texts {
             std::hint::black_box(c.detect(t));
         }
         rounds += 1;
     }
-    let secs = match (cpu_start, thread_cpu_secs()) {
+    let secs = match (cpu_start, common::thread_cpu_secs()) {
         (Some(a), Some(b)) if b > a => b - a,
         _ => start.elapsed().as_secs_f64(),
     };
@@ -413,7 +392,14 @@ fn main() {
     let model = embedded_model().expect("embedded model");
     let load_ms = t.elapsed().as_secs_f64() * 1e3;
     let samples = load_udhr(&shared);
-    let pages = load_pages(&shared);
+    let pages: Vec<String> = common::load_pages(
+        "language_id",
+        &format!("{shared}/data/webpages-dev.jsonl.zst"),
+    )
+    .unwrap_or_default()
+    .iter()
+    .map(|d| d.text().to_owned())
+    .collect();
 
     let mut lid = Lid176 {
         model,

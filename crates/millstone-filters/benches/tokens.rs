@@ -19,19 +19,13 @@ use std::time::Instant;
 
 use millstone_core::{Document, StageStats};
 
-/// Nanoseconds this thread has spent on a CPU, where Linux tells.
-fn on_cpu_ns() -> Option<u64> {
-    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    s.split_whitespace().next()?.parse().ok()
-}
-
 /// Wall and on-CPU seconds of `f`.
 fn timed(f: impl FnOnce()) -> (f64, Option<f64>) {
-    let cpu = on_cpu_ns();
+    let cpu = common::thread_cpu_secs();
     let t = Instant::now();
     f();
     let wall = t.elapsed().as_secs_f64();
-    let cpu = cpu.zip(on_cpu_ns()).map(|(a, b)| (b - a) as f64 / 1e9);
+    let cpu = cpu.zip(common::thread_cpu_secs()).map(|(a, b)| b - a);
     (wall, cpu)
 }
 

@@ -5,6 +5,7 @@ use std::io::{BufRead, BufReader};
 use millstone_core::Document;
 
 /// `../shared/data/webpages-dev.jsonl.zst`: 1,497 real crawled pages.
+#[allow(dead_code)] // language_id finds the pages under its own --shared folder
 pub fn default_pages() -> String {
     concat!(
         env!("CARGO_MANIFEST_DIR"),

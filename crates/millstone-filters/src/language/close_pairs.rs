@@ -22,6 +22,8 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+use super::fasttext::Prediction;
+
 /// How much probability the model must give the partner before the second opinion may pick it.
 pub const MIN_PARTNER_PROB: f32 = 0.05;
 /// How strongly the words must favour the partner (sum of `ln(f_partner / f_answer)`).
@@ -137,6 +139,22 @@ pub fn overrule(text: &str, top: &[(&str, f32)]) -> Option<usize> {
     top.iter()
         .take(3)
         .position(|(code, p)| canonical(code) == other && *p >= MIN_PARTNER_PROB)
+}
+
+/// Apply [`overrule`] to the model's `predictions` (best first; `code_of` gives a label's
+/// language code): the partner moves to the front with both probabilities added, and the
+/// overruled answer leaves the list.
+pub fn apply<'a>(text: &str, code_of: impl Fn(u32) -> &'a str, predictions: &mut Vec<Prediction>) {
+    let mut top = [("", 0f32); 3];
+    let n = predictions.len().min(3);
+    for (slot, p) in top.iter_mut().zip(predictions.iter()) {
+        *slot = (code_of(p.label), p.prob);
+    }
+    if let Some(i) = overrule(text, &top[..n]).filter(|&i| i > 0) {
+        let mut partner = predictions.remove(i);
+        partner.prob += predictions[0].prob;
+        predictions[0] = partner;
+    }
 }
 
 #[cfg(test)]

@@ -50,6 +50,7 @@
 pub mod close_pairs;
 pub mod fasttext;
 
+use std::cell::RefCell;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
@@ -211,7 +212,8 @@ impl Language {
     fn classify(&self, text: &str, scratch: &mut Scratch, predictions: &mut Vec<Prediction>) {
         self.model.predict_into(text, scratch, predictions);
         if self.close_pairs {
-            apply_close_pairs(text, &self.labels, predictions);
+            let labels = &self.labels;
+            close_pairs::apply(text, |l| labels[l as usize].code.as_str(), predictions);
         }
     }
 
@@ -227,11 +229,15 @@ impl Language {
         }
     }
 
-    fn paragraph_languages(&self, text: &str, scratch: &mut Scratch) -> Value {
+    fn paragraph_languages(
+        &self,
+        text: &str,
+        scratch: &mut Scratch,
+        predictions: &mut Vec<Prediction>,
+    ) -> Value {
         let mut out = Vec::new();
-        let mut predictions = Vec::new();
         for paragraph in paragraphs(text) {
-            self.classify(paragraph, scratch, &mut predictions);
+            self.classify(paragraph, scratch, predictions);
             out.push(match predictions.first() {
                 Some(p) => Value::Array(vec![
                     Value::from(self.labels[p.label as usize].code.as_str()),
@@ -244,57 +250,46 @@ impl Language {
     }
 }
 
+thread_local! {
+    /// Inference buffers and the prediction list, reused from document to document.
+    static BUFFERS: RefCell<(Scratch, Vec<Prediction>)> = RefCell::default();
+}
+
 impl Stage for Language {
     fn name(&self) -> &str {
         NAME
     }
 
     fn process(&self, doc: &mut Document, stats: &mut StageStats) -> Verdict {
-        let mut scratch = Scratch::default();
-        let mut predictions = Vec::new();
-        let text = match self.max_chars {
-            Some(n) => prefix_chars(doc.text(), n),
-            None => doc.text(),
-        };
-        self.classify(text, &mut scratch, &mut predictions);
-        let paragraphs = self
-            .per_paragraph
-            .then(|| self.paragraph_languages(doc.text(), &mut scratch));
-        if let Some(best) = predictions.first() {
-            let label = &self.labels[best.label as usize];
-            doc.attributes
-                .insert("language".into(), Value::from(label.code.as_str()));
-            doc.attributes
-                .insert("language_score".into(), Value::from(best.prob as f64));
-            if let Some(script) = &label.script {
+        BUFFERS.with_borrow_mut(|(scratch, predictions)| {
+            let text = match self.max_chars {
+                Some(n) => prefix_chars(doc.text(), n),
+                None => doc.text(),
+            };
+            self.classify(text, scratch, predictions);
+            if let Some(best) = predictions.first() {
+                let label = &self.labels[best.label as usize];
                 doc.attributes
-                    .insert("language_script".into(), Value::from(script.as_str()));
+                    .insert("language".into(), Value::from(label.code.as_str()));
+                doc.attributes
+                    .insert("language_score".into(), Value::from(best.prob as f64));
+                if let Some(script) = &label.script {
+                    doc.attributes
+                        .insert("language_script".into(), Value::from(script.as_str()));
+                }
+                stats.count(&label.counter, 1);
             }
-            stats.count(&label.counter, 1);
-        }
-        if let Some(p) = paragraphs {
-            doc.attributes.insert("paragraph_languages".into(), p);
-        }
-        if self.passes(&predictions) {
-            Verdict::Keep
-        } else {
-            Verdict::drop(REASON)
-        }
-    }
-}
-
-/// Replace the best prediction by its partner where [`close_pairs::overrule`] says so: the
-/// partner moves to the front with both probabilities added, the overruled answer leaves the list.
-fn apply_close_pairs(text: &str, labels: &[LabelInfo], predictions: &mut Vec<Prediction>) {
-    let mut top = [("", 0f32); 3];
-    let n = predictions.len().min(3);
-    for (slot, p) in top.iter_mut().zip(predictions.iter()) {
-        *slot = (labels[p.label as usize].code.as_str(), p.prob);
-    }
-    if let Some(i) = close_pairs::overrule(text, &top[..n]).filter(|&i| i > 0) {
-        let mut partner = predictions.remove(i);
-        partner.prob += predictions[0].prob;
-        predictions[0] = partner;
+            let verdict = if self.passes(predictions) {
+                Verdict::Keep
+            } else {
+                Verdict::drop(REASON)
+            };
+            if self.per_paragraph {
+                let p = self.paragraph_languages(doc.text(), scratch, predictions);
+                doc.attributes.insert("paragraph_languages".into(), p);
+            }
+            verdict
+        })
     }
 }
 
