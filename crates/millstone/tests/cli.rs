@@ -1,18 +1,10 @@
 //! End-to-end tests of `millstone run` on real documents and on broken input.
 
 mod common;
-use common::{records, stats};
+use common::{assert_ok, millstone, records, stats};
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn millstone(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_millstone"))
-        .args(args)
-        .output()
-        .expect("run millstone")
-}
 
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -26,14 +18,6 @@ fn sample() -> String {
         .join("data/sample/webpages.jsonl.zst")
         .display()
         .to_string()
-}
-
-fn assert_ok(out: &Output) {
-    assert!(
-        out.status.success(),
-        "millstone failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 #[test]

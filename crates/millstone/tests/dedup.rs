@@ -3,26 +3,9 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output};
 
-use common::{records, stats};
+use common::{assert_ok, millstone, records, stats};
 use serde_json::{json, Value};
-
-fn millstone(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_millstone"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn assert_ok(out: &Output) {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstderr: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 fn write_jsonl(path: &Path, docs: &[(String, String)]) {
     let mut s = String::new();

@@ -1,9 +1,30 @@
-//! Helpers shared by the binary's integration tests: reading a run's outputs back.
+//! Helpers shared by the binary's integration tests: running it and reading a run's outputs
+//! back.
+#![allow(dead_code)] // each test file uses its own subset
 
 use std::io::BufRead;
 use std::path::Path;
+use std::process::{Command, Output};
 
 use serde_json::Value;
+
+/// Run the `millstone` binary with `args` and collect its output.
+pub fn millstone(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_millstone"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// The run succeeded; otherwise fail with its exit status and stderr.
+pub fn assert_ok(out: &Output) {
+    assert!(
+        out.status.success(),
+        "millstone failed (exit {:?}):\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
 
 /// `DIR/stats.json`, parsed.
 pub fn stats(dir: &Path) -> Value {
