@@ -42,6 +42,10 @@ import regex
 import spacy
 from datatrove.utils.text import NUMBERS_PATTERN, PUNCTUATION, WHITESPACE_PATTERN
 
+# Shared with the other table generator in tools/.
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from rust_literals import rs_char, rs_str  # noqa: E402
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 OUT = os.path.join(ROOT, "crates", "millstone-dedup", "src", "generated", "unicode.rs")
 CMD = "tools/parity/.venv/bin/python tools/dedup-tables/dump_tables.py"
@@ -66,28 +70,6 @@ def chars():
         if 0xD800 <= c <= 0xDFFF:
             continue
         yield c, chr(c)
-
-
-def rs_str(s):
-    out = []
-    for ch in s:
-        o = ord(ch)
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif 0x20 <= o < 0x7F:
-            out.append(ch)
-        else:
-            out.append("\\u{%x}" % o)
-    return '"' + "".join(out) + '"'
-
-
-def rs_char(c):
-    ch = chr(c)
-    if ch in "'\\":
-        return "'\\" + ch + "'"
-    if 0x20 <= c < 0x7F:
-        return "'" + ch + "'"
-    return "'\\u{%x}'" % c
 
 
 def hangul_nfd(c):

@@ -34,6 +34,10 @@ from spacy.attrs import ORTH
 from spacy.tokenizer import Tokenizer
 from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
 
+# Shared with the other table generator in tools/.
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from rust_literals import rs_char, rs_str  # noqa: E402
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 OUT = os.path.join(ROOT, "crates", "millstone-text", "src", "generated")
 CMD = "/work/venv-dt/bin/python tools/spacy-rules/dump_rules.py"
@@ -48,29 +52,6 @@ def header(what):
         f"// Regenerate (needs the spaCy venv): {CMD}\n"
         "// Do not edit by hand.\n\n"
     )
-
-
-def rs_str(s):
-    """A Rust string literal; everything outside printable ASCII is escaped."""
-    out = []
-    for ch in s:
-        o = ord(ch)
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif 0x20 <= o < 0x7F:
-            out.append(ch)
-        else:
-            out.append("\\u{%x}" % o)
-    return '"' + "".join(out) + '"'
-
-
-def rs_char(c):
-    ch = chr(c)
-    if ch in "'\\":
-        return "'\\" + ch + "'"
-    if 0x20 <= c < 0x7F:
-        return "'" + ch + "'"
-    return "'\\u{%x}'" % c
 
 
 # ---------------------------------------------------------------------------------------------
