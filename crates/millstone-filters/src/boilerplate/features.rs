@@ -20,7 +20,9 @@
 use rustc_hash::FxHashMap;
 
 use super::corpus::line_hash;
-use super::lexicon::{language_bit, stop_word_bits, Cues, LANGUAGES, MAX_STOP_WORD_BYTES};
+use super::lexicon::{
+    language_bit, related_link, stop_word_bits, Cues, LANGUAGES, MAX_STOP_WORD_BYTES,
+};
 
 /// Per-line features computed from the line alone.
 pub(crate) const N_BASE: usize = 18;
@@ -114,6 +116,9 @@ pub(crate) struct Line {
     pub crumbs: u32,
     /// Starts like a byline or dateline ("By …", "Published …", "Updated …", "Posted …").
     pub byline: bool,
+    /// A related-story link ("Related article: …", "READ MORE: …"): not a model feature, used by
+    /// the stage's rules.
+    pub related: bool,
     /// Function words of each language in [`LANGUAGES`].
     stop_counts: [u16; LANGUAGES.len()],
     pub base: [f64; N_BASE],
@@ -313,6 +318,7 @@ pub(crate) fn scan_lines(text: &str, language: Option<&str>, scratch: &mut Scrat
             ]
             .iter()
             .any(|p| starts_with(p));
+        l.related = related_link(line);
         let (c, w) = (f64::from(chars), f64::from(words.max(1)));
         l.base = [
             c,

@@ -123,6 +123,95 @@ impl Cues {
     }
 }
 
+/// Labels that introduce a link to another story when they open a line followed by a colon (or
+/// a dash or bar) and the linked title: "Related article: …", "READ MORE: …", "See also: …".
+const RELATED_LABELS: &[&str] = &[
+    "related",
+    "related article",
+    "related articles",
+    "related story",
+    "related stories",
+    "related post",
+    "related posts",
+    "related content",
+    "related reading",
+    "related news",
+    "related link",
+    "related links",
+    "read also",
+    "also read",
+    "read more",
+    "read next",
+    "see also",
+    "also see",
+    "more on this",
+    "more on this story",
+    "recommended",
+    "recommended reading",
+    "further reading",
+    "you may also like",
+    "you might also like",
+    "don't miss",
+    "must read",
+];
+
+/// Whether `line` (trimmed) is a related-story link: one of [`RELATED_LABELS`] (any case, inner
+/// spaces collapsed), then `:`, `：`, `|`, or a spaced dash, then the linked text.
+pub(crate) fn related_link(line: &str) -> bool {
+    // Every label is ASCII and starts with one of these letters: most lines stop here.
+    if !matches!(
+        line.as_bytes().first().map(u8::to_ascii_lowercase),
+        Some(b'r' | b'a' | b's' | b'm' | b'f' | b'y' | b'd')
+    ) {
+        return false;
+    }
+    let Some((label, rest)) = split_label(line) else {
+        return false;
+    };
+    if rest.trim().is_empty() || label.len() > 24 {
+        return false;
+    }
+    let mut words = [0u8; 24];
+    let mut n = 0;
+    for word in label.split_ascii_whitespace() {
+        if n > 0 {
+            words[n] = b' ';
+            n += 1;
+        }
+        for &b in word.as_bytes() {
+            words[n] = b.to_ascii_lowercase();
+            n += 1;
+        }
+    }
+    let label = &words[..n];
+    RELATED_LABELS.iter().any(|l| l.as_bytes() == label)
+}
+
+/// The part before the first label separator, and the part after it.
+fn split_label(line: &str) -> Option<(&str, &str)> {
+    // Only the first 26 bytes can hold a label and its separator.
+    let head = &line.as_bytes()[..line.len().min(26)];
+    for (i, &b) in head.iter().enumerate() {
+        match b {
+            b':' | b'|' => return Some((&line[..i], &line[i + 1..])),
+            // `：` (full-width colon) is EF BC 9A.
+            0xEF if line.as_bytes()[i..].starts_with("：".as_bytes()) => {
+                return Some((&line[..i], &line[i + "：".len()..]));
+            }
+            // A dash counts only with spaces around it ("Related – Title"): "Must-read" does not.
+            b'-' | 0xE2 if i > 0 && head[i - 1] == b' ' => {
+                let dash = ["-", "–", "—"]
+                    .into_iter()
+                    .find(|d| line[i..].starts_with(d))?;
+                let rest = &line[i + dash.len()..];
+                return rest.starts_with(' ').then(|| (&line[..i], rest));
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Languages with a function-word list, in bit order.
 pub const LANGUAGES: [&str; 7] = ["en", "de", "fr", "es", "it", "pt", "nl"];
 
@@ -244,6 +333,33 @@ mod tests {
         assert!(!h.more);
         assert!(c.scan("The storm cut power … Read More").more);
         assert_eq!(c.scan("The council met on Tuesday."), CueHits::default());
+    }
+
+    #[test]
+    fn related_links_need_a_label_a_separator_and_a_title() {
+        for yes in [
+            "Related article: Storm Boris brings record rainfall to the region",
+            "READ MORE: 23 unique and budget-friendly employee benefit ideas",
+            "Also  read : How the council spends its budget",
+            "See also | The 1997 floods",
+            "Related – Ten years after the dam broke",
+            "Related：台风过后",
+        ] {
+            assert!(related_link(yes), "{yes}");
+        }
+        for no in [
+            "Related articles",
+            "Related:",
+            "Relatedly, the council said: no",
+            "Read more about the floods: the full timeline",
+            "Must-read: nothing",
+            "Rescue efforts stretched to the limit",
+            "A note: the figures were revised on Monday.",
+            "Recommended–daily intake",
+            "",
+        ] {
+            assert!(!related_link(no), "{no}");
+        }
     }
 
     #[test]

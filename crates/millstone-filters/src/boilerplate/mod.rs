@@ -10,13 +10,25 @@
 //! the default), lines that recur in many documents (`corpus_min_docs`) or in several pages of the
 //! same site (`host_min_docs`) are removed too, unless the model is confident they are content.
 //!
+//! Before the model's verdict, shape rules (`rules = true`) name furniture the issue's news page
+//! shows: breadcrumbs, bylines, repeated blocks, teaser runs, runs of ≥ 3 title-like lines, short
+//! lines with cue phrases, related-story links ("Related article: …"). Inside the article span —
+//! first to last sentence line with at most one cue phrase, on a page with at least
+//! `MIN_ARTICLE_LINES` of them — the model can veto a rule (`rule_max_score`): spec lists, tables
+//! of contents and headings share those shapes. Before and after the span the rules decide alone
+//! (except that a run of short lines before it may be the title and standfirst), and there a
+//! sentence with two cue phrases (a donation plea) or a short line between removed lines goes too.
+//! The model alone rates a short page's headline list like sub-headings; the span is what tells
+//! them apart.
+//!
 //! Every removed line is recorded in `millstone.removed_lines` as `{"line": index, "reason": …}`
 //! (index among the input's `\n`-lines), so the report can show it and a user can tune the
 //! thresholds; counts per reason go to the stage's stats (`removed.<reason>`). Reasons, in the
-//! order they are tried: `recurring_on_host`, `recurring_line` (counting pass); then for lines the
-//! model removed, the strongest evidence present: `repeated_block`, `repeated_line`,
-//! `cue_phrase`, `teaser`, `breadcrumb`, `context` (a sentence amid furniture), `link_list`,
-//! `low_score`. A document with no line left is dropped (`no_content_lines`).
+//! order they are tried: the rules' `related_link`, `cue_phrase`, `breadcrumb`, `byline`,
+//! `repeated_block`, `teaser`, `link_list`; `recurring_on_host`, `recurring_line` (counting
+//! pass); then for lines the model removed, the strongest evidence present: `repeated_block`,
+//! `repeated_line`, `cue_phrase`, `teaser`, `breadcrumb`, `context` (a sentence amid
+//! furniture), `link_list`, `low_score`; last `context` for lines amid removed ones. A document with no line left is dropped (`no_content_lines`).
 //!
 //! The model was trained on English-heavy pages (`tools/boilerplate/train.py`, data and split in
 //! `bench/README.md`); function-word density uses the document's `millstone.language` when a
@@ -77,6 +89,12 @@ pub struct Config {
     pub rules: bool,
     /// The rules only remove lines the model scores below this (its confident content wins).
     pub rule_max_score: f64,
+    /// Let the model veto the rules everywhere. By default it vetoes only inside the article
+    /// span (from the first to the last sentence line with at most one cue phrase); before and
+    /// after it the rules decide alone, and a sentence there that carries two cue phrases (a
+    /// donation plea, a cookie note) is removed too. A page without such a sentence line has no span:
+    /// the veto applies to all of it.
+    pub veto_outside_article: bool,
     /// Write `millstone.removed_lines`.
     pub record_lines: bool,
 }
@@ -94,6 +112,7 @@ impl Default for Config {
             sketch_mb: 64,
             rules: true,
             rule_max_score: 0.3,
+            veto_outside_article: false,
             record_lines: true,
         }
     }
@@ -183,11 +202,28 @@ fn model_reason(lines: &[Line], i: usize) -> &'static str {
 
 /// Evidence strong enough to decide a line without the model (`rules = true`): what the issue of
 /// a news page calls furniture by its shape. Returns the removal reason.
-fn rule_removal(lines: &[Line], runs: &[u32], i: usize) -> Option<&'static str> {
+/// Sentence lines a page needs for its article span to count (see [`Region`]).
+const MIN_ARTICLE_LINES: usize = 3;
+
+/// Where a line sits relative to the article span (first to last sentence line with at most one
+/// cue phrase).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Region {
+    Before,
+    Inside,
+    After,
+}
+
+fn rule_removal(lines: &[Line], runs: &[u32], i: usize, outside: bool) -> Option<&'static str> {
     let l = &lines[i];
     let neighbour = |j: Option<usize>| j.and_then(|j| lines.get(j));
+    if l.related && l.words <= 30 {
+        return Some("related_link");
+    }
     if l.good() {
-        return None;
+        // Outside the article a sentence with two cue phrases is a plea, a pitch or a notice
+        // (one is weak evidence: cues match inside words, "home" in "homes").
+        return (outside && l.cues >= 2).then_some("cue_phrase");
     }
     if l.crumbs >= 2 && l.words <= 20 {
         Some("breadcrumb")
@@ -274,15 +310,25 @@ impl Boilerplate {
         i: usize,
         score: f64,
         host: Option<u64>,
+        region: Region,
     ) -> Option<&'static str> {
+        let outside = region != Region::Inside;
         let l = &lines[i];
         if self.config.rules {
-            if let Some(reason) = rule_removal(lines, runs, i) {
-                // Cut-off teasers printed twice ("Latest articles" … "More like this") are
-                // evidence enough. Every other shape also occurs inside articles (spec lists,
-                // tables of contents, headings), so there the model has a veto.
+            if let Some(reason) = rule_removal(lines, runs, i, outside) {
+                // Cut-off teasers printed twice ("Latest articles" … "More like this") and
+                // related-story links are evidence enough, and so is any shape outside the
+                // article. Every other shape also occurs inside articles (spec lists, tables
+                // of contents, headings), so there the model has a veto.
                 let repeated_teaser = l.in_repeated_block && (l.ellipsis || l.read_more);
-                if repeated_teaser || score < self.config.rule_max_score {
+                // Before the article, a run of short lines may be its title and standfirst.
+                let decides_alone = match region {
+                    Region::Inside => false,
+                    Region::Before => reason != "link_list",
+                    Region::After => true,
+                } && !self.config.veto_outside_article;
+                let veto = !decides_alone && reason != "related_link";
+                if repeated_teaser || !veto || score < self.config.rule_max_score {
                     return Some(reason);
                 }
             }
@@ -325,15 +371,33 @@ impl Stage for Boilerplate {
             }
             let host = self.counts.as_deref().and_then(|c| c.host_key(doc));
             title_runs(lines, &mut buf.runs);
+            // The article span: first to last sentence line with at most one cue phrase.
+            let article = |l: &Line| l.good() && l.cues < 2;
+            // Fewer sentence lines than this are an introduction to a list (a listing or a
+            // collection page), not an article: no span then.
+            let span = (lines.iter().filter(|l| article(l)).count() >= MIN_ARTICLE_LINES)
+                .then(|| {
+                    lines
+                        .iter()
+                        .position(article)
+                        .zip(lines.iter().rposition(article))
+                })
+                .flatten();
             let mut removed: Vec<(usize, &'static str)> = Vec::new();
             for (i, &score) in buf.first.iter().enumerate() {
-                if let Some(reason) = self.verdict_for(lines, &buf.runs, i, score, host) {
+                let region = match span {
+                    Some((a, _)) if i < a => Region::Before,
+                    Some((_, b)) if i > b => Region::After,
+                    _ => Region::Inside,
+                };
+                if let Some(reason) = self.verdict_for(lines, &buf.runs, i, score, host, region) {
                     removed.push((i, reason));
                 }
             }
             if self.config.rules {
                 // A sentence amid furniture is furniture when it also carries a cue (a donation
-                // plea between a "Donate" button and a headline list).
+                // plea between a "Donate" button and a headline list); after the article, any
+                // short line amid furniture is (a "Support us" heading above a plea).
                 let gone: Vec<bool> = {
                     let mut g = vec![false; lines.len()];
                     for &(i, _) in &removed {
@@ -345,8 +409,10 @@ impl Stage for Boilerplate {
                     if !gone[i]
                         && gone[i - 1]
                         && gone[i + 1]
-                        && lines[i].cues > 0
-                        && buf.first[i] < self.config.rule_max_score
+                        && (lines[i].cues > 0 && buf.first[i] < self.config.rule_max_score
+                            || !self.config.veto_outside_article
+                                && !lines[i].good()
+                                && span.is_some_and(|(_, b)| i > b))
                     {
                         removed.push((i, "context"));
                     }
@@ -482,7 +548,7 @@ mod tests {
         let mut runs = Vec::new();
         title_runs(&s.lines, &mut runs);
         (0..s.lines.len())
-            .map(|i| rule_removal(&s.lines, &runs, i))
+            .map(|i| rule_removal(&s.lines, &runs, i, false))
             .collect()
     }
 
@@ -497,6 +563,107 @@ mod tests {
         assert_eq!(
             r,
             [Some("breadcrumb"), Some("byline"), Some("byline"), None]
+        );
+    }
+
+    /// The page the boilerplate issue describes: breadcrumb glued to the title, byline, outlet
+    /// name, the article with two sub-headings and two "Related article" lines, a donation
+    /// banner and plea, a list of unrelated headlines, "Popular posts", and teasers printed
+    /// twice under "Latest articles" and "More like this".
+    const NEWS_PAGE: &[&str] = &[
+        "Home › World › Europe › Floods force thousands from homes in central Europe",
+        "Published on 14 September 2024",
+        "The Daily Courier",
+        "Heavy rain has forced thousands of people to leave their homes across central Europe, as rivers in Poland, the Czech Republic and Austria burst their banks after days of storms.",
+        "Officials in the Czech town of Opava said water levels had risen faster than in the floods of 1997, and emergency crews spent the night moving residents to higher ground.",
+        "Related article: Storm Boris brings record rainfall to the region",
+        "Rescue efforts stretched to the limit",
+        "In Poland, firefighters said they had carried out more than two thousand rescues since Friday, many of them from the roofs of houses cut off by the water.",
+        "The prime minister visited the worst-hit areas on Sunday and promised emergency funds for the towns along the Nysa river, where a dam was overtopped overnight.",
+        "What happens next",
+        "Forecasters expect the rain to ease by Tuesday, but warn that rivers downstream in Hungary and Slovakia will keep rising for several more days as the water moves south.",
+        "Related article: How climate change makes extreme rainfall more likely",
+        "Support independent journalism",
+        "Our reporting is funded by readers like you. If you value what we do, please consider making a donation today: every contribution, big or small, keeps our journalism free for everyone.",
+        "Donate now",
+        "Man arrested after break-in at city museum",
+        "Council approves new bus lanes for the high street",
+        "Local bakery wins national bread award",
+        "School term dates changed after heating failure",
+        "Football club announces new stadium plans",
+        "Police appeal for witnesses after road crash",
+        "Hospital waiting times fall for third month",
+        "New cycle path opens along the canal",
+        "Popular posts",
+        "Ten things to do this weekend",
+        "Where to find the best coffee in town",
+        "Property prices rise again in the suburbs",
+        "Latest articles",
+        "Farmers count the cost of the wet summer as harvests fall short of expectations and prices…",
+        "A new exhibition at the city gallery brings together works by local artists from the last…",
+        "The mayor has announced plans to plant ten thousand trees across the city over the next…",
+        "More like this",
+        "Farmers count the cost of the wet summer as harvests fall short of expectations and prices…",
+        "A new exhibition at the city gallery brings together works by local artists from the last…",
+        "The mayor has announced plans to plant ten thousand trees across the city over the next…",
+        "© 2024 The Daily Courier. All rights reserved.",
+    ];
+
+    #[test]
+    fn the_issue_news_page_keeps_the_article_and_its_sub_headings_only() {
+        let mut doc = Document::new("page", NEWS_PAGE.join("\n"));
+        let (verdict, removed) = run(&*stage(""), &mut doc);
+        assert_eq!(verdict, Verdict::Keep);
+        let article = [3, 4, 6, 7, 8, 9, 10].map(|i| NEWS_PAGE[i]).join("\n");
+        assert_eq!(doc.text(), article);
+        let reason = |line: u64| {
+            removed
+                .iter()
+                .find(|(l, _)| *l == line)
+                .map(|(_, r)| r.as_str())
+        };
+        assert_eq!(reason(0), Some("breadcrumb"));
+        assert_eq!(reason(1), Some("byline"));
+        assert_eq!(reason(5), Some("related_link"));
+        assert_eq!(reason(11), Some("related_link"));
+        assert_eq!(reason(13), Some("cue_phrase"), "the donation plea");
+        for line in 15..=22 {
+            assert_eq!(reason(line), Some("link_list"), "headline {line}");
+        }
+        for line in [28, 29, 30, 32, 33, 34] {
+            assert_eq!(reason(line), Some("repeated_block"), "teaser {line}");
+        }
+
+        // The model alone rates the headlines like sub-headings (a short page, every line
+        // title-case): with its veto everywhere, as before, they stay.
+        let mut doc = Document::new("page", NEWS_PAGE.join("\n"));
+        let (_, removed) = run(&*stage("veto_outside_article = true"), &mut doc);
+        assert!(!removed.iter().any(|(l, _)| (15..=22).contains(l)));
+    }
+
+    #[test]
+    fn a_list_after_a_short_introduction_is_not_after_an_article() {
+        const PARA3: &str = "The new date depends on the weather over the winter, the council added in a statement.";
+        let list = "Council approves new cycle lanes\nLocal bakery wins national award\nSchool to close for refurbishment";
+        let removed =
+            |text: &str, options: &str| run(&*stage(options), &mut Document::new("d", text)).1;
+        // Two sentences introduce a list (a listing page): no article span, so the model's veto
+        // applies everywhere, exactly as with `veto_outside_article = true`.
+        let intro = format!("{PARA}\n{PARA2}\n{list}");
+        assert_eq!(
+            removed(&intro, "cross_document = false"),
+            removed(
+                &intro,
+                "cross_document = false\nveto_outside_article = true"
+            )
+        );
+        // Three are an article: the list after it goes on its shape alone.
+        let article = format!("{PARA}\n{PARA2}\n{PARA3}\n{list}");
+        let r = removed(&article, "cross_document = false");
+        assert_eq!(
+            r,
+            [3, 4, 5].map(|i| (i, "link_list".to_owned())).to_vec(),
+            "{r:?}"
         );
     }
 
