@@ -20,7 +20,7 @@
 use rustc_hash::FxHashMap;
 
 use super::corpus::line_hash;
-use super::lexicon::{language_bit, stop_word_bits, Cues, LANGUAGES, MAX_STOP_WORD_BYTES};
+use super::lexicon::{language_bit, Cues, StopWords, LANGUAGES, MAX_STOP_WORD_BYTES};
 
 /// Per-line features computed from the line alone.
 pub(crate) const N_BASE: usize = 18;
@@ -250,6 +250,7 @@ fn count_chars(line: &str) -> Counts {
 /// `language` picks the function-word list; `None` guesses it from the document.
 pub(crate) fn scan_lines(text: &str, language: Option<&str>, scratch: &mut Scratch) {
     let cues = Cues::global();
+    let stop_words = StopWords::global();
     scratch.lines.clear();
     for (index, raw) in text.split('\n').enumerate() {
         let line = raw.trim();
@@ -278,12 +279,12 @@ pub(crate) fn scan_lines(text: &str, language: Option<&str>, scratch: &mut Scrat
         );
         l.hash = line_hash(line, &mut scratch.lower);
         for word in scratch.lower.as_bytes().split(|&b| b == b' ') {
-            // No function word is longer than this; skip the trim and lookup for the rest.
+            // Long words are not looked up (see `MAX_STOP_WORD_BYTES`).
             if word.len() > MAX_STOP_WORD_BYTES {
                 continue;
             }
             let bare = trim_non_alphanumeric(word);
-            let bits = stop_word_bits(bare);
+            let bits = stop_words.bits(bare);
             if bits != 0 {
                 for (i, n) in l.stop_counts.iter_mut().enumerate() {
                     *n += u16::from(bits >> i & 1);
