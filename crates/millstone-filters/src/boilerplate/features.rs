@@ -28,6 +28,10 @@ pub(crate) const N_BASE: usize = 18;
 pub(crate) const N_FEATURES: usize = N_BASE * 3 + 4 + 2 + 1 + 12 + 4 + 3;
 /// Extra features of the second model: the first model's scores around the line.
 pub(crate) const N_CONTEXT: usize = 6;
+/// Values per row of `Scratch::features`: the first model's features, then room for the
+/// context features, which [`context_features`] fills in place once the first model has
+/// scored; the second model then reads the same rows whole (no copy into a wider buffer).
+pub(crate) const ROW: usize = N_FEATURES + N_CONTEXT;
 /// Window radii for the smoothed first-model scores.
 const SCORE_WINDOWS: [usize; 5] = [1, 2, 4, 8, 16];
 /// Window radii for the smoothed line evidence.
@@ -465,8 +469,9 @@ fn window_means(
     }
 }
 
-/// Build the first model's feature rows (row-major, [`N_FEATURES`] per line) into
-/// `scratch.features`, from the lines [`scan_lines`] found.
+/// Build the first model's feature rows into `scratch.features` (row-major, [`ROW`] values per
+/// line: [`N_FEATURES`] features, then zeros where the context features go), from the lines
+/// [`scan_lines`] found.
 pub(crate) fn line_features(scratch: &mut Scratch) {
     let Scratch {
         lines,
@@ -476,7 +481,7 @@ pub(crate) fn line_features(scratch: &mut Scratch) {
     } = scratch;
     let n = lines.len();
     features.clear();
-    features.resize(n * N_FEATURES, 0.0);
+    features.resize(n * ROW, 0.0);
     let good: Vec<usize> = (0..n).filter(|&i| lines[i].good()).collect();
     let doc = [
         n as f64,
@@ -484,7 +489,7 @@ pub(crate) fn line_features(scratch: &mut Scratch) {
         (n as f64).ln_1p(),
     ];
     for i in 0..n {
-        let row = &mut features[i * N_FEATURES..(i + 1) * N_FEATURES];
+        let row = &mut features[i * ROW..i * ROW + N_FEATURES];
         let l = &lines[i];
         row[..N_BASE].copy_from_slice(&l.base);
         if i > 0 {
@@ -513,9 +518,7 @@ pub(crate) fn line_features(scratch: &mut Scratch) {
             }];
         for (f, value) in value_sets.iter().enumerate() {
             let col = win_at + w * 3 + f;
-            window_means(n, value, *k, prefix, |i, v| {
-                features[i * N_FEATURES + col] = v
-            });
+            window_means(n, value, *k, prefix, |i, v| features[i * ROW + col] = v);
         }
     }
     let region_at = win_at + 12;
@@ -528,7 +531,7 @@ pub(crate) fn line_features(scratch: &mut Scratch) {
         while next_good < good.len() && good[next_good] < i {
             next_good += 1;
         }
-        let row = &mut features[i * N_FEATURES..(i + 1) * N_FEATURES];
+        let row = &mut features[i * ROW..i * ROW + N_FEATURES];
         let (in_region, dist, after, before) = match (first, last) {
             (Some(f), Some(l)) => {
                 let after_d = good.get(next_good).map(|&g| g - i);
@@ -556,10 +559,9 @@ pub(crate) fn line_features(scratch: &mut Scratch) {
     }
 }
 
-/// The second model's extra features for line `i`, given the first model's `scores` of every
-/// line, appended to `row` (which holds the line's first-model features).
-pub(crate) fn context_features(scores: &[f64], prefix: &mut Vec<f64>, out: &mut [f64]) {
-    // out is n × N_CONTEXT, row-major.
+/// The second model's extra features of every line, given the first model's `scores`: written
+/// into the last [`N_CONTEXT`] values of each row of `rows` (row-major, [`ROW`] per line).
+pub(crate) fn context_features(scores: &[f64], prefix: &mut Vec<f64>, rows: &mut [f64]) {
     let n = scores.len();
     for (w, k) in SCORE_WINDOWS.iter().enumerate() {
         window_means(
@@ -567,11 +569,11 @@ pub(crate) fn context_features(scores: &[f64], prefix: &mut Vec<f64>, out: &mut 
             |i| scores[i],
             *k,
             prefix,
-            |i, v| out[i * N_CONTEXT + w] = v,
+            |i, v| rows[i * ROW + N_FEATURES + w] = v,
         );
     }
     for i in 0..n {
-        out[i * N_CONTEXT + SCORE_WINDOWS.len()] = scores[i];
+        rows[i * ROW + N_FEATURES + SCORE_WINDOWS.len()] = scores[i];
     }
 }
 
@@ -680,7 +682,7 @@ mod tests {
         let text = format!("Menu\n{good}\nShort heading\n{good}\nFooter");
         let s = scan(&text);
         let region = 3 * N_BASE + 4 + 3 + 12;
-        let f = |i: usize, c: usize| s.features[i * N_FEATURES + region + c];
+        let f = |i: usize, c: usize| s.features[i * ROW + region + c];
         assert_eq!(f(0, 0), 0.0);
         assert_eq!(f(2, 0), 1.0);
         assert_eq!(f(2, 1), 1.0);

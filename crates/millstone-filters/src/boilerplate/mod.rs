@@ -42,7 +42,7 @@ pub use features::{context_feature_names, feature_names};
 use crate::registry::StageConfig;
 use crate::ConfigError;
 use corpus::LineCounts;
-use features::{Line, Scratch, N_CONTEXT, N_FEATURES};
+use features::{Line, Scratch, N_FEATURES, ROW};
 use model::Model;
 
 pub const NAME: &str = "boilerplate";
@@ -145,8 +145,6 @@ pub struct Boilerplate {
 struct Buffers {
     scratch: Scratch,
     first: Vec<f64>,
-    context: Vec<f64>,
-    rows: Vec<f64>,
     prefix: Vec<f64>,
     runs: Vec<u32>,
     seen: FxHashSet<u64>,
@@ -248,22 +246,9 @@ impl Boilerplate {
         };
         features::scan_lines(doc.text(), language, &mut buf.scratch);
         features::line_features(&mut buf.scratch);
-        let n = buf.scratch.lines.len();
         model.score_first(&buf.scratch.features, &mut buf.first);
-        buf.context.clear();
-        buf.context.resize(n * N_CONTEXT, 0.0);
-        features::context_features(&buf.first, &mut buf.prefix, &mut buf.context);
-        buf.rows.clear();
-        for (row, ctx) in buf
-            .scratch
-            .features
-            .chunks_exact(N_FEATURES)
-            .zip(buf.context.chunks_exact(N_CONTEXT))
-        {
-            buf.rows.extend_from_slice(row);
-            buf.rows.extend_from_slice(ctx);
-        }
-        model.score_second(&buf.rows, &mut buf.first);
+        features::context_features(&buf.first, &mut buf.prefix, &mut buf.scratch.features);
+        model.score_second(&buf.scratch.features, &mut buf.first);
     }
 
     /// The reason line `i` goes, or `None` if it stays.
@@ -445,8 +430,8 @@ pub fn dump_features(text: &str, language: Option<&str>) -> Vec<(usize, Vec<f64>
     features::line_features(&mut s);
     s.lines
         .iter()
-        .zip(s.features.chunks_exact(N_FEATURES))
-        .map(|(l, row)| (l.index, row.to_vec()))
+        .zip(s.features.chunks_exact(ROW))
+        .map(|(l, row)| (l.index, row[..N_FEATURES].to_vec()))
         .collect()
 }
 
