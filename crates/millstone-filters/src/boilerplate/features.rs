@@ -105,6 +105,9 @@ pub fn context_feature_names() -> Vec<String> {
 pub(crate) struct Line {
     /// 0-based index among the document's `\n`-lines (blank ones included).
     pub index: usize,
+    /// Byte range of the untrimmed `\n`-line in the text (without its `\n`): the stage rebuilds
+    /// the kept text from these without splitting the text again.
+    pub raw: std::ops::Range<usize>,
     /// Hash of the line lower-cased with whitespace collapsed.
     pub hash: u64,
     pub words: u32,
@@ -256,13 +259,20 @@ pub(crate) fn scan_lines(text: &str, language: Option<&str>, scratch: &mut Scrat
     let cues = Cues::global();
     let stop_words = StopWords::global();
     scratch.lines.clear();
-    for (index, raw) in text.split('\n').enumerate() {
-        let line = raw.trim();
+    // `text.split('\n')` with each line's byte range (memchr finds the newlines a vector at a
+    // time).
+    let ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain([text.len()]);
+    let mut start = 0;
+    for (index, end) in ends.enumerate() {
+        let raw = start..end;
+        start = end + 1;
+        let line = text[raw.clone()].trim();
         if line.is_empty() {
             continue;
         }
         let mut l = Line {
             index,
+            raw,
             ..Default::default()
         };
         let c = if line.is_ascii() {

@@ -220,6 +220,34 @@ fn is_sub_heading(lines: &[Line], i: usize) -> bool {
         && lines.get(i + 1).is_some_and(Line::good)
 }
 
+/// `text` without the `removed` lines (positions in `lines`, ascending), kept lines in order:
+/// blank lines stay, but a run of them left where furniture was is collapsed to one, and none
+/// lead or trail.
+///
+/// Only the non-blank lines are visited, not the text's `\n`-lines: the raw lines between two
+/// kept lines `a` and `b` are the removed lines between them in `lines` and blank ones, so a
+/// blank one is there when the gap in line indices is wider than the gap in `lines`.
+fn kept_text(text: &str, lines: &[Line], removed: impl IntoIterator<Item = usize>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut gone = removed.into_iter().peekable();
+    let mut last_kept: Option<usize> = None;
+    for (i, l) in lines.iter().enumerate() {
+        if gone.peek() == Some(&i) {
+            gone.next();
+            continue;
+        }
+        if let Some(a) = last_kept {
+            out.push('\n');
+            if l.index - lines[a].index > i - a {
+                out.push('\n');
+            }
+        }
+        out.push_str(&text[l.raw.clone()]);
+        last_kept = Some(i);
+    }
+    out
+}
+
 /// For each line, the length of the run of consecutive title-like lines it belongs to (0 if it
 /// is not title-like).
 fn title_runs(lines: &[Line], runs: &mut Vec<u32>) {
@@ -370,30 +398,7 @@ impl Stage for Boilerplate {
             if removed.len() == lines.len() {
                 return Verdict::drop("no_content_lines");
             }
-            // Rebuild the text from the kept lines in order; blank lines stay, but a run of them
-            // left where furniture was is collapsed to one, and none lead or trail.
-            let text = doc.text();
-            let mut out = String::with_capacity(text.len());
-            let mut gone = removed.iter().map(|&(i, _)| lines[i].index).peekable();
-            let mut pending_blank = false;
-            for (index, raw) in text.split('\n').enumerate() {
-                if gone.peek() == Some(&index) {
-                    gone.next();
-                    continue;
-                }
-                if raw.trim().is_empty() {
-                    pending_blank = !out.is_empty();
-                    continue;
-                }
-                if !out.is_empty() {
-                    out.push('\n');
-                    if pending_blank {
-                        out.push('\n');
-                    }
-                }
-                pending_blank = false;
-                out.push_str(raw);
-            }
+            let out = kept_text(doc.text(), lines, removed.iter().map(|&(i, _)| i));
             doc.set_text(out);
             Verdict::Keep
         })
@@ -629,6 +634,70 @@ mod tests {
         assert_eq!(verdict, Verdict::Keep);
         assert_eq!(removed, [(2, "cue_phrase".to_owned())]);
         assert_eq!(doc.text(), format!("{PARA}\n\n{PARA2}"));
+    }
+
+    /// The rebuild [`kept_text`] replaced: every `\n`-line of the text visited, blank ones
+    /// tracked as they come.
+    fn kept_text_by_splitting(text: &str, lines: &[Line], removed: &[usize]) -> String {
+        let mut out = String::new();
+        let mut gone = removed.iter().map(|&i| lines[i].index).peekable();
+        let mut pending_blank = false;
+        for (index, raw) in text.split('\n').enumerate() {
+            if gone.peek() == Some(&index) {
+                gone.next();
+                continue;
+            }
+            if raw.trim().is_empty() {
+                pending_blank = !out.is_empty();
+                continue;
+            }
+            if !out.is_empty() {
+                out.push('\n');
+                if pending_blank {
+                    out.push('\n');
+                }
+            }
+            pending_blank = false;
+            out.push_str(raw);
+        }
+        out
+    }
+
+    #[test]
+    fn kept_text_equals_rebuilding_by_splitting() {
+        let pieces = [
+            "",
+            " ",
+            "\u{a0}",
+            "\t",
+            "Home",
+            "  indented line ",
+            "A sentence.\r",
+            "x",
+            "\u{2028}",
+        ];
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut s = Scratch::default();
+        for _ in 0..3000 {
+            let n = next() % 12;
+            let text: Vec<&str> = (0..n)
+                .map(|_| pieces[next() as usize % pieces.len()])
+                .collect();
+            let text = text.join("\n");
+            features::scan_lines(&text, None, &mut s);
+            let removed: Vec<usize> = (0..s.lines.len()).filter(|_| next() % 3 == 0).collect();
+            assert_eq!(
+                kept_text(&text, &s.lines, removed.iter().copied()),
+                kept_text_by_splitting(&text, &s.lines, &removed),
+                "{text:?} without {removed:?}"
+            );
+        }
     }
 
     #[test]
