@@ -383,12 +383,19 @@ impl Stage for Boilerplate {
                 stats.count(&format!("removed.{reason}"), n);
             }
             if self.config.record_lines {
+                // Each entry is a clone of one template object with its values set: cloning
+                // copies the map's index table, where inserting hashes both keys again (with
+                // the std SipHash of `serde_json::Map` under `preserve_order`).
+                let mut template = millstone_core::Map::new();
+                template.insert("line".into(), Value::Null);
+                template.insert("reason".into(), Value::Null);
                 let list = removed
                     .iter()
                     .map(|&(i, reason)| {
-                        let mut m = millstone_core::Map::new();
-                        m.insert("line".into(), Value::from(lines[i].index));
-                        m.insert("reason".into(), Value::from(reason));
+                        let mut m = template.clone();
+                        let mut values = m.values_mut();
+                        *values.next().expect("line") = Value::from(lines[i].index);
+                        *values.next().expect("reason") = Value::from(reason);
                         Value::Object(m)
                     })
                     .collect();
