@@ -19,7 +19,7 @@
 
 use rustc_hash::FxHashMap;
 
-use super::corpus::line_hash;
+use super::corpus::{line_hash, single_spaced_ascii_hash};
 use super::lexicon::{language_bit, Cues, StopWords, LANGUAGES, MAX_STOP_WORD_BYTES};
 
 /// Per-line features computed from the line alone.
@@ -177,6 +177,9 @@ struct Counts {
     separators: u32,
     /// Breadcrumb separators only: `| › » · >`.
     crumbs: u32,
+    /// ASCII, and its only whitespace is single spaces between words (set by [`count_ascii`]
+    /// only): the line lower-cased is its normal form.
+    single_spaced: bool,
 }
 
 /// Rust's `char::is_whitespace` restricted to ASCII (includes vertical tab, unlike
@@ -189,11 +192,14 @@ fn ascii_space(b: u8) -> bool {
 fn count_ascii(bytes: &[u8]) -> Counts {
     let mut c = Counts {
         chars: bytes.len() as u32,
+        single_spaced: bytes.last() != Some(&b' '),
         ..Default::default()
     };
     let mut in_word = false;
     for (k, &b) in bytes.iter().enumerate() {
         if ascii_space(b) {
+            // Not a single space after a word: a leading space, a run, a tab, a CR …
+            c.single_spaced &= b == b' ' && in_word;
             in_word = false;
             continue;
         }
@@ -291,7 +297,11 @@ pub(crate) fn scan_lines(text: &str, language: Option<&str>, scratch: &mut Scrat
             c.words,
             c.capitalised,
         );
-        l.hash = line_hash(line, &mut scratch.lower);
+        l.hash = if c.single_spaced {
+            single_spaced_ascii_hash(line, &mut scratch.lower)
+        } else {
+            line_hash(line, &mut scratch.lower)
+        };
         for word in scratch.lower.as_bytes().split(|&b| b == b' ') {
             // Long words are not looked up (see `MAX_STOP_WORD_BYTES`).
             if word.len() > MAX_STOP_WORD_BYTES {
@@ -656,6 +666,34 @@ mod tests {
         assert_eq!(marked, [1, 2, 5, 6]);
         assert_eq!(s.lines[1].repeats, 1);
         assert_eq!(s.lines[0].repeats, 0);
+    }
+
+    #[test]
+    fn single_spaced_flag_and_its_hash_shortcut() {
+        let mut lower = String::new();
+        for (line, single) in [
+            ("Read More", true),
+            ("A sentence, with 3 WORDS.", true),
+            ("x", true),
+            ("", true),
+            ("Read  More", false),
+            ("Read\tMore", false),
+            ("Read More\r", false),
+            ("Read\x0bMore", false),
+            (" Read", false),
+            ("Read ", false),
+        ] {
+            assert_eq!(
+                count_ascii(line.as_bytes()).single_spaced,
+                single,
+                "{line:?}"
+            );
+            if single {
+                let want = line_hash(line, &mut lower);
+                assert_eq!(single_spaced_ascii_hash(line, &mut lower), want, "{line:?}");
+            }
+        }
+        assert!(!count_chars("Read More").single_spaced);
     }
 
     #[test]
