@@ -162,6 +162,18 @@ pub(crate) fn line_hash(line: &str, lower: &mut String) -> u64 {
     xxh3_64(lower.as_bytes())
 }
 
+/// [`line_hash`] of an ASCII line whose only whitespace is single spaces between words (most
+/// lines): its normal form is the line lower-cased, one copy and one lower-casing pass instead
+/// of [`normalise_into`]'s word-by-word copy. The caller knows the shape from its own scan.
+pub(crate) fn single_spaced_ascii_hash(line: &str, lower: &mut String) -> u64 {
+    debug_assert!(line.is_ascii() && !line.starts_with(' ') && !line.ends_with(' '));
+    debug_assert!(!line.contains("  ") && !line.contains(['\t', '\n', '\x0b', '\x0c', '\r']));
+    lower.clear();
+    lower.push_str(line);
+    lower.make_ascii_lowercase();
+    xxh3_64(lower.as_bytes())
+}
+
 /// `https://www.Example.com:8080/a?b` → `example.com`. `None` without a host.
 pub(crate) fn host_of(url: &str) -> Option<String> {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);

@@ -19,10 +19,8 @@
 
 use rustc_hash::FxHashMap;
 
-use super::corpus::line_hash;
-use super::lexicon::{
-    language_bit, related_link, stop_word_bits, Cues, LANGUAGES, MAX_STOP_WORD_BYTES,
-};
+use super::corpus::{line_hash, single_spaced_ascii_hash};
+use super::lexicon::{language_bit, related_link, Cues, StopWords, LANGUAGES, MAX_STOP_WORD_BYTES};
 
 /// Per-line features computed from the line alone.
 pub(crate) const N_BASE: usize = 18;
@@ -30,6 +28,10 @@ pub(crate) const N_BASE: usize = 18;
 pub(crate) const N_FEATURES: usize = N_BASE * 3 + 4 + 2 + 1 + 12 + 4 + 3;
 /// Extra features of the second model: the first model's scores around the line.
 pub(crate) const N_CONTEXT: usize = 6;
+/// Values per row of `Scratch::features`: the first model's features, then room for the
+/// context features, which [`context_features`] fills in place once the first model has
+/// scored; the second model then reads the same rows whole (no copy into a wider buffer).
+pub(crate) const ROW: usize = N_FEATURES + N_CONTEXT;
 /// Window radii for the smoothed first-model scores.
 const SCORE_WINDOWS: [usize; 5] = [1, 2, 4, 8, 16];
 /// Window radii for the smoothed line evidence.
@@ -103,6 +105,9 @@ pub fn context_feature_names() -> Vec<String> {
 pub(crate) struct Line {
     /// 0-based index among the document's `\n`-lines (blank ones included).
     pub index: usize,
+    /// Byte range of the untrimmed `\n`-line in the text (without its `\n`): the stage rebuilds
+    /// the kept text from these without splitting the text again.
+    pub raw: std::ops::Range<usize>,
     /// Hash of the line lower-cased with whitespace collapsed.
     pub hash: u64,
     pub words: u32,
@@ -175,6 +180,9 @@ struct Counts {
     separators: u32,
     /// Breadcrumb separators only: `| › » · >`.
     crumbs: u32,
+    /// ASCII, and its only whitespace is single spaces between words (set by [`count_ascii`]
+    /// only): the line lower-cased is its normal form.
+    single_spaced: bool,
 }
 
 /// Rust's `char::is_whitespace` restricted to ASCII (includes vertical tab, unlike
@@ -187,11 +195,14 @@ fn ascii_space(b: u8) -> bool {
 fn count_ascii(bytes: &[u8]) -> Counts {
     let mut c = Counts {
         chars: bytes.len() as u32,
+        single_spaced: bytes.last() != Some(&b' '),
         ..Default::default()
     };
     let mut in_word = false;
     for (k, &b) in bytes.iter().enumerate() {
         if ascii_space(b) {
+            // Not a single space after a word: a leading space, a run, a tab, a CR …
+            c.single_spaced &= b == b' ' && in_word;
             in_word = false;
             continue;
         }
@@ -255,14 +266,22 @@ fn count_chars(line: &str) -> Counts {
 /// `language` picks the function-word list; `None` guesses it from the document.
 pub(crate) fn scan_lines(text: &str, language: Option<&str>, scratch: &mut Scratch) {
     let cues = Cues::global();
+    let stop_words = StopWords::global();
     scratch.lines.clear();
-    for (index, raw) in text.split('\n').enumerate() {
-        let line = raw.trim();
+    // `text.split('\n')` with each line's byte range (memchr finds the newlines a vector at a
+    // time).
+    let ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain([text.len()]);
+    let mut start = 0;
+    for (index, end) in ends.enumerate() {
+        let raw = start..end;
+        start = end + 1;
+        let line = text[raw.clone()].trim();
         if line.is_empty() {
             continue;
         }
         let mut l = Line {
             index,
+            raw,
             ..Default::default()
         };
         let c = if line.is_ascii() {
@@ -281,14 +300,18 @@ pub(crate) fn scan_lines(text: &str, language: Option<&str>, scratch: &mut Scrat
             c.words,
             c.capitalised,
         );
-        l.hash = line_hash(line, &mut scratch.lower);
+        l.hash = if c.single_spaced {
+            single_spaced_ascii_hash(line, &mut scratch.lower)
+        } else {
+            line_hash(line, &mut scratch.lower)
+        };
         for word in scratch.lower.as_bytes().split(|&b| b == b' ') {
-            // No function word is longer than this; skip the trim and lookup for the rest.
+            // Long words are not looked up (see `MAX_STOP_WORD_BYTES`).
             if word.len() > MAX_STOP_WORD_BYTES {
                 continue;
             }
             let bare = trim_non_alphanumeric(word);
-            let bits = stop_word_bits(bare);
+            let bits = stop_words.bits(bare);
             if bits != 0 {
                 for (i, n) in l.stop_counts.iter_mut().enumerate() {
                     *n += u16::from(bits >> i & 1);
@@ -470,8 +493,9 @@ fn window_means(
     }
 }
 
-/// Build the first model's feature rows (row-major, [`N_FEATURES`] per line) into
-/// `scratch.features`, from the lines [`scan_lines`] found.
+/// Build the first model's feature rows into `scratch.features` (row-major, [`ROW`] values per
+/// line: [`N_FEATURES`] features, then zeros where the context features go), from the lines
+/// [`scan_lines`] found.
 pub(crate) fn line_features(scratch: &mut Scratch) {
     let Scratch {
         lines,
@@ -481,7 +505,7 @@ pub(crate) fn line_features(scratch: &mut Scratch) {
     } = scratch;
     let n = lines.len();
     features.clear();
-    features.resize(n * N_FEATURES, 0.0);
+    features.resize(n * ROW, 0.0);
     let good: Vec<usize> = (0..n).filter(|&i| lines[i].good()).collect();
     let doc = [
         n as f64,
@@ -489,7 +513,7 @@ pub(crate) fn line_features(scratch: &mut Scratch) {
         (n as f64).ln_1p(),
     ];
     for i in 0..n {
-        let row = &mut features[i * N_FEATURES..(i + 1) * N_FEATURES];
+        let row = &mut features[i * ROW..i * ROW + N_FEATURES];
         let l = &lines[i];
         row[..N_BASE].copy_from_slice(&l.base);
         if i > 0 {
@@ -518,9 +542,7 @@ pub(crate) fn line_features(scratch: &mut Scratch) {
             }];
         for (f, value) in value_sets.iter().enumerate() {
             let col = win_at + w * 3 + f;
-            window_means(n, value, *k, prefix, |i, v| {
-                features[i * N_FEATURES + col] = v
-            });
+            window_means(n, value, *k, prefix, |i, v| features[i * ROW + col] = v);
         }
     }
     let region_at = win_at + 12;
@@ -533,7 +555,7 @@ pub(crate) fn line_features(scratch: &mut Scratch) {
         while next_good < good.len() && good[next_good] < i {
             next_good += 1;
         }
-        let row = &mut features[i * N_FEATURES..(i + 1) * N_FEATURES];
+        let row = &mut features[i * ROW..i * ROW + N_FEATURES];
         let (in_region, dist, after, before) = match (first, last) {
             (Some(f), Some(l)) => {
                 let after_d = good.get(next_good).map(|&g| g - i);
@@ -561,10 +583,9 @@ pub(crate) fn line_features(scratch: &mut Scratch) {
     }
 }
 
-/// The second model's extra features for line `i`, given the first model's `scores` of every
-/// line, appended to `row` (which holds the line's first-model features).
-pub(crate) fn context_features(scores: &[f64], prefix: &mut Vec<f64>, out: &mut [f64]) {
-    // out is n × N_CONTEXT, row-major.
+/// The second model's extra features of every line, given the first model's `scores`: written
+/// into the last [`N_CONTEXT`] values of each row of `rows` (row-major, [`ROW`] per line).
+pub(crate) fn context_features(scores: &[f64], prefix: &mut Vec<f64>, rows: &mut [f64]) {
     let n = scores.len();
     for (w, k) in SCORE_WINDOWS.iter().enumerate() {
         window_means(
@@ -572,11 +593,11 @@ pub(crate) fn context_features(scores: &[f64], prefix: &mut Vec<f64>, out: &mut 
             |i| scores[i],
             *k,
             prefix,
-            |i, v| out[i * N_CONTEXT + w] = v,
+            |i, v| rows[i * ROW + N_FEATURES + w] = v,
         );
     }
     for i in 0..n {
-        out[i * N_CONTEXT + SCORE_WINDOWS.len()] = scores[i];
+        rows[i * ROW + N_FEATURES + SCORE_WINDOWS.len()] = scores[i];
     }
 }
 
@@ -652,6 +673,34 @@ mod tests {
     }
 
     #[test]
+    fn single_spaced_flag_and_its_hash_shortcut() {
+        let mut lower = String::new();
+        for (line, single) in [
+            ("Read More", true),
+            ("A sentence, with 3 WORDS.", true),
+            ("x", true),
+            ("", true),
+            ("Read  More", false),
+            ("Read\tMore", false),
+            ("Read More\r", false),
+            ("Read\x0bMore", false),
+            (" Read", false),
+            ("Read ", false),
+        ] {
+            assert_eq!(
+                count_ascii(line.as_bytes()).single_spaced,
+                single,
+                "{line:?}"
+            );
+            if single {
+                let want = line_hash(line, &mut lower);
+                assert_eq!(single_spaced_ascii_hash(line, &mut lower), want, "{line:?}");
+            }
+        }
+        assert!(!count_chars("Read More").single_spaced);
+    }
+
+    #[test]
     fn hash_ignores_case_and_spacing() {
         let s = scan("Read  More\nread more");
         assert_eq!(s.lines[0].hash, s.lines[1].hash);
@@ -685,7 +734,7 @@ mod tests {
         let text = format!("Menu\n{good}\nShort heading\n{good}\nFooter");
         let s = scan(&text);
         let region = 3 * N_BASE + 4 + 3 + 12;
-        let f = |i: usize, c: usize| s.features[i * N_FEATURES + region + c];
+        let f = |i: usize, c: usize| s.features[i * ROW + region + c];
         assert_eq!(f(0, 0), 0.0);
         assert_eq!(f(2, 0), 1.0);
         assert_eq!(f(2, 1), 1.0);

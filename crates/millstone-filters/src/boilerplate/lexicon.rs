@@ -283,36 +283,76 @@ pub(crate) fn stop_words() -> &'static FxHashMap<&'static str, u8> {
     })
 }
 
-/// The longest function word, in bytes: longer words need no lookup.
+/// Words longer than this many bytes *before* trimming their punctuation are not looked up (part
+/// of how the trained `stop_word_frac` feature is defined: `"the…………"` does not count).
 pub(crate) const MAX_STOP_WORD_BYTES: usize = 16;
 
-/// A word of at most [`MAX_STOP_WORD_BYTES`] bytes as one number (its bytes, zero-padded):
-/// hashing and comparing it is a couple of instructions, unlike a string. Zero padding makes
-/// `"the"` and `"the\0"` one number, so the map keeps the length too.
-fn packed(word: &[u8]) -> u128 {
-    let mut buf = [0u8; MAX_STOP_WORD_BYTES];
-    buf[..word.len()].copy_from_slice(word);
-    u128::from_le_bytes(buf)
+/// The longest function word in any list, in bytes: a trimmed word fits one `u64`.
+const LONGEST_STOP_WORD: usize = 8;
+
+/// Slots of [`StopWords`]' table (a power of two, about three times the number of words, so
+/// that a probe rarely goes past its first slot).
+const STOP_WORD_SLOTS: usize = 1024;
+
+/// The function words of every language as an open-addressing table keyed by the word's bytes
+/// packed into a `u64`: the hot path of the line scan (every word of every line is looked up),
+/// where hashing a `&str` or a `u128` through a general map cost more than the rest of the
+/// word's handling.
+pub(crate) struct StopWords {
+    /// (packed word, its length, its language bits); length 0 marks an empty slot. The length
+    /// tells `"the"` from `"the\0"`, which pack to the same number.
+    slots: Vec<(u64, u8, u8)>,
 }
 
-/// The language bits of `word` in [`stop_words`] (0 if it is none's function word), looked up
-/// by its packed bytes. The hot path of the line scan: every word of every line comes here.
-pub(crate) fn stop_word_bits(word: &[u8]) -> u8 {
-    /// Packed word → (its length, its language bits).
-    static MAP: OnceLock<FxHashMap<u128, (usize, u8)>> = OnceLock::new();
-    if word.is_empty() || word.len() > MAX_STOP_WORD_BYTES {
-        return 0;
+/// `word`'s bytes (at most 8) as a little-endian number, zero-padded.
+fn pack(word: &[u8]) -> u64 {
+    word.iter()
+        .rev()
+        .fold(0u64, |key, &b| key << 8 | u64::from(b))
+}
+
+/// The first slot to probe for a packed word (Fibonacci hashing: the top bits of a multiply).
+fn home_slot(key: u64) -> usize {
+    const BITS: u32 = STOP_WORD_SLOTS.trailing_zeros();
+    (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - BITS)) as usize
+}
+
+impl StopWords {
+    pub(crate) fn global() -> &'static StopWords {
+        static TABLE: OnceLock<StopWords> = OnceLock::new();
+        TABLE.get_or_init(|| {
+            let mut slots = vec![(0u64, 0u8, 0u8); STOP_WORD_SLOTS];
+            for (w, &bits) in stop_words() {
+                let w = w.as_bytes();
+                assert!(!w.is_empty() && w.len() <= LONGEST_STOP_WORD, "{w:?}");
+                let key = pack(w);
+                let mut i = home_slot(key);
+                while slots[i].1 != 0 {
+                    i = (i + 1) % STOP_WORD_SLOTS;
+                }
+                slots[i] = (key, w.len() as u8, bits);
+            }
+            StopWords { slots }
+        })
     }
-    let map = MAP.get_or_init(|| {
-        stop_words()
-            .iter()
-            .inspect(|(w, _)| assert!(!w.is_empty() && w.len() <= MAX_STOP_WORD_BYTES, "{w}"))
-            .map(|(w, bits)| (packed(w.as_bytes()), (w.len(), *bits)))
-            .collect()
-    });
-    match map.get(&packed(word)) {
-        Some(&(len, bits)) if len == word.len() => bits,
-        _ => 0,
+
+    /// The language bits of `word` (0 if it is no language's function word).
+    pub(crate) fn bits(&self, word: &[u8]) -> u8 {
+        if word.is_empty() || word.len() > LONGEST_STOP_WORD {
+            return 0;
+        }
+        let key = pack(word);
+        let mut i = home_slot(key);
+        loop {
+            let (k, len, bits) = self.slots[i];
+            if len == 0 {
+                return 0;
+            }
+            if k == key && usize::from(len) == word.len() {
+                return bits;
+            }
+            i = (i + 1) % STOP_WORD_SLOTS;
+        }
     }
 }
 
@@ -364,16 +404,31 @@ mod tests {
 
     #[test]
     fn packed_lookup_agrees_with_the_word_map() {
+        let table = StopWords::global();
         for (w, bits) in stop_words() {
-            assert_eq!(stop_word_bits(w.as_bytes()), *bits, "{w}");
+            assert_eq!(table.bits(w.as_bytes()), *bits, "{w}");
         }
-        for w in ["", "thee", "th", "zzz", "überhauptnichtdabei", "the\0"] {
+        for w in [
+            "",
+            "thee",
+            "th",
+            "zzz",
+            "überhauptnichtdabei",
+            "the\0",
+            "\0",
+            "\0\0\0",
+            "tambiénx",
+            "también",
+            "The",
+        ] {
             assert_eq!(
-                stop_word_bits(w.as_bytes()),
+                table.bits(w.as_bytes()),
                 stop_words().get(w).copied().unwrap_or(0),
                 "{w:?}"
             );
         }
+        // Packing is the zero-padded little-endian number of the bytes.
+        assert_eq!(pack(b"the"), u64::from_le_bytes(*b"the\0\0\0\0\0"));
     }
 
     #[test]

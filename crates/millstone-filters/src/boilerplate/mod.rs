@@ -54,7 +54,7 @@ pub use features::{context_feature_names, feature_names};
 use crate::registry::StageConfig;
 use crate::ConfigError;
 use corpus::LineCounts;
-use features::{Line, Scratch, N_CONTEXT, N_FEATURES};
+use features::{Line, Scratch, N_FEATURES, ROW};
 use model::Model;
 
 pub const NAME: &str = "boilerplate";
@@ -164,8 +164,6 @@ pub struct Boilerplate {
 struct Buffers {
     scratch: Scratch,
     first: Vec<f64>,
-    context: Vec<f64>,
-    rows: Vec<f64>,
     prefix: Vec<f64>,
     runs: Vec<u32>,
     seen: FxHashSet<u64>,
@@ -258,6 +256,34 @@ fn is_sub_heading(lines: &[Line], i: usize) -> bool {
         && lines.get(i + 1).is_some_and(Line::good)
 }
 
+/// `text` without the `removed` lines (positions in `lines`, ascending), kept lines in order:
+/// blank lines stay, but a run of them left where furniture was is collapsed to one, and none
+/// lead or trail.
+///
+/// Only the non-blank lines are visited, not the text's `\n`-lines: the raw lines between two
+/// kept lines `a` and `b` are the removed lines between them in `lines` and blank ones, so a
+/// blank one is there when the gap in line indices is wider than the gap in `lines`.
+fn kept_text(text: &str, lines: &[Line], removed: impl IntoIterator<Item = usize>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut gone = removed.into_iter().peekable();
+    let mut last_kept: Option<usize> = None;
+    for (i, l) in lines.iter().enumerate() {
+        if gone.peek() == Some(&i) {
+            gone.next();
+            continue;
+        }
+        if let Some(a) = last_kept {
+            out.push('\n');
+            if l.index - lines[a].index > i - a {
+                out.push('\n');
+            }
+        }
+        out.push_str(&text[l.raw.clone()]);
+        last_kept = Some(i);
+    }
+    out
+}
+
 /// For each line, the length of the run of consecutive title-like lines it belongs to (0 if it
 /// is not title-like).
 fn title_runs(lines: &[Line], runs: &mut Vec<u32>) {
@@ -284,22 +310,9 @@ impl Boilerplate {
         };
         features::scan_lines(doc.text(), language, &mut buf.scratch);
         features::line_features(&mut buf.scratch);
-        let n = buf.scratch.lines.len();
         model.score_first(&buf.scratch.features, &mut buf.first);
-        buf.context.clear();
-        buf.context.resize(n * N_CONTEXT, 0.0);
-        features::context_features(&buf.first, &mut buf.prefix, &mut buf.context);
-        buf.rows.clear();
-        for (row, ctx) in buf
-            .scratch
-            .features
-            .chunks_exact(N_FEATURES)
-            .zip(buf.context.chunks_exact(N_CONTEXT))
-        {
-            buf.rows.extend_from_slice(row);
-            buf.rows.extend_from_slice(ctx);
-        }
-        model.score_second(&buf.rows, &mut buf.first);
+        features::context_features(&buf.first, &mut buf.prefix, &mut buf.scratch.features);
+        model.score_second(&buf.scratch.features, &mut buf.first);
     }
 
     /// The reason line `i` goes, or `None` if it stays.
@@ -436,12 +449,19 @@ impl Stage for Boilerplate {
                 stats.count(&format!("removed.{reason}"), n);
             }
             if self.config.record_lines {
+                // Each entry is a clone of one template object with its values set: cloning
+                // copies the map's index table, where inserting hashes both keys again (with
+                // the std SipHash of `serde_json::Map` under `preserve_order`).
+                let mut template = millstone_core::Map::new();
+                template.insert("line".into(), Value::Null);
+                template.insert("reason".into(), Value::Null);
                 let list = removed
                     .iter()
                     .map(|&(i, reason)| {
-                        let mut m = millstone_core::Map::new();
-                        m.insert("line".into(), Value::from(lines[i].index));
-                        m.insert("reason".into(), Value::from(reason));
+                        let mut m = template.clone();
+                        let mut values = m.values_mut();
+                        *values.next().expect("line") = Value::from(lines[i].index);
+                        *values.next().expect("reason") = Value::from(reason);
                         Value::Object(m)
                     })
                     .collect();
@@ -451,30 +471,7 @@ impl Stage for Boilerplate {
             if removed.len() == lines.len() {
                 return Verdict::drop("no_content_lines");
             }
-            // Rebuild the text from the kept lines in order; blank lines stay, but a run of them
-            // left where furniture was is collapsed to one, and none lead or trail.
-            let text = doc.text();
-            let mut out = String::with_capacity(text.len());
-            let mut gone = removed.iter().map(|&(i, _)| lines[i].index).peekable();
-            let mut pending_blank = false;
-            for (index, raw) in text.split('\n').enumerate() {
-                if gone.peek() == Some(&index) {
-                    gone.next();
-                    continue;
-                }
-                if raw.trim().is_empty() {
-                    pending_blank = !out.is_empty();
-                    continue;
-                }
-                if !out.is_empty() {
-                    out.push('\n');
-                    if pending_blank {
-                        out.push('\n');
-                    }
-                }
-                pending_blank = false;
-                out.push_str(raw);
-            }
+            let out = kept_text(doc.text(), lines, removed.iter().map(|&(i, _)| i));
             doc.set_text(out);
             Verdict::Keep
         })
@@ -511,8 +508,8 @@ pub fn dump_features(text: &str, language: Option<&str>) -> Vec<(usize, Vec<f64>
     features::line_features(&mut s);
     s.lines
         .iter()
-        .zip(s.features.chunks_exact(N_FEATURES))
-        .map(|(l, row)| (l.index, row.to_vec()))
+        .zip(s.features.chunks_exact(ROW))
+        .map(|(l, row)| (l.index, row[..N_FEATURES].to_vec()))
         .collect()
 }
 
@@ -811,6 +808,70 @@ mod tests {
         assert_eq!(verdict, Verdict::Keep);
         assert_eq!(removed, [(2, "cue_phrase".to_owned())]);
         assert_eq!(doc.text(), format!("{PARA}\n\n{PARA2}"));
+    }
+
+    /// The rebuild [`kept_text`] replaced: every `\n`-line of the text visited, blank ones
+    /// tracked as they come.
+    fn kept_text_by_splitting(text: &str, lines: &[Line], removed: &[usize]) -> String {
+        let mut out = String::new();
+        let mut gone = removed.iter().map(|&i| lines[i].index).peekable();
+        let mut pending_blank = false;
+        for (index, raw) in text.split('\n').enumerate() {
+            if gone.peek() == Some(&index) {
+                gone.next();
+                continue;
+            }
+            if raw.trim().is_empty() {
+                pending_blank = !out.is_empty();
+                continue;
+            }
+            if !out.is_empty() {
+                out.push('\n');
+                if pending_blank {
+                    out.push('\n');
+                }
+            }
+            pending_blank = false;
+            out.push_str(raw);
+        }
+        out
+    }
+
+    #[test]
+    fn kept_text_equals_rebuilding_by_splitting() {
+        let pieces = [
+            "",
+            " ",
+            "\u{a0}",
+            "\t",
+            "Home",
+            "  indented line ",
+            "A sentence.\r",
+            "x",
+            "\u{2028}",
+        ];
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut s = Scratch::default();
+        for _ in 0..3000 {
+            let n = next() % 12;
+            let text: Vec<&str> = (0..n)
+                .map(|_| pieces[next() as usize % pieces.len()])
+                .collect();
+            let text = text.join("\n");
+            features::scan_lines(&text, None, &mut s);
+            let removed: Vec<usize> = (0..s.lines.len()).filter(|_| next() % 3 == 0).collect();
+            assert_eq!(
+                kept_text(&text, &s.lines, removed.iter().copied()),
+                kept_text_by_splitting(&text, &s.lines, &removed),
+                "{text:?} without {removed:?}"
+            );
+        }
     }
 
     #[test]

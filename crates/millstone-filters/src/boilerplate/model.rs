@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-use super::features::{context_feature_names, feature_names, N_CONTEXT, N_FEATURES};
+use super::features::{context_feature_names, feature_names, N_CONTEXT, N_FEATURES, ROW};
 
 const EMBEDDED: &str = include_str!("model.json");
 const FORMAT: &str = "millstone-boilerplate-gbdt-2";
@@ -41,15 +41,23 @@ struct ModelFile {
     stage2: EnsembleFile,
 }
 
+/// One split node: `row[feature] <= threshold` goes left. Threshold and feature sit together so
+/// that a step of a walk loads one node, not two arrays.
+#[derive(Debug, Clone, Copy)]
+struct Split {
+    threshold: f64,
+    feature: u32,
+}
+
 /// An ensemble of complete binary trees of one depth, flattened: tree `k`'s split nodes are
-/// `features/thresholds[k*s..(k+1)*s]` and its leaves `leaves[k*(s+1)..]`, with `s = 2^depth - 1`.
-/// A complete tree is walked without branches (`i = 2i + 1 + (x > t)`), and walking it tree by
-/// tree over all lines of a page lets the CPU overlap the lines' independent walks.
+/// `splits[k*s..(k+1)*s]` (heap order: children of `i` are `2i+1`, `2i+2`) and its leaves
+/// `leaves[k*(s+1)..]`, with `s = 2^depth - 1`. A complete tree is walked without branches
+/// (`i = 2i + 1 + (x > t)`).
 struct Ensemble {
     depth: u32,
-    features: Vec<u16>,
-    thresholds: Vec<f64>,
+    splits: Vec<Split>,
     leaves: Vec<f64>,
+    /// Features a row holds for this ensemble (rows may be longer: see [`Ensemble::score_rows`]).
     width: usize,
 }
 
@@ -61,8 +69,7 @@ impl Ensemble {
         let splits = (1usize << file.depth) - 1;
         let mut e = Ensemble {
             depth: file.depth,
-            features: Vec::with_capacity(file.trees.len() * splits),
-            thresholds: Vec::with_capacity(file.trees.len() * splits),
+            splits: Vec::with_capacity(file.trees.len() * splits),
             leaves: Vec::with_capacity(file.trees.len() * (splits + 1)),
             width,
         };
@@ -73,86 +80,99 @@ impl Ensemble {
             {
                 return Err("tree is not complete at the model's depth".into());
             }
-            for &f in &t.features {
+            for (&f, t) in t.features.iter().zip(&t.thresholds) {
                 if f >= width {
                     return Err(format!("feature {f} out of range (model has {width})"));
                 }
-                e.features.push(f as u16);
+                e.splits.push(Split {
+                    threshold: t.unwrap_or(f64::INFINITY),
+                    feature: f as u32,
+                });
             }
-            e.thresholds
-                .extend(t.thresholds.iter().map(|t| t.unwrap_or(f64::INFINITY)));
             e.leaves.extend(t.leaves);
         }
         Ok(e)
     }
 
-    /// Probability of content for each row of `rows` (row-major, `width` per row), into `out`.
-    fn score_rows(&self, rows: &[f64], out: &mut Vec<f64>) {
-        let n = rows.len() / self.width;
+    /// Probability of content for each row of `rows` into `out`. Rows are row-major, `stride`
+    /// values apart (`stride >= width`: the first model reads the leading part of the rows the
+    /// second model reads whole, so the rows are built once and never copied).
+    fn score_rows(&self, rows: &[f64], stride: usize, out: &mut Vec<f64>) {
+        assert!(stride >= self.width, "rows narrower than the model");
+        let n = rows.len() / stride;
         out.clear();
         out.resize(n, 0.0);
-        // The shipped model's depth gets a walk with the depth fixed at compile time (unrolled).
-        match self.depth {
-            4 => self.add_trees::<4>(rows, out),
-            _ => self.add_trees::<0>(rows, out),
+        // The shipped model's depth (4: 15 splits, 16 leaves) gets a walk with the tree size
+        // fixed at compile time: unrolled, and tree-sized arrays need no index checks.
+        for (o, row) in out.iter_mut().zip(rows.chunks_exact(stride)) {
+            let row = &row[..self.width];
+            *o = match self.depth {
+                4 => self.sum_leaves::<15, 16>(row),
+                _ => self.sum_leaves_any_depth(row),
+            };
         }
         for o in out.iter_mut() {
             *o = 1.0 / (1.0 + (-*o).exp());
         }
     }
 
-    /// Add every tree's leaf value for each row to `out`. `DEPTH` is the trees' depth, or 0 for
-    /// "read it from `self.depth`".
-    fn add_trees<const DEPTH: u32>(&self, rows: &[f64], out: &mut [f64]) {
-        let depth = if DEPTH == 0 { self.depth } else { DEPTH };
-        let width = self.width;
-        let splits = (1usize << depth) - 1;
-        for ((features, thresholds), leaves) in self
-            .features
-            .chunks_exact(splits)
-            .zip(self.thresholds.chunks_exact(splits))
-            .zip(self.leaves.chunks_exact(splits + 1))
+    /// The sum of every tree's leaf for `row`, trees added in order, for trees of `SPLITS` split
+    /// nodes and `LEAVES = SPLITS + 1` leaves (depth ≥ 2).
+    ///
+    /// One row through all the trees (its features stay in L1), and in each tree the top two
+    /// levels are decided at once: the root and both its children are compared independently
+    /// and the child's outcome picked by the root's, so only the levels below wait on a
+    /// previous comparison (a walk is a chain of dependent loads: node, feature, compare). Timed
+    /// alone on synthetic rows this was about 1.7× as fast as walking four rows in step, tree by
+    /// tree over the page, level by level from the root.
+    fn sum_leaves<const SPLITS: usize, const LEAVES: usize>(&self, row: &[f64]) -> f64 {
+        debug_assert!(SPLITS >= 3 && LEAVES == SPLITS + 1);
+        let mut sum = 0.0;
+        for (splits, leaves) in self
+            .splits
+            .chunks_exact(SPLITS)
+            .zip(self.leaves.chunks_exact(LEAVES))
         {
-            // Four lines at a time: their walks are independent, so interleaving them keeps the
-            // CPU busy while each walk waits on its next feature load.
-            let mut out4 = out.chunks_exact_mut(4);
-            let mut rows4 = rows.chunks_exact(4 * width);
-            for (o, rows) in (&mut out4).zip(&mut rows4) {
-                let (r0, rest) = rows.split_at(width);
-                let (r1, rest) = rest.split_at(width);
-                let (r2, r3) = rest.split_at(width);
-                let (mut i0, mut i1, mut i2, mut i3) = (0usize, 0usize, 0usize, 0usize);
-                for _ in 0..depth {
-                    let g0 = r0[features[i0] as usize] > thresholds[i0];
-                    let g1 = r1[features[i1] as usize] > thresholds[i1];
-                    let g2 = r2[features[i2] as usize] > thresholds[i2];
-                    let g3 = r3[features[i3] as usize] > thresholds[i3];
-                    i0 = 2 * i0 + 1 + usize::from(g0);
-                    i1 = 2 * i1 + 1 + usize::from(g1);
-                    i2 = 2 * i2 + 1 + usize::from(g2);
-                    i3 = 2 * i3 + 1 + usize::from(g3);
-                }
-                o[0] += leaves[i0 - splits];
-                o[1] += leaves[i1 - splits];
-                o[2] += leaves[i2 - splits];
-                o[3] += leaves[i3 - splits];
+            let splits: &[Split; SPLITS] = splits.try_into().expect("chunk of SPLITS");
+            let leaves: &[f64; LEAVES] = leaves.try_into().expect("chunk of LEAVES");
+            let right = |node: &Split| row[node.feature as usize] > node.threshold;
+            let (root, left, right_child) =
+                (right(&splits[0]), right(&splits[1]), right(&splits[2]));
+            // Heap index at level 2: 3 + 2·(root went right) + (the chosen child went right).
+            let second = if root { right_child } else { left };
+            let mut i = 3 + 2 * usize::from(root) + usize::from(second);
+            // A fixed count (not `while i < SPLITS`), so that the levels are unrolled.
+            for _ in 2..(LEAVES.trailing_zeros()) {
+                i = 2 * i + 1 + usize::from(right(&splits[i]));
             }
-            let rest = rows4.remainder().chunks_exact(width);
-            for (o, row) in out4.into_remainder().iter_mut().zip(rest) {
-                let mut i = 0usize;
-                for _ in 0..depth {
-                    let go_right = row[features[i] as usize] > thresholds[i];
-                    i = 2 * i + 1 + usize::from(go_right);
-                }
-                *o += leaves[i - splits];
-            }
+            sum += leaves[i - SPLITS];
         }
+        sum
+    }
+
+    /// [`Ensemble::sum_leaves`] for any depth: the plain walk from the root.
+    fn sum_leaves_any_depth(&self, row: &[f64]) -> f64 {
+        let s = (1usize << self.depth) - 1;
+        let mut sum = 0.0;
+        for (splits, leaves) in self
+            .splits
+            .chunks_exact(s)
+            .zip(self.leaves.chunks_exact(s + 1))
+        {
+            let mut i = 0;
+            while i < s {
+                let node = splits[i];
+                i = 2 * i + 1 + usize::from(row[node.feature as usize] > node.threshold);
+            }
+            sum += leaves[i - s];
+        }
+        sum
     }
 
     #[cfg(test)]
     fn score(&self, row: &[f64]) -> f64 {
         let mut out = Vec::new();
-        self.score_rows(row, &mut out);
+        self.score_rows(row, self.width, &mut out);
         out[0]
     }
 }
@@ -191,14 +211,15 @@ impl Model {
         })
     }
 
-    /// First-model scores of row-major feature rows.
+    /// First-model scores of row-major rows of [`ROW`] values (the first [`N_FEATURES`] read).
     pub(crate) fn score_first(&self, rows: &[f64], out: &mut Vec<f64>) {
-        self.first.score_rows(rows, out)
+        self.first.score_rows(rows, ROW, out)
     }
 
-    /// Second-model scores of row-major feature rows (first-model features + context).
+    /// Second-model scores of row-major rows of [`ROW`] values (first-model features, then the
+    /// [`N_CONTEXT`] context features).
     pub(crate) fn score_second(&self, rows: &[f64], out: &mut Vec<f64>) {
-        self.second.score_rows(rows, out)
+        self.second.score_rows(rows, ROW, out)
     }
 }
 
@@ -211,6 +232,60 @@ mod tests {
         let m = Model::embedded();
         assert!(m.threshold > 0.0 && m.threshold < 1.0);
         assert!(!m.first.leaves.is_empty() && !m.second.leaves.is_empty());
+        assert_eq!(m.second.width, ROW);
+    }
+
+    /// The plain walk from the root, one tree at a time: what [`Ensemble::sum_leaves`] must equal.
+    fn reference_sum(e: &Ensemble, row: &[f64]) -> f64 {
+        let s = (1usize << e.depth) - 1;
+        let mut sum = 0.0;
+        for k in 0..e.splits.len() / s {
+            let mut i = 0;
+            for _ in 0..e.depth {
+                let node = e.splits[k * s + i];
+                i = 2 * i + 1 + usize::from(row[node.feature as usize] > node.threshold);
+            }
+            sum += e.leaves[k * (s + 1) + i - s];
+        }
+        sum
+    }
+
+    #[test]
+    fn speculative_walk_equals_the_plain_walk() {
+        // Rows whose values sit on, just below and just above the embedded model's thresholds
+        // (where a walk could go wrong), plus infinities; compared bit for bit.
+        let m = Model::embedded();
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for e in [&m.first, &m.second] {
+            assert_eq!(e.depth, 4, "the shipped trees take the fixed-size walk");
+            let mut row = vec![0.0; e.width];
+            for _ in 0..2000 {
+                for (f, v) in row.iter_mut().enumerate() {
+                    let pick = e.splits[next() as usize % e.splits.len()];
+                    let t = if pick.feature as usize == f {
+                        pick.threshold
+                    } else {
+                        (next() % 100) as f64 / 10.0 - 2.0
+                    };
+                    *v = match next() % 5 {
+                        0 => t,
+                        1 => t - 1e-9,
+                        2 => t + 1e-9,
+                        3 => f64::INFINITY,
+                        _ => -t,
+                    };
+                }
+                let want = reference_sum(e, &row);
+                assert_eq!(e.sum_leaves::<15, 16>(&row).to_bits(), want.to_bits());
+                assert_eq!(e.sum_leaves_any_depth(&row).to_bits(), want.to_bits());
+            }
+        }
     }
 
     #[test]
