@@ -408,9 +408,10 @@ impl Stage for Boilerplate {
                 }
             }
             if self.config.rules {
-                // A sentence amid furniture is furniture when it also carries a cue (a donation
-                // plea between a "Donate" button and a headline list); after the article, any
-                // short line amid furniture is (a "Support us" heading above a plea).
+                // A sentence amid furniture is furniture when it also carries a cue and either
+                // the model doubts it or a neighbour is a short cue line (a donation plea between
+                // a "Donate now" button and a headline list); after the article, any short line
+                // amid furniture is (a "Support us" heading above a plea).
                 let gone: Vec<bool> = {
                     let mut g = vec![false; lines.len()];
                     for &(i, _) in &removed {
@@ -422,7 +423,11 @@ impl Stage for Boilerplate {
                     if !gone[i]
                         && gone[i - 1]
                         && gone[i + 1]
-                        && (lines[i].cues > 0 && buf.first[i] < self.config.rule_max_score
+                        && (lines[i].cues > 0
+                            && (buf.first[i] < self.config.rule_max_score
+                                || [&lines[i - 1], &lines[i + 1]]
+                                    .iter()
+                                    .any(|n| n.cues > 0 && n.title_like()))
                             || !self.config.veto_outside_article
                                 && !lines[i].good()
                                 && span.is_some_and(|(_, b)| i > b))
