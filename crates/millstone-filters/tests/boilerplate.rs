@@ -10,10 +10,15 @@ const PAGE: &str = include_str!("fixtures/boilerplate/news-page.txt");
 /// The article: three paragraphs, the sub-heading "What happens next", two paragraphs.
 const ARTICLE: std::ops::RangeInclusive<u64> = 3..=8;
 
+/// Removed line indices, their reasons and the kept text of `PAGE` under `options`.
 fn removed(options: &str) -> (Vec<u64>, Vec<String>, String) {
+    run_page(PAGE, options)
+}
+
+fn run_page(page: &str, options: &str) -> (Vec<u64>, Vec<String>, String) {
     let stage =
         millstone_filters::build_stage("boilerplate", &toml::from_str(options).unwrap()).unwrap();
-    let mut doc = Document::new("news", PAGE.trim_end());
+    let mut doc = Document::new("news", page.trim_end());
     assert_eq!(
         stage.process(&mut doc, &mut StageStats::default()),
         Verdict::Keep
@@ -29,12 +34,16 @@ fn removed(options: &str) -> (Vec<u64>, Vec<String>, String) {
     (lines, reasons, doc.text().to_owned())
 }
 
+/// Every line of `PAGE` but the article's.
+fn furniture() -> Vec<u64> {
+    let total = PAGE.trim_end().split('\n').count() as u64;
+    (0..total).filter(|i| !ARTICLE.contains(i)).collect()
+}
+
 #[test]
 fn rules_at_full_strength_keep_exactly_the_article() {
     let (lines, reasons, text) = removed("cross_document = false\nrule_max_score = 1.0");
-    let total = PAGE.trim_end().split('\n').count() as u64;
-    let want: Vec<u64> = (0..total).filter(|i| !ARTICLE.contains(i)).collect();
-    assert_eq!(lines, want, "{reasons:?}");
+    assert_eq!(lines, furniture(), "{reasons:?}");
     assert!(text.contains("What happens next\nForecasters expect"));
     for reason in [
         "breadcrumb",
@@ -57,9 +66,7 @@ fn defaults_keep_exactly_the_article() {
     // after the article span, so the defaults remove the same lines as the rules at full
     // strength: everything but the article.
     let (lines, reasons, text) = removed("cross_document = false");
-    let total = PAGE.trim_end().split('\n').count() as u64;
-    let want: Vec<u64> = (0..total).filter(|i| !ARTICLE.contains(i)).collect();
-    assert_eq!(lines, want, "{reasons:?}");
+    assert_eq!(lines, furniture(), "{reasons:?}");
     assert!(text.contains("What happens next\nForecasters expect"));
     // Both copies of the teaser block (lines 24–26 and 28–30), and the related links.
     for i in [24, 25, 26, 28, 29, 30] {
@@ -83,21 +90,12 @@ fn defaults_keep_exactly_the_article() {
 #[test]
 fn a_longer_page_keeps_its_sub_headings_and_last_short_sentence() {
     let page = include_str!("fixtures/boilerplate/news-page-long.txt").trim_end();
-    let stage = millstone_filters::build_stage(
-        "boilerplate",
-        &toml::from_str("cross_document = false").unwrap(),
-    )
-    .unwrap();
-    let mut doc = Document::new("long", page);
-    assert_eq!(
-        stage.process(&mut doc, &mut StageStats::default()),
-        Verdict::Keep
-    );
+    let (_, _, text) = run_page(page, "cross_document = false");
     let all: Vec<&str> = page.split('\n').collect();
     let article = [15, 16, 17, 19, 20, 21, 22, 23, 24, 25, 27];
     // The menu's first item, "Home", is the one furniture line left: before the article the
     // model keeps its veto over link lists (tables of contents sit there too), and it rates a
     // page's first line like a title.
     let kept: Vec<&str> = std::iter::once(0).chain(article).map(|i| all[i]).collect();
-    assert_eq!(doc.text(), kept.join("\n"));
+    assert_eq!(text, kept.join("\n"));
 }
