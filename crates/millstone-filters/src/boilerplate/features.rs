@@ -17,6 +17,8 @@
 //! these vectors (dumped by the `boilerplate_features` example), so a change here needs a
 //! retrained model. Not here: cross-document line counts (`corpus.rs`) and decisions (`mod.rs`).
 
+use std::sync::OnceLock;
+
 use rustc_hash::FxHashMap;
 
 use super::corpus::{line_hash, single_spaced_ascii_hash};
@@ -345,9 +347,9 @@ pub(crate) fn scan_lines(text: &str, language: Option<&str>, scratch: &mut Scrat
         let (c, w) = (f64::from(chars), f64::from(words.max(1)));
         l.base = [
             c,
-            c.ln_1p(),
+            ln_1p_count(chars),
             f64::from(words),
-            f64::from(words).ln_1p(),
+            ln_1p_count(words),
             b(l.terminal),
             b(last == ':' || last == '：'),
             b(l.ellipsis),
@@ -389,6 +391,27 @@ pub(crate) fn scan_lines(text: &str, language: Option<&str>, scratch: &mut Scrat
         l.base[10] = f64::from(l.stop_counts[lang]) / f64::from(l.words.max(1));
     }
     mark_repeats(scratch);
+}
+
+/// Counts below this get `ln_1p` from [`ln_1p_count`]'s table (8 KiB: words per line always,
+/// characters per line mostly).
+const LN_1P_TABLE: usize = 1024;
+
+/// `f64::from(n).ln_1p()`, bit for bit: from a table filled by that same call for small counts
+/// (two per line: `log_chars` and `log_words`), where `log1p` cost more than the table lookup.
+fn ln_1p_count(n: u32) -> f64 {
+    static TABLE: OnceLock<Box<[f64; LN_1P_TABLE]>> = OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let mut t = Box::new([0.0; LN_1P_TABLE]);
+        for (i, v) in t.iter_mut().enumerate() {
+            *v = (i as f64).ln_1p();
+        }
+        t
+    });
+    match table.get(n as usize) {
+        Some(&v) => v,
+        None => f64::from(n).ln_1p(),
+    }
 }
 
 fn b(v: bool) -> f64 {
@@ -639,6 +662,14 @@ mod tests {
         scan_lines(text, None, &mut s);
         line_features(&mut s);
         s
+    }
+
+    #[test]
+    fn ln_1p_table_equals_ln_1p() {
+        for n in (0..LN_1P_TABLE as u32 + 10).chain([5000, 123_456, u32::MAX]) {
+            let want = f64::from(n).ln_1p();
+            assert_eq!(ln_1p_count(n).to_bits(), want.to_bits(), "{n}");
+        }
     }
 
     #[test]
