@@ -22,7 +22,12 @@ use std::sync::OnceLock;
 use rustc_hash::FxHashMap;
 
 use super::corpus::{line_hash, single_spaced_ascii_hash};
-use super::lexicon::{language_bit, related_link, Cues, StopWords, LANGUAGES, MAX_STOP_WORD_BYTES};
+use super::lexicon::{
+    language_bit, pack_window, related_link, Cues, StopWords, LANGUAGES, MAX_STOP_WORD_BYTES,
+};
+
+/// Bytes a packed word holds (no function word is longer).
+const MAX_PACKED: usize = 8;
 
 /// Per-line features computed from the line alone.
 pub(crate) const N_BASE: usize = 18;
@@ -343,19 +348,7 @@ pub(crate) fn scan_lines(text: &str, language: Option<&str>, scratch: &mut Scrat
         } else {
             line_hash(line, &mut scratch.lower)
         };
-        for word in scratch.lower.as_bytes().split(|&b| b == b' ') {
-            // Long words are not looked up (see `MAX_STOP_WORD_BYTES`).
-            if word.len() > MAX_STOP_WORD_BYTES {
-                continue;
-            }
-            let bare = trim_non_alphanumeric(word);
-            let bits = stop_words.bits(bare);
-            if bits != 0 {
-                for (i, n) in l.stop_counts.iter_mut().enumerate() {
-                    *n += u16::from(bits >> i & 1);
-                }
-            }
-        }
+        l.stop_counts = count_stop_words(&mut scratch.lower, stop_words);
         l.words = words;
         let last = line.chars().next_back().unwrap_or(' ');
         l.terminal = is_terminal(last) && !line.ends_with("...");
@@ -456,6 +449,72 @@ fn b(v: bool) -> f64 {
     } else {
         0.0
     }
+}
+
+/// Function words of each language in [`LANGUAGES`] among the words of `normal`, a line's
+/// normal form (lower-cased, words separated by single spaces). Leaves eight NUL bytes appended
+/// to `normal` (padding, so that any word's first eight bytes can be read as one number by
+/// [`pack_window`] whatever its length).
+fn count_stop_words(normal: &mut String, stop_words: &StopWords) -> [u16; LANGUAGES.len()] {
+    let mut counts = [0u16; LANGUAGES.len()];
+    let normal_len = normal.len();
+    normal.push_str("\0\0\0\0\0\0\0\0");
+    let padded = normal.as_bytes();
+    for_each_space_separated(&padded[..normal_len], |word| {
+        let piece = &padded[word.clone()];
+        // Long words are not looked up (see `MAX_STOP_WORD_BYTES`).
+        if piece.len() > MAX_STOP_WORD_BYTES {
+            return;
+        }
+        let bare = trim_non_alphanumeric(piece);
+        // Looked up whatever its length, and the answer dropped when it cannot be a function
+        // word (empty, or longer than any): no branch on it.
+        let len = bare.len();
+        let fits = (1..=MAX_PACKED).contains(&len);
+        let start = word.start + (bare.as_ptr() as usize - piece.as_ptr() as usize);
+        let window = padded[start..start + 8].try_into().expect("padded");
+        let key = pack_window(window, len.clamp(1, MAX_PACKED));
+        let bits = stop_words.bits_of_packed(key, len) & 0u8.wrapping_sub(u8::from(fits));
+        for (i, n) in counts.iter_mut().enumerate() {
+            *n += u16::from(bits & (1 << i) != 0);
+        }
+    });
+    counts
+}
+
+/// Calls `f` with the range of each piece of `bytes` between single spaces, in order: what
+/// `bytes.split(|&b| b == b' ')` yields, empty pieces included.
+///
+/// The spaces of each 64 bytes are found at once as a bit mask (a loop without branches, which
+/// is vectorised) and the pieces cut at its set bits, where `split` tested and branched on
+/// every byte and mispredicted at every word's end.
+fn for_each_space_separated(bytes: &[u8], mut f: impl FnMut(std::ops::Range<usize>)) {
+    let mut start = 0;
+    let mut cut_at_spaces = |base: usize, mut spaces: u64| {
+        while spaces != 0 {
+            let at = base + spaces.trailing_zeros() as usize;
+            f(start..at);
+            start = at + 1;
+            spaces &= spaces - 1;
+        }
+    };
+    let chunks = bytes.chunks_exact(64);
+    let tail = chunks.remainder();
+    for (c, chunk) in chunks.enumerate() {
+        cut_at_spaces(c * 64, space_mask(chunk));
+    }
+    cut_at_spaces(bytes.len() - tail.len(), space_mask(tail));
+    f(start..bytes.len());
+}
+
+/// Bit `i` set where `chunk[i]` (at most 64 bytes) is a space.
+fn space_mask(chunk: &[u8]) -> u64 {
+    debug_assert!(chunk.len() <= 64);
+    let mut mask = 0u64;
+    for (i, &b) in chunk.iter().enumerate() {
+        mask |= u64::from(b == b' ') << i;
+    }
+    mask
 }
 
 /// `word` without leading and trailing characters that are not letters or digits (as
@@ -777,6 +836,96 @@ mod tests {
                 "{:?}",
                 String::from_utf8_lossy(line)
             );
+        }
+    }
+
+    #[test]
+    fn stop_word_counts_equal_the_word_by_word_lookup() {
+        let stop_words = StopWords::global();
+        let words = [
+            "the",
+            "der",
+            "de",
+            "la",
+            "a",
+            "é",
+            "été",
+            "también",
+            "und",
+            "(the)",
+            "the,",
+            "thee",
+            "th",
+            "",
+            "“the”",
+            "«le»",
+            "über",
+            "über,",
+            "1990.",
+            "extraordinarily",
+            "the…………",
+            "x\u{a0}",
+            "e.g.",
+            "zzzzzzzz",
+            "aaaaaaaaa",
+            "\0",
+            "the\0",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let mut normal = String::new();
+        for _ in 0..5000 {
+            let line: Vec<&str> = (0..next(30)).map(|_| words[next(words.len())]).collect();
+            let line = line.join(" ");
+            // What the scan did before: split, skip long words, trim, look up, count the bits.
+            let mut want = [0u16; LANGUAGES.len()];
+            for word in line.as_bytes().split(|&b| b == b' ') {
+                if word.len() > MAX_STOP_WORD_BYTES {
+                    continue;
+                }
+                let bits = stop_words.bits(trim_non_alphanumeric(word));
+                for (i, n) in want.iter_mut().enumerate() {
+                    *n += u16::from(bits >> i & 1);
+                }
+            }
+            normal.clear();
+            normal.push_str(&line);
+            assert_eq!(count_stop_words(&mut normal, stop_words), want, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn space_pieces_equal_split() {
+        let mut texts: Vec<Vec<u8>> = ["", " ", "  ", "a", "a b", " a", "a ", "ab  cd"]
+            .map(|t| t.as_bytes().to_vec())
+            .to_vec();
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        // Lengths around the 64-byte chunks, spaces dense and sparse.
+        for _ in 0..3000 {
+            let len = next(200);
+            let every = 1 + next(12);
+            texts.push(
+                (0..len)
+                    .map(|_| if next(every) == 0 { b' ' } else { b'x' })
+                    .collect(),
+            );
+        }
+        for t in &texts {
+            let mut got = Vec::new();
+            for_each_space_separated(t, |w| got.push(t[w].to_vec()));
+            let want: Vec<Vec<u8>> = t.split(|&b| b == b' ').map(<[u8]>::to_vec).collect();
+            assert_eq!(got, want, "{:?}", String::from_utf8_lossy(t));
         }
     }
 

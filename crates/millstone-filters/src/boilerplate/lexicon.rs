@@ -349,18 +349,26 @@ pub(crate) const MAX_STOP_WORD_BYTES: usize = 16;
 /// The longest function word in any list, in bytes: a trimmed word fits one `u64`.
 const LONGEST_STOP_WORD: usize = 8;
 
-/// Slots of [`StopWords`]' table (a power of two, about three times the number of words, so
-/// that a probe rarely goes past its first slot).
+/// Slots of [`StopWords`]' table (a power of two, about three times the number of words, so that
+/// the two-choice insertion settles at once).
 const STOP_WORD_SLOTS: usize = 1024;
 
-/// The function words of every language as an open-addressing table keyed by the word's bytes
-/// packed into a `u64`: the hot path of the line scan (every word of every line is looked up),
-/// where hashing a `&str` or a `u128` through a general map cost more than the rest of the
-/// word's handling.
+/// The function words of every language as a two-choice (cuckoo) table keyed by the word's bytes
+/// packed into a `u64`: the hot path of the line scan (every word of every line is looked up).
+/// Every word sits in one of the two slots its key hashes to, so a lookup reads both slots and
+/// combines them without a branch: whether a word of running text is a function word is close
+/// to a coin toss, and a probing loop's branches mispredicted on it.
 pub(crate) struct StopWords {
-    /// (packed word, its length, its language bits); length 0 marks an empty slot. The length
-    /// tells `"the"` from `"the\0"`, which pack to the same number.
-    slots: Vec<(u64, u8, u8)>,
+    slots: Box<[StopSlot; STOP_WORD_SLOTS]>,
+}
+
+/// A packed word, its length (0 marks an empty slot; the length tells `"the"` from `"the\0"`,
+/// which pack to the same number) and its language bits.
+#[derive(Debug, Clone, Copy, Default)]
+struct StopSlot {
+    key: u64,
+    len: u8,
+    bits: u8,
 }
 
 /// `word`'s bytes (at most 8) as a little-endian number, zero-padded.
@@ -370,48 +378,74 @@ fn pack(word: &[u8]) -> u64 {
         .fold(0u64, |key, &b| key << 8 | u64::from(b))
 }
 
-/// The first slot to probe for a packed word (Fibonacci hashing: the top bits of a multiply).
-fn home_slot(key: u64) -> usize {
+/// [`pack`] of the first `len` bytes (1..=8) of `window`, without a loop over them.
+pub(crate) fn pack_window(window: [u8; 8], len: usize) -> u64 {
+    debug_assert!((1..=8).contains(&len));
+    u64::from_le_bytes(window) & (u64::MAX >> (64 - 8 * len))
+}
+
+/// The two slots a packed word may sit in (the top bits of two multiplies).
+fn slots_of(key: u64) -> [usize; 2] {
     const BITS: u32 = STOP_WORD_SLOTS.trailing_zeros();
-    (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - BITS)) as usize
+    [
+        (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - BITS)) as usize,
+        (key.wrapping_mul(0xc2b2_ae3d_27d4_eb4f) >> (64 - BITS)) as usize,
+    ]
 }
 
 impl StopWords {
     pub(crate) fn global() -> &'static StopWords {
         static TABLE: OnceLock<StopWords> = OnceLock::new();
         TABLE.get_or_init(|| {
-            let mut slots = vec![(0u64, 0u8, 0u8); STOP_WORD_SLOTS];
-            for (w, &bits) in stop_words() {
+            let mut slots = Box::new([StopSlot::default(); STOP_WORD_SLOTS]);
+            // Sorted, so that the table does not depend on the map's order.
+            let mut words: Vec<_> = stop_words().iter().collect();
+            words.sort();
+            'words: for (w, &bits) in words {
                 let w = w.as_bytes();
                 assert!(!w.is_empty() && w.len() <= LONGEST_STOP_WORD, "{w:?}");
-                let key = pack(w);
-                let mut i = home_slot(key);
-                while slots[i].1 != 0 {
-                    i = (i + 1) % STOP_WORD_SLOTS;
+                let mut item = StopSlot {
+                    key: pack(w),
+                    len: w.len() as u8,
+                    bits,
+                };
+                let [a, b] = slots_of(item.key);
+                let mut at = if slots[a].len == 0 { a } else { b };
+                // Cuckoo insertion: take the slot; whatever sat there moves to its other slot.
+                for _ in 0..STOP_WORD_SLOTS {
+                    std::mem::swap(&mut slots[at], &mut item);
+                    if item.len == 0 {
+                        continue 'words;
+                    }
+                    let [a, b] = slots_of(item.key);
+                    at = if at == a { b } else { a };
                 }
-                slots[i] = (key, w.len() as u8, bits);
+                panic!("the function-word table cannot place {w:?}");
             }
             StopWords { slots }
         })
     }
 
-    /// The language bits of `word` (0 if it is no language's function word).
+    /// The language bits of `word` (0 if it is no language's function word). The line scan
+    /// calls [`StopWords::bits_of_packed`]; this is its reference.
+    #[cfg(test)]
     pub(crate) fn bits(&self, word: &[u8]) -> u8 {
         if word.is_empty() || word.len() > LONGEST_STOP_WORD {
             return 0;
         }
-        let key = pack(word);
-        let mut i = home_slot(key);
-        loop {
-            let (k, len, bits) = self.slots[i];
-            if len == 0 {
-                return 0;
-            }
-            if k == key && usize::from(len) == word.len() {
-                return bits;
-            }
-            i = (i + 1) % STOP_WORD_SLOTS;
-        }
+        self.bits_of_packed(pack(word), word.len())
+    }
+
+    /// [`StopWords::bits`] of a word of `len` bytes (1..=8) given [`pack`]ed: both slots read,
+    /// no branch.
+    pub(crate) fn bits_of_packed(&self, key: u64, len: usize) -> u8 {
+        let hit = |slot: usize| {
+            let s = self.slots[slot];
+            let same = s.key == key && usize::from(s.len) == len;
+            s.bits & 0u8.wrapping_sub(u8::from(same))
+        };
+        let [a, b] = slots_of(key);
+        hit(a) | hit(b)
     }
 }
 
@@ -575,8 +609,12 @@ mod tests {
                 "{w:?}"
             );
         }
-        // Packing is the zero-padded little-endian number of the bytes.
+        // Packing is the zero-padded little-endian number of the bytes, however it is done.
         assert_eq!(pack(b"the"), u64::from_le_bytes(*b"the\0\0\0\0\0"));
+        for len in 1..=8 {
+            let window = *b"abcdefgh";
+            assert_eq!(pack_window(window, len), pack(&window[..len]), "{len}");
+        }
     }
 
     #[test]
