@@ -161,7 +161,10 @@ pub(crate) struct Scratch {
     lower: String,
     hash_counts: FxHashMap<u64, u32>,
     pair_counts: FxHashMap<(u64, u64), u32>,
-    prefix: Vec<f64>,
+    /// Running sums of the three windowed line values ([`line_features`]).
+    prefix: [Vec<f64>; 3],
+    /// Positions of the sentence lines ([`Line::good`]).
+    good: Vec<usize>,
 }
 
 fn is_terminal(c: char) -> bool {
@@ -589,14 +592,9 @@ fn mark_repeats(scratch: &mut Scratch) {
     }
 }
 
-/// Window means of `value` over ±k (clipped at the ends), using a prefix-sum buffer.
-fn window_means(
-    n: usize,
-    value: impl Fn(usize) -> f64,
-    k: usize,
-    prefix: &mut Vec<f64>,
-    mut out: impl FnMut(usize, f64),
-) {
+/// `prefix` set to the running sums of `value(0..n)`: `prefix[i]` is the sum of the first `i`
+/// values, added in order.
+fn prefix_sums(n: usize, value: impl Fn(usize) -> f64, prefix: &mut Vec<f64>) {
     prefix.clear();
     prefix.push(0.0);
     let mut acc = 0.0;
@@ -604,32 +602,53 @@ fn window_means(
         acc += value(i);
         prefix.push(acc);
     }
-    for i in 0..n {
-        let lo = i.saturating_sub(k);
-        let hi = (i + k + 1).min(n);
-        out(i, (prefix[hi] - prefix[lo]) / (hi - lo) as f64);
-    }
+}
+
+/// The mean of the values over ±k around `i` (clipped at the ends), from their [`prefix_sums`].
+fn window_mean(prefix: &[f64], i: usize, k: usize) -> f64 {
+    let n = prefix.len() - 1;
+    let lo = i.saturating_sub(k);
+    let hi = (i + k + 1).min(n);
+    (prefix[hi] - prefix[lo]) / (hi - lo) as f64
 }
 
 /// Build the first model's feature rows into `scratch.features` (row-major, [`ROW`] values per
 /// line: [`N_FEATURES`] features, then zeros where the context features go), from the lines
 /// [`scan_lines`] found.
+///
+/// Every row is written in one pass, window means included (from running sums computed once per
+/// value): the rows of a long page outgrow L1, and a pass per window and value, each writing one
+/// column of every row, cost more than the arithmetic.
 pub(crate) fn line_features(scratch: &mut Scratch) {
     let Scratch {
         lines,
         features,
         prefix,
+        good,
         ..
     } = scratch;
     let n = lines.len();
     features.clear();
     features.resize(n * ROW, 0.0);
-    let good: Vec<usize> = (0..n).filter(|&i| lines[i].good()).collect();
+    good.clear();
+    good.extend((0..n).filter(|&i| lines[i].good()));
     let doc = [
         n as f64,
         good.len() as f64 / n.max(1) as f64,
         (n as f64).ln_1p(),
     ];
+    // Running sums of the windowed values, one after another: "good", log_words, ends_terminal.
+    let sums = prefix;
+    prefix_sums(n, |i| b(lines[i].good()), &mut sums[0]);
+    prefix_sums(n, |i| lines[i].base[3], &mut sums[1]);
+    prefix_sums(n, |i| lines[i].base[4], &mut sums[2]);
+    let win_at = 3 * N_BASE + 4 + 3;
+    let region_at = win_at + 12;
+    let (first, last) = match (good.first(), good.last()) {
+        (Some(&f), Some(&l)) => (Some(f), Some(l)),
+        _ => (None, None),
+    };
+    let mut next_good = 0usize; // index into `good` of the first good line at or after i
     for i in 0..n {
         let row = &mut features[i * ROW..i * ROW + N_FEATURES];
         let l = &lines[i];
@@ -651,29 +670,14 @@ pub(crate) fn line_features(scratch: &mut Scratch) {
         row[at] = f64::from(l.repeats);
         row[at + 1] = b(l.in_repeated_block);
         row[at + 2] = i as f64 / (n.max(2) - 1) as f64;
-    }
-    let win_at = 3 * N_BASE + 4 + 3;
-    for (w, k) in LINE_WINDOWS.iter().enumerate() {
-        let value_sets: [&dyn Fn(usize) -> f64; 3] =
-            [&|i| b(lines[i].good()), &|i| lines[i].base[3], &|i| {
-                lines[i].base[4]
-            }];
-        for (f, value) in value_sets.iter().enumerate() {
-            let col = win_at + w * 3 + f;
-            window_means(n, value, *k, prefix, |i, v| features[i * ROW + col] = v);
+        for (w, &k) in LINE_WINDOWS.iter().enumerate() {
+            for (f, sums) in sums.iter().enumerate() {
+                row[win_at + w * 3 + f] = window_mean(sums, i, k);
+            }
         }
-    }
-    let region_at = win_at + 12;
-    let (first, last) = match (good.first(), good.last()) {
-        (Some(&f), Some(&l)) => (Some(f), Some(l)),
-        _ => (None, None),
-    };
-    let mut next_good = 0usize; // index into `good` of the first good line at or after i
-    for i in 0..n {
         while next_good < good.len() && good[next_good] < i {
             next_good += 1;
         }
-        let row = &mut features[i * ROW..i * ROW + N_FEATURES];
         let (in_region, dist, after, before) = match (first, last) {
             (Some(f), Some(l)) => {
                 let after_d = good.get(next_good).map(|&g| g - i);
@@ -702,20 +706,16 @@ pub(crate) fn line_features(scratch: &mut Scratch) {
 }
 
 /// The second model's extra features of every line, given the first model's `scores`: written
-/// into the last [`N_CONTEXT`] values of each row of `rows` (row-major, [`ROW`] per line).
+/// into the last [`N_CONTEXT`] values of each row of `rows` (row-major, [`ROW`] per line), one
+/// row after another.
 pub(crate) fn context_features(scores: &[f64], prefix: &mut Vec<f64>, rows: &mut [f64]) {
-    let n = scores.len();
-    for (w, k) in SCORE_WINDOWS.iter().enumerate() {
-        window_means(
-            n,
-            |i| scores[i],
-            *k,
-            prefix,
-            |i, v| rows[i * ROW + N_FEATURES + w] = v,
-        );
-    }
-    for i in 0..n {
-        rows[i * ROW + N_FEATURES + SCORE_WINDOWS.len()] = scores[i];
+    prefix_sums(scores.len(), |i| scores[i], prefix);
+    for (i, row) in rows.chunks_exact_mut(ROW).enumerate() {
+        let context = &mut row[N_FEATURES..];
+        for (w, &k) in SCORE_WINDOWS.iter().enumerate() {
+            context[w] = window_mean(prefix, i, k);
+        }
+        context[SCORE_WINDOWS.len()] = scores[i];
     }
 }
 
@@ -896,6 +896,82 @@ mod tests {
             normal.clear();
             normal.push_str(&line);
             assert_eq!(count_stop_words(&mut normal, stop_words), want, "{line:?}");
+        }
+    }
+
+    /// The window means as they were computed before rows were written in one pass: a prefix
+    /// buffer per window and value, one column at a time.
+    fn window_means_reference(
+        n: usize,
+        value: impl Fn(usize) -> f64,
+        k: usize,
+        mut out: impl FnMut(usize, f64),
+    ) {
+        let mut prefix = vec![0.0];
+        let mut acc = 0.0;
+        for i in 0..n {
+            acc += value(i);
+            prefix.push(acc);
+        }
+        for i in 0..n {
+            let lo = i.saturating_sub(k);
+            let hi = (i + k + 1).min(n);
+            out(i, (prefix[hi] - prefix[lo]) / (hi - lo) as f64);
+        }
+    }
+
+    #[test]
+    fn one_pass_window_means_equal_the_column_passes() {
+        let good = "This line is a real sentence with more than ten words in it.";
+        let shapes = [
+            good,
+            "Menu",
+            "Short heading",
+            "Ends with a mark.",
+            "Read more …",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let mut prefix = Vec::new();
+        for _ in 0..200 {
+            let text: Vec<&str> = (0..next(60)).map(|_| shapes[next(shapes.len())]).collect();
+            let mut s = scan(&text.join("\n"));
+            let n = s.lines.len();
+            let win_at = 3 * N_BASE + 4 + 3;
+            for (w, &k) in LINE_WINDOWS.iter().enumerate() {
+                let lines = &s.lines;
+                let values: [&dyn Fn(usize) -> f64; 3] =
+                    [&|i| b(lines[i].good()), &|i| lines[i].base[3], &|i| {
+                        lines[i].base[4]
+                    }];
+                for (f, value) in values.iter().enumerate() {
+                    window_means_reference(n, value, k, |i, v| {
+                        let got = s.features[i * ROW + win_at + w * 3 + f];
+                        assert_eq!(got.to_bits(), v.to_bits(), "line {i} window {k} value {f}");
+                    });
+                }
+            }
+            let scores: Vec<f64> = (0..n).map(|_| next(1000) as f64 / 997.0).collect();
+            context_features(&scores, &mut prefix, &mut s.features);
+            for (w, &k) in SCORE_WINDOWS.iter().enumerate() {
+                window_means_reference(
+                    n,
+                    |i| scores[i],
+                    k,
+                    |i, v| {
+                        let got = s.features[i * ROW + N_FEATURES + w];
+                        assert_eq!(got.to_bits(), v.to_bits(), "line {i} score window {k}");
+                    },
+                );
+            }
+            for (i, &score) in scores.iter().enumerate() {
+                assert_eq!(s.features[i * ROW + ROW - 1], score);
+            }
         }
     }
 
