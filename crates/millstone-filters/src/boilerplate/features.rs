@@ -536,21 +536,32 @@ fn count_stop_words(normal: &mut String, stop_words: &StopWords) -> [u16; LANGUA
 /// every byte and mispredicted at every word's end.
 fn for_each_space_separated(bytes: &[u8], mut f: impl FnMut(std::ops::Range<usize>)) {
     let mut start = 0;
-    let mut cut_at_spaces = |base: usize, mut spaces: u64| {
+    let mut base = 0;
+    loop {
+        let chunk = &bytes[base..(base + 64).min(bytes.len())];
+        // The last chunk (shorter than 64, maybe empty) gets a space just past the end, so that
+        // the last piece is cut in the same loop: `f` has one call site and is inlined.
+        let last = chunk.len() < 64;
+        let mut spaces = match chunk.try_into() {
+            Ok(full) => space_mask_64(full),
+            Err(_) => space_mask(chunk) | 1 << chunk.len(),
+        };
         while spaces != 0 {
             let at = base + spaces.trailing_zeros() as usize;
             f(start..at);
             start = at + 1;
             spaces &= spaces - 1;
         }
-    };
-    let chunks = bytes.chunks_exact(64);
-    let tail = chunks.remainder();
-    for (c, chunk) in chunks.enumerate() {
-        cut_at_spaces(c * 64, space_mask(chunk));
+        if last {
+            return;
+        }
+        base += 64;
     }
-    cut_at_spaces(bytes.len() - tail.len(), space_mask(tail));
-    f(start..bytes.len());
+}
+
+/// [`space_mask`] of a full chunk (its length known, so the loop is vectorised whole).
+fn space_mask_64(chunk: &[u8; 64]) -> u64 {
+    space_mask(chunk)
 }
 
 /// Bit `i` set where `chunk[i]` (at most 64 bytes) is a space.
@@ -1032,6 +1043,12 @@ mod tests {
             state ^= state << 17;
             (state % n as u64) as usize
         };
+        // Whole chunks, ending in a space or not.
+        texts.extend([
+            vec![b'x'; 64],
+            vec![b' '; 128],
+            [vec![b'x'; 63], vec![b' ']].concat(),
+        ]);
         // Lengths around the 64-byte chunks, spaces dense and sparse.
         for _ in 0..3000 {
             let len = next(200);

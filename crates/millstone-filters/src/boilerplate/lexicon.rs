@@ -441,7 +441,8 @@ impl StopWords {
     pub(crate) fn bits_of_packed(&self, key: u64, len: usize) -> u8 {
         let hit = |slot: usize| {
             let s = self.slots[slot];
-            let same = s.key == key && usize::from(s.len) == len;
+            // `&`, not `&&`: no branch on the key's comparison.
+            let same = (s.key == key) & (usize::from(s.len) == len);
             s.bits & 0u8.wrapping_sub(u8::from(same))
         };
         let [a, b] = slots_of(key);
