@@ -21,7 +21,7 @@ use std::sync::OnceLock;
 
 use rustc_hash::FxHashMap;
 
-use super::corpus::{line_hash, single_spaced_ascii_hash};
+use super::corpus::{line_hash, single_spaced_ascii_hash, single_spaced_hash};
 use super::lexicon::{
     language_bit, pack_window, related_link, Cues, StopWords, LANGUAGES, MAX_STOP_WORD_BYTES,
 };
@@ -190,8 +190,8 @@ struct Counts {
     separators: u32,
     /// Breadcrumb separators only: `| › » · >`.
     crumbs: u32,
-    /// ASCII, and its only whitespace is single spaces between words (set by [`count_ascii`]
-    /// only): the line lower-cased is its normal form.
+    /// Its only whitespace is single ASCII spaces between words: the line with each character
+    /// lower-cased is its normal form.
     single_spaced: bool,
 }
 
@@ -319,12 +319,17 @@ impl ChunkSums {
 }
 
 fn count_chars(line: &str) -> Counts {
-    let mut c = Counts::default();
+    let mut c = Counts {
+        single_spaced: !line.ends_with(' '),
+        ..Default::default()
+    };
     let mut in_word = false;
     let mut it = line.chars().peekable();
     while let Some(ch) = it.next() {
         c.chars += 1;
         if ch.is_whitespace() {
+            // Not a single space after a word: a leading space, a run, a tab, a no-break space …
+            c.single_spaced &= ch == ' ' && in_word;
             in_word = false;
             continue;
         }
@@ -373,7 +378,8 @@ pub(crate) fn scan_lines(text: &str, language: Option<&str>, scratch: &mut Scrat
             raw,
             ..Default::default()
         };
-        let c = if line.is_ascii() {
+        let ascii = line.is_ascii();
+        let c = if ascii {
             count_ascii(line.as_bytes())
         } else {
             count_chars(line)
@@ -389,10 +395,10 @@ pub(crate) fn scan_lines(text: &str, language: Option<&str>, scratch: &mut Scrat
             c.words,
             c.capitalised,
         );
-        l.hash = if c.single_spaced {
-            single_spaced_ascii_hash(line, &mut scratch.lower)
-        } else {
-            line_hash(line, &mut scratch.lower)
+        l.hash = match (c.single_spaced, ascii) {
+            (true, true) => single_spaced_ascii_hash(line, &mut scratch.lower),
+            (true, false) => single_spaced_hash(line, &mut scratch.lower),
+            (false, _) => line_hash(line, &mut scratch.lower),
         };
         l.stop_counts = count_stop_words(&mut scratch.lower, stop_words);
         l.words = words;
@@ -1131,7 +1137,55 @@ mod tests {
                 assert_eq!(single_spaced_ascii_hash(line, &mut lower), want, "{line:?}");
             }
         }
-        assert!(!count_chars("Read More").single_spaced);
+        for (line, single) in [
+            ("“Read” More", true),
+            ("Straße – DIE ÜBER", true),
+            ("İstanbul K", true),
+            ("é", true),
+            ("“Read”  More", false),
+            ("“Read”\u{a0}More", false),
+            ("“Read”\u{2009}More", false),
+            ("“Read”\tMore", false),
+            (" “Read”", false),
+            ("“Read” ", false),
+        ] {
+            assert_eq!(count_chars(line).single_spaced, single, "{line:?}");
+            if single {
+                let want = line_hash(line, &mut lower);
+                assert_eq!(single_spaced_hash(line, &mut lower), want, "{line:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn single_spaced_hash_equals_line_hash_on_random_lines() {
+        // Characters whose lower case is longer, ASCII, or themselves; words joined by single
+        // spaces, as the scan's flag requires.
+        let alphabet: Vec<char> = "aZ9.,“”’–—éÉßẞİKΣςΣÜü中\u{301}".chars().collect();
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let (mut lower, mut want_buf) = (String::new(), String::new());
+        for _ in 0..5000 {
+            let words: Vec<String> = (0..1 + next(8))
+                .map(|_| {
+                    (0..1 + next(6))
+                        .map(|_| alphabet[next(alphabet.len())])
+                        .collect()
+                })
+                .collect();
+            let line = words.join(" ");
+            assert!(
+                count_chars(&line).single_spaced || line.is_ascii(),
+                "{line:?}"
+            );
+            let want = line_hash(&line, &mut want_buf);
+            assert_eq!(single_spaced_hash(&line, &mut lower), want, "{line:?}");
+        }
     }
 
     #[test]
