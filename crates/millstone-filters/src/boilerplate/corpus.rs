@@ -174,6 +174,28 @@ pub(crate) fn single_spaced_ascii_hash(line: &str, lower: &mut String) -> u64 {
     xxh3_64(lower.as_bytes())
 }
 
+/// [`line_hash`] of a line whose only whitespace is single ASCII spaces between words, not all
+/// ASCII (lines with curly quotes or dashes): its normal form is the line with every character
+/// lower-cased, so ASCII runs are copied whole and only the other characters go through
+/// `char::to_lowercase`, where [`normalise_into`] decoded every character to find the words.
+/// The caller knows the shape from its own scan.
+pub(crate) fn single_spaced_hash(line: &str, lower: &mut String) -> u64 {
+    debug_assert!(!line.starts_with(' ') && !line.ends_with(' ') && !line.contains("  "));
+    debug_assert!(!line.contains(|c: char| c.is_whitespace() && c != ' '));
+    lower.clear();
+    let mut rest = line;
+    while let Some(i) = rest.bytes().position(|b| !b.is_ascii()) {
+        lower.push_str(&rest[..i]);
+        let ch = rest[i..].chars().next().expect("a character starts here");
+        lower.extend(ch.to_lowercase());
+        rest = &rest[i + ch.len_utf8()..];
+    }
+    lower.push_str(rest);
+    // The ASCII runs' letters (what `to_lowercase` wrote is lower case already).
+    lower.make_ascii_lowercase();
+    xxh3_64(lower.as_bytes())
+}
+
 /// `https://www.Example.com:8080/a?b` → `example.com`. `None` without a host.
 pub(crate) fn host_of(url: &str) -> Option<String> {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);

@@ -17,10 +17,17 @@
 //! these vectors (dumped by the `boilerplate_features` example), so a change here needs a
 //! retrained model. Not here: cross-document line counts (`corpus.rs`) and decisions (`mod.rs`).
 
+use std::sync::OnceLock;
+
 use rustc_hash::FxHashMap;
 
-use super::corpus::{line_hash, single_spaced_ascii_hash};
-use super::lexicon::{language_bit, related_link, Cues, StopWords, LANGUAGES, MAX_STOP_WORD_BYTES};
+use super::corpus::{line_hash, single_spaced_ascii_hash, single_spaced_hash};
+use super::lexicon::{
+    language_bit, pack_window, related_link, Cues, StopWords, LANGUAGES, MAX_STOP_WORD_BYTES,
+};
+
+/// Bytes a packed word holds (no function word is longer).
+const MAX_PACKED: usize = 8;
 
 /// Per-line features computed from the line alone.
 pub(crate) const N_BASE: usize = 18;
@@ -154,7 +161,10 @@ pub(crate) struct Scratch {
     lower: String,
     hash_counts: FxHashMap<u64, u32>,
     pair_counts: FxHashMap<(u64, u64), u32>,
-    prefix: Vec<f64>,
+    /// Running sums of the three windowed line values ([`line_features`]).
+    prefix: [Vec<f64>; 3],
+    /// Positions of the sentence lines ([`Line::good`]).
+    good: Vec<usize>,
 }
 
 fn is_terminal(c: char) -> bool {
@@ -180,8 +190,8 @@ struct Counts {
     separators: u32,
     /// Breadcrumb separators only: `| › » · >`.
     crumbs: u32,
-    /// ASCII, and its only whitespace is single spaces between words (set by [`count_ascii`]
-    /// only): the line lower-cased is its normal form.
+    /// Its only whitespace is single ASCII spaces between words: the line with each character
+    /// lower-cased is its normal form.
     single_spaced: bool,
 }
 
@@ -192,50 +202,134 @@ fn ascii_space(b: u8) -> bool {
 }
 
 /// The fast path for ASCII lines (most of them); gives exactly what [`count_chars`] gives.
+///
+/// Every count is a sum over positions of a test on the byte and its two neighbours (a word
+/// starts where a non-space follows a space, a sentence mark counts when a space or the line end
+/// follows), with the line's ends treated as spaces; written that way, without a running
+/// "in a word" state, the middle positions' loop has no branches and is vectorised, where a
+/// byte-by-byte loop mispredicted at every word boundary.
 fn count_ascii(bytes: &[u8]) -> Counts {
     let mut c = Counts {
         chars: bytes.len() as u32,
-        single_spaced: bytes.last() != Some(&b' '),
+        single_spaced: true,
         ..Default::default()
     };
-    let mut in_word = false;
-    for (k, &b) in bytes.iter().enumerate() {
-        if ascii_space(b) {
-            // Not a single space after a word: a leading space, a run, a tab, a CR …
-            c.single_spaced &= b == b' ' && in_word;
-            in_word = false;
-            continue;
-        }
-        if !in_word {
-            c.words += 1;
-            c.capitalised += u32::from(b.is_ascii_uppercase());
-            in_word = true;
-        }
-        match b {
-            b'a'..=b'z' | b'A'..=b'Z' => c.alpha += 1,
-            b'0'..=b'9' => c.digit += 1,
-            b',' => c.commas += 1,
-            b'.' | b'!' | b'?' => {
-                c.marks += u32::from(bytes.get(k + 1).is_none_or(|&n| ascii_space(n)));
+    let mut sums = AsciiSums::default();
+    let mut edges = ChunkSums::default();
+    match bytes {
+        [] => {}
+        [only] => edges.add(b' ', *only, b' '),
+        [first, .., last] => {
+            let n = bytes.len();
+            edges.add(b' ', *first, bytes[1]);
+            edges.add(bytes[n - 2], *last, b' ');
+            // The middle positions in chunks of at most 255, counted in bytes: 16 positions to
+            // a vector instead of 4 with 32-bit counts.
+            let mut k = 1;
+            while k < n - 1 {
+                let end = (k + 255).min(n - 1);
+                let mut chunk = ChunkSums::default();
+                for ((&p, &b), &nx) in bytes[k - 1..end - 1]
+                    .iter()
+                    .zip(&bytes[k..end])
+                    .zip(&bytes[k + 1..end + 1])
+                {
+                    chunk.add(p, b, nx);
+                }
+                sums.absorb(&chunk);
+                k = end;
             }
-            b'|' | b'>' => {
-                c.separators += 1;
-                c.crumbs += 1;
-            }
-            b'/' => c.separators += 1,
-            _ => {}
         }
     }
+    sums.absorb(&edges);
+    c.alpha = sums.alpha;
+    c.digit = sums.digit;
+    c.marks = sums.marks;
+    c.commas = sums.commas;
+    c.words = sums.words;
+    c.capitalised = sums.capitalised;
+    c.separators = sums.separators;
+    c.crumbs = sums.crumbs;
+    c.single_spaced = sums.bad_spaces == 0 && bytes.last() != Some(&b' ');
     c
 }
 
+/// The per-position sums of [`count_ascii`], for a whole line.
+#[derive(Default)]
+struct AsciiSums {
+    alpha: u32,
+    digit: u32,
+    marks: u32,
+    commas: u32,
+    words: u32,
+    capitalised: u32,
+    separators: u32,
+    crumbs: u32,
+    /// Whitespace that is not a single space after a non-space (a leading space, a run, a tab …).
+    bad_spaces: u32,
+}
+
+impl AsciiSums {
+    fn absorb(&mut self, c: &ChunkSums) {
+        self.alpha += u32::from(c.alpha);
+        self.digit += u32::from(c.digit);
+        self.marks += u32::from(c.marks);
+        self.commas += u32::from(c.commas);
+        self.words += u32::from(c.words);
+        self.capitalised += u32::from(c.capitalised);
+        self.separators += u32::from(c.separators);
+        self.crumbs += u32::from(c.crumbs);
+        self.bad_spaces += u32::from(c.bad_spaces);
+    }
+}
+
+/// [`AsciiSums`] of at most 255 positions.
+#[derive(Default)]
+struct ChunkSums {
+    alpha: u8,
+    digit: u8,
+    marks: u8,
+    commas: u8,
+    words: u8,
+    capitalised: u8,
+    separators: u8,
+    crumbs: u8,
+    bad_spaces: u8,
+}
+
+impl ChunkSums {
+    /// Count byte `b`, with `p` before it and `nx` after it (a space past either end of the line).
+    #[inline(always)]
+    fn add(&mut self, p: u8, b: u8, nx: u8) {
+        let space = ascii_space(b);
+        let lower = b | 0x20;
+        let upper = b.is_ascii_uppercase();
+        let word_start = !space & ascii_space(p);
+        self.alpha += u8::from(lower.is_ascii_lowercase());
+        self.digit += u8::from(b.is_ascii_digit());
+        self.commas += u8::from(b == b',');
+        self.marks += u8::from(matches!(b, b'.' | b'!' | b'?') & ascii_space(nx));
+        let crumb = (b == b'|') | (b == b'>');
+        self.crumbs += u8::from(crumb);
+        self.separators += u8::from(crumb | (b == b'/'));
+        self.words += u8::from(word_start);
+        self.capitalised += u8::from(word_start & upper);
+        self.bad_spaces += u8::from(space & ((b != b' ') | ascii_space(p)));
+    }
+}
+
 fn count_chars(line: &str) -> Counts {
-    let mut c = Counts::default();
+    let mut c = Counts {
+        single_spaced: !line.ends_with(' '),
+        ..Default::default()
+    };
     let mut in_word = false;
     let mut it = line.chars().peekable();
     while let Some(ch) = it.next() {
         c.chars += 1;
         if ch.is_whitespace() {
+            // Not a single space after a word: a leading space, a run, a tab, a no-break space …
+            c.single_spaced &= ch == ' ' && in_word;
             in_word = false;
             continue;
         }
@@ -284,7 +378,8 @@ pub(crate) fn scan_lines(text: &str, language: Option<&str>, scratch: &mut Scrat
             raw,
             ..Default::default()
         };
-        let c = if line.is_ascii() {
+        let ascii = line.is_ascii();
+        let c = if ascii {
             count_ascii(line.as_bytes())
         } else {
             count_chars(line)
@@ -300,24 +395,12 @@ pub(crate) fn scan_lines(text: &str, language: Option<&str>, scratch: &mut Scrat
             c.words,
             c.capitalised,
         );
-        l.hash = if c.single_spaced {
-            single_spaced_ascii_hash(line, &mut scratch.lower)
-        } else {
-            line_hash(line, &mut scratch.lower)
+        l.hash = match (c.single_spaced, ascii) {
+            (true, true) => single_spaced_ascii_hash(line, &mut scratch.lower),
+            (true, false) => single_spaced_hash(line, &mut scratch.lower),
+            (false, _) => line_hash(line, &mut scratch.lower),
         };
-        for word in scratch.lower.as_bytes().split(|&b| b == b' ') {
-            // Long words are not looked up (see `MAX_STOP_WORD_BYTES`).
-            if word.len() > MAX_STOP_WORD_BYTES {
-                continue;
-            }
-            let bare = trim_non_alphanumeric(word);
-            let bits = stop_words.bits(bare);
-            if bits != 0 {
-                for (i, n) in l.stop_counts.iter_mut().enumerate() {
-                    *n += u16::from(bits >> i & 1);
-                }
-            }
-        }
+        l.stop_counts = count_stop_words(&mut scratch.lower, stop_words);
         l.words = words;
         let last = line.chars().next_back().unwrap_or(' ');
         l.terminal = is_terminal(last) && !line.ends_with("...");
@@ -345,9 +428,9 @@ pub(crate) fn scan_lines(text: &str, language: Option<&str>, scratch: &mut Scrat
         let (c, w) = (f64::from(chars), f64::from(words.max(1)));
         l.base = [
             c,
-            c.ln_1p(),
+            ln_1p_count(chars),
             f64::from(words),
-            f64::from(words).ln_1p(),
+            ln_1p_count(words),
             b(l.terminal),
             b(last == ':' || last == '：'),
             b(l.ellipsis),
@@ -391,12 +474,110 @@ pub(crate) fn scan_lines(text: &str, language: Option<&str>, scratch: &mut Scrat
     mark_repeats(scratch);
 }
 
+/// Counts below this get `ln_1p` from [`ln_1p_count`]'s table (8 KiB: words per line always,
+/// characters per line mostly).
+const LN_1P_TABLE: usize = 1024;
+
+/// `f64::from(n).ln_1p()`, bit for bit: from a table filled by that same call for small counts
+/// (two per line: `log_chars` and `log_words`), where `log1p` cost more than the table lookup.
+fn ln_1p_count(n: u32) -> f64 {
+    static TABLE: OnceLock<Box<[f64; LN_1P_TABLE]>> = OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let mut t = Box::new([0.0; LN_1P_TABLE]);
+        for (i, v) in t.iter_mut().enumerate() {
+            *v = (i as f64).ln_1p();
+        }
+        t
+    });
+    match table.get(n as usize) {
+        Some(&v) => v,
+        None => f64::from(n).ln_1p(),
+    }
+}
+
 fn b(v: bool) -> f64 {
     if v {
         1.0
     } else {
         0.0
     }
+}
+
+/// Function words of each language in [`LANGUAGES`] among the words of `normal`, a line's
+/// normal form (lower-cased, words separated by single spaces). Leaves eight NUL bytes appended
+/// to `normal` (padding, so that any word's first eight bytes can be read as one number by
+/// [`pack_window`] whatever its length).
+fn count_stop_words(normal: &mut String, stop_words: &StopWords) -> [u16; LANGUAGES.len()] {
+    let mut counts = [0u16; LANGUAGES.len()];
+    let normal_len = normal.len();
+    normal.push_str("\0\0\0\0\0\0\0\0");
+    let padded = normal.as_bytes();
+    for_each_space_separated(&padded[..normal_len], |word| {
+        let piece = &padded[word.clone()];
+        // Long words are not looked up (see `MAX_STOP_WORD_BYTES`).
+        if piece.len() > MAX_STOP_WORD_BYTES {
+            return;
+        }
+        let bare = trim_non_alphanumeric(piece);
+        // Looked up whatever its length, and the answer dropped when it cannot be a function
+        // word (empty, or longer than any): no branch on it.
+        let len = bare.len();
+        let fits = (1..=MAX_PACKED).contains(&len);
+        let start = word.start + (bare.as_ptr() as usize - piece.as_ptr() as usize);
+        let window = padded[start..start + 8].try_into().expect("padded");
+        let key = pack_window(window, len.clamp(1, MAX_PACKED));
+        let bits = stop_words.bits_of_packed(key, len) & 0u8.wrapping_sub(u8::from(fits));
+        for (i, n) in counts.iter_mut().enumerate() {
+            *n += u16::from(bits & (1 << i) != 0);
+        }
+    });
+    counts
+}
+
+/// Calls `f` with the range of each piece of `bytes` between single spaces, in order: what
+/// `bytes.split(|&b| b == b' ')` yields, empty pieces included.
+///
+/// The spaces of each 64 bytes are found at once as a bit mask (a loop without branches, which
+/// is vectorised) and the pieces cut at its set bits, where `split` tested and branched on
+/// every byte and mispredicted at every word's end.
+fn for_each_space_separated(bytes: &[u8], mut f: impl FnMut(std::ops::Range<usize>)) {
+    let mut start = 0;
+    let mut base = 0;
+    loop {
+        let chunk = &bytes[base..(base + 64).min(bytes.len())];
+        // The last chunk (shorter than 64, maybe empty) gets a space just past the end, so that
+        // the last piece is cut in the same loop: `f` has one call site and is inlined.
+        let last = chunk.len() < 64;
+        let mut spaces = match chunk.try_into() {
+            Ok(full) => space_mask_64(full),
+            Err(_) => space_mask(chunk) | 1 << chunk.len(),
+        };
+        while spaces != 0 {
+            let at = base + spaces.trailing_zeros() as usize;
+            f(start..at);
+            start = at + 1;
+            spaces &= spaces - 1;
+        }
+        if last {
+            return;
+        }
+        base += 64;
+    }
+}
+
+/// [`space_mask`] of a full chunk (its length known, so the loop is vectorised whole).
+fn space_mask_64(chunk: &[u8; 64]) -> u64 {
+    space_mask(chunk)
+}
+
+/// Bit `i` set where `chunk[i]` (at most 64 bytes) is a space.
+fn space_mask(chunk: &[u8]) -> u64 {
+    debug_assert!(chunk.len() <= 64);
+    let mut mask = 0u64;
+    for (i, &b) in chunk.iter().enumerate() {
+        mask |= u64::from(b == b' ') << i;
+    }
+    mask
 }
 
 /// `word` without leading and trailing characters that are not letters or digits (as
@@ -471,14 +652,9 @@ fn mark_repeats(scratch: &mut Scratch) {
     }
 }
 
-/// Window means of `value` over ±k (clipped at the ends), using a prefix-sum buffer.
-fn window_means(
-    n: usize,
-    value: impl Fn(usize) -> f64,
-    k: usize,
-    prefix: &mut Vec<f64>,
-    mut out: impl FnMut(usize, f64),
-) {
+/// `prefix` set to the running sums of `value(0..n)`: `prefix[i]` is the sum of the first `i`
+/// values, added in order.
+fn prefix_sums(n: usize, value: impl Fn(usize) -> f64, prefix: &mut Vec<f64>) {
     prefix.clear();
     prefix.push(0.0);
     let mut acc = 0.0;
@@ -486,32 +662,53 @@ fn window_means(
         acc += value(i);
         prefix.push(acc);
     }
-    for i in 0..n {
-        let lo = i.saturating_sub(k);
-        let hi = (i + k + 1).min(n);
-        out(i, (prefix[hi] - prefix[lo]) / (hi - lo) as f64);
-    }
+}
+
+/// The mean of the values over ±k around `i` (clipped at the ends), from their [`prefix_sums`].
+fn window_mean(prefix: &[f64], i: usize, k: usize) -> f64 {
+    let n = prefix.len() - 1;
+    let lo = i.saturating_sub(k);
+    let hi = (i + k + 1).min(n);
+    (prefix[hi] - prefix[lo]) / (hi - lo) as f64
 }
 
 /// Build the first model's feature rows into `scratch.features` (row-major, [`ROW`] values per
 /// line: [`N_FEATURES`] features, then zeros where the context features go), from the lines
 /// [`scan_lines`] found.
+///
+/// Every row is written in one pass, window means included (from running sums computed once per
+/// value): the rows of a long page outgrow L1, and a pass per window and value, each writing one
+/// column of every row, cost more than the arithmetic.
 pub(crate) fn line_features(scratch: &mut Scratch) {
     let Scratch {
         lines,
         features,
         prefix,
+        good,
         ..
     } = scratch;
     let n = lines.len();
     features.clear();
     features.resize(n * ROW, 0.0);
-    let good: Vec<usize> = (0..n).filter(|&i| lines[i].good()).collect();
+    good.clear();
+    good.extend((0..n).filter(|&i| lines[i].good()));
     let doc = [
         n as f64,
         good.len() as f64 / n.max(1) as f64,
         (n as f64).ln_1p(),
     ];
+    // Running sums of the windowed values, one after another: "good", log_words, ends_terminal.
+    let sums = prefix;
+    prefix_sums(n, |i| b(lines[i].good()), &mut sums[0]);
+    prefix_sums(n, |i| lines[i].base[3], &mut sums[1]);
+    prefix_sums(n, |i| lines[i].base[4], &mut sums[2]);
+    let win_at = 3 * N_BASE + 4 + 3;
+    let region_at = win_at + 12;
+    let (first, last) = match (good.first(), good.last()) {
+        (Some(&f), Some(&l)) => (Some(f), Some(l)),
+        _ => (None, None),
+    };
+    let mut next_good = 0usize; // index into `good` of the first good line at or after i
     for i in 0..n {
         let row = &mut features[i * ROW..i * ROW + N_FEATURES];
         let l = &lines[i];
@@ -533,29 +730,14 @@ pub(crate) fn line_features(scratch: &mut Scratch) {
         row[at] = f64::from(l.repeats);
         row[at + 1] = b(l.in_repeated_block);
         row[at + 2] = i as f64 / (n.max(2) - 1) as f64;
-    }
-    let win_at = 3 * N_BASE + 4 + 3;
-    for (w, k) in LINE_WINDOWS.iter().enumerate() {
-        let value_sets: [&dyn Fn(usize) -> f64; 3] =
-            [&|i| b(lines[i].good()), &|i| lines[i].base[3], &|i| {
-                lines[i].base[4]
-            }];
-        for (f, value) in value_sets.iter().enumerate() {
-            let col = win_at + w * 3 + f;
-            window_means(n, value, *k, prefix, |i, v| features[i * ROW + col] = v);
+        for (w, &k) in LINE_WINDOWS.iter().enumerate() {
+            for (f, sums) in sums.iter().enumerate() {
+                row[win_at + w * 3 + f] = window_mean(sums, i, k);
+            }
         }
-    }
-    let region_at = win_at + 12;
-    let (first, last) = match (good.first(), good.last()) {
-        (Some(&f), Some(&l)) => (Some(f), Some(l)),
-        _ => (None, None),
-    };
-    let mut next_good = 0usize; // index into `good` of the first good line at or after i
-    for i in 0..n {
         while next_good < good.len() && good[next_good] < i {
             next_good += 1;
         }
-        let row = &mut features[i * ROW..i * ROW + N_FEATURES];
         let (in_region, dist, after, before) = match (first, last) {
             (Some(f), Some(l)) => {
                 let after_d = good.get(next_good).map(|&g| g - i);
@@ -584,20 +766,16 @@ pub(crate) fn line_features(scratch: &mut Scratch) {
 }
 
 /// The second model's extra features of every line, given the first model's `scores`: written
-/// into the last [`N_CONTEXT`] values of each row of `rows` (row-major, [`ROW`] per line).
+/// into the last [`N_CONTEXT`] values of each row of `rows` (row-major, [`ROW`] per line), one
+/// row after another.
 pub(crate) fn context_features(scores: &[f64], prefix: &mut Vec<f64>, rows: &mut [f64]) {
-    let n = scores.len();
-    for (w, k) in SCORE_WINDOWS.iter().enumerate() {
-        window_means(
-            n,
-            |i| scores[i],
-            *k,
-            prefix,
-            |i, v| rows[i * ROW + N_FEATURES + w] = v,
-        );
-    }
-    for i in 0..n {
-        rows[i * ROW + N_FEATURES + SCORE_WINDOWS.len()] = scores[i];
+    prefix_sums(scores.len(), |i| scores[i], prefix);
+    for (i, row) in rows.chunks_exact_mut(ROW).enumerate() {
+        let context = &mut row[N_FEATURES..];
+        for (w, &k) in SCORE_WINDOWS.iter().enumerate() {
+            context[w] = window_mean(prefix, i, k);
+        }
+        context[SCORE_WINDOWS.len()] = scores[i];
     }
 }
 
@@ -639,6 +817,268 @@ mod tests {
         scan_lines(text, None, &mut s);
         line_features(&mut s);
         s
+    }
+
+    /// The byte-by-byte count [`count_ascii`] replaced.
+    fn count_ascii_reference(bytes: &[u8]) -> Counts {
+        let mut c = Counts {
+            chars: bytes.len() as u32,
+            single_spaced: bytes.last() != Some(&b' '),
+            ..Default::default()
+        };
+        let mut in_word = false;
+        for (k, &b) in bytes.iter().enumerate() {
+            if ascii_space(b) {
+                // Not a single space after a word: a leading space, a run, a tab, a CR …
+                c.single_spaced &= b == b' ' && in_word;
+                in_word = false;
+                continue;
+            }
+            if !in_word {
+                c.words += 1;
+                c.capitalised += u32::from(b.is_ascii_uppercase());
+                in_word = true;
+            }
+            match b {
+                b'a'..=b'z' | b'A'..=b'Z' => c.alpha += 1,
+                b'0'..=b'9' => c.digit += 1,
+                b',' => c.commas += 1,
+                b'.' | b'!' | b'?' => {
+                    c.marks += u32::from(bytes.get(k + 1).is_none_or(|&n| ascii_space(n)));
+                }
+                b'|' | b'>' => {
+                    c.separators += 1;
+                    c.crumbs += 1;
+                }
+                b'/' => c.separators += 1,
+                _ => {}
+            }
+        }
+        c
+    }
+
+    #[test]
+    fn branchless_ascii_count_equals_the_byte_loop() {
+        let mut lines: Vec<Vec<u8>> = ["", " ", "a", "A", ".", "a.", "a. b", "A  b", "x\t", "|>/"]
+            .map(|l| l.as_bytes().to_vec())
+            .to_vec();
+        let alphabet = b"aZ09 ,.!?|>/\t\x0b\r\n-'@[`{";
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        for _ in 0..20_000 {
+            // Mostly short lines; some past the 255-byte chunks of the count.
+            let long = next(4) == 0;
+            let len = next(if long { 800 } else { 40 });
+            lines.push((0..len).map(|_| alphabet[next(alphabet.len())]).collect());
+        }
+        for line in &lines {
+            let (got, want) = (count_ascii(line), count_ascii_reference(line));
+            let fields = |c: &Counts| {
+                (
+                    c.chars,
+                    c.alpha,
+                    c.digit,
+                    c.marks,
+                    c.commas,
+                    c.words,
+                    c.capitalised,
+                    c.separators,
+                    c.crumbs,
+                    c.single_spaced,
+                )
+            };
+            assert_eq!(
+                fields(&got),
+                fields(&want),
+                "{:?}",
+                String::from_utf8_lossy(line)
+            );
+        }
+    }
+
+    #[test]
+    fn stop_word_counts_equal_the_word_by_word_lookup() {
+        let stop_words = StopWords::global();
+        let words = [
+            "the",
+            "der",
+            "de",
+            "la",
+            "a",
+            "é",
+            "été",
+            "también",
+            "und",
+            "(the)",
+            "the,",
+            "thee",
+            "th",
+            "",
+            "“the”",
+            "«le»",
+            "über",
+            "über,",
+            "1990.",
+            "extraordinarily",
+            "the…………",
+            "x\u{a0}",
+            "e.g.",
+            "zzzzzzzz",
+            "aaaaaaaaa",
+            "\0",
+            "the\0",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let mut normal = String::new();
+        for _ in 0..5000 {
+            let line: Vec<&str> = (0..next(30)).map(|_| words[next(words.len())]).collect();
+            let line = line.join(" ");
+            // What the scan did before: split, skip long words, trim, look up, count the bits.
+            let mut want = [0u16; LANGUAGES.len()];
+            for word in line.as_bytes().split(|&b| b == b' ') {
+                if word.len() > MAX_STOP_WORD_BYTES {
+                    continue;
+                }
+                let bits = stop_words.bits(trim_non_alphanumeric(word));
+                for (i, n) in want.iter_mut().enumerate() {
+                    *n += u16::from(bits >> i & 1);
+                }
+            }
+            normal.clear();
+            normal.push_str(&line);
+            assert_eq!(count_stop_words(&mut normal, stop_words), want, "{line:?}");
+        }
+    }
+
+    /// The window means as they were computed before rows were written in one pass: a prefix
+    /// buffer per window and value, one column at a time.
+    fn window_means_reference(
+        n: usize,
+        value: impl Fn(usize) -> f64,
+        k: usize,
+        mut out: impl FnMut(usize, f64),
+    ) {
+        let mut prefix = vec![0.0];
+        let mut acc = 0.0;
+        for i in 0..n {
+            acc += value(i);
+            prefix.push(acc);
+        }
+        for i in 0..n {
+            let lo = i.saturating_sub(k);
+            let hi = (i + k + 1).min(n);
+            out(i, (prefix[hi] - prefix[lo]) / (hi - lo) as f64);
+        }
+    }
+
+    #[test]
+    fn one_pass_window_means_equal_the_column_passes() {
+        let good = "This line is a real sentence with more than ten words in it.";
+        let shapes = [
+            good,
+            "Menu",
+            "Short heading",
+            "Ends with a mark.",
+            "Read more …",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let mut prefix = Vec::new();
+        for _ in 0..200 {
+            let text: Vec<&str> = (0..next(60)).map(|_| shapes[next(shapes.len())]).collect();
+            let mut s = scan(&text.join("\n"));
+            let n = s.lines.len();
+            let win_at = 3 * N_BASE + 4 + 3;
+            for (w, &k) in LINE_WINDOWS.iter().enumerate() {
+                let lines = &s.lines;
+                let values: [&dyn Fn(usize) -> f64; 3] =
+                    [&|i| b(lines[i].good()), &|i| lines[i].base[3], &|i| {
+                        lines[i].base[4]
+                    }];
+                for (f, value) in values.iter().enumerate() {
+                    window_means_reference(n, value, k, |i, v| {
+                        let got = s.features[i * ROW + win_at + w * 3 + f];
+                        assert_eq!(got.to_bits(), v.to_bits(), "line {i} window {k} value {f}");
+                    });
+                }
+            }
+            let scores: Vec<f64> = (0..n).map(|_| next(1000) as f64 / 997.0).collect();
+            context_features(&scores, &mut prefix, &mut s.features);
+            for (w, &k) in SCORE_WINDOWS.iter().enumerate() {
+                window_means_reference(
+                    n,
+                    |i| scores[i],
+                    k,
+                    |i, v| {
+                        let got = s.features[i * ROW + N_FEATURES + w];
+                        assert_eq!(got.to_bits(), v.to_bits(), "line {i} score window {k}");
+                    },
+                );
+            }
+            for (i, &score) in scores.iter().enumerate() {
+                assert_eq!(s.features[i * ROW + ROW - 1], score);
+            }
+        }
+    }
+
+    #[test]
+    fn space_pieces_equal_split() {
+        let mut texts: Vec<Vec<u8>> = ["", " ", "  ", "a", "a b", " a", "a ", "ab  cd"]
+            .map(|t| t.as_bytes().to_vec())
+            .to_vec();
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        // Whole chunks, ending in a space or not.
+        texts.extend([
+            vec![b'x'; 64],
+            vec![b' '; 128],
+            [vec![b'x'; 63], vec![b' ']].concat(),
+        ]);
+        // Lengths around the 64-byte chunks, spaces dense and sparse.
+        for _ in 0..3000 {
+            let len = next(200);
+            let every = 1 + next(12);
+            texts.push(
+                (0..len)
+                    .map(|_| if next(every) == 0 { b' ' } else { b'x' })
+                    .collect(),
+            );
+        }
+        for t in &texts {
+            let mut got = Vec::new();
+            for_each_space_separated(t, |w| got.push(t[w].to_vec()));
+            let want: Vec<Vec<u8>> = t.split(|&b| b == b' ').map(<[u8]>::to_vec).collect();
+            assert_eq!(got, want, "{:?}", String::from_utf8_lossy(t));
+        }
+    }
+
+    #[test]
+    fn ln_1p_table_equals_ln_1p() {
+        for n in (0..LN_1P_TABLE as u32 + 10).chain([5000, 123_456, u32::MAX]) {
+            let want = f64::from(n).ln_1p();
+            assert_eq!(ln_1p_count(n).to_bits(), want.to_bits(), "{n}");
+        }
     }
 
     #[test]
@@ -697,7 +1137,55 @@ mod tests {
                 assert_eq!(single_spaced_ascii_hash(line, &mut lower), want, "{line:?}");
             }
         }
-        assert!(!count_chars("Read More").single_spaced);
+        for (line, single) in [
+            ("“Read” More", true),
+            ("Straße – DIE ÜBER", true),
+            ("İstanbul K", true),
+            ("é", true),
+            ("“Read”  More", false),
+            ("“Read”\u{a0}More", false),
+            ("“Read”\u{2009}More", false),
+            ("“Read”\tMore", false),
+            (" “Read”", false),
+            ("“Read” ", false),
+        ] {
+            assert_eq!(count_chars(line).single_spaced, single, "{line:?}");
+            if single {
+                let want = line_hash(line, &mut lower);
+                assert_eq!(single_spaced_hash(line, &mut lower), want, "{line:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn single_spaced_hash_equals_line_hash_on_random_lines() {
+        // Characters whose lower case is longer, ASCII, or themselves; words joined by single
+        // spaces, as the scan's flag requires.
+        let alphabet: Vec<char> = "aZ9.,“”’–—éÉßẞİKΣςΣÜü中\u{301}".chars().collect();
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let (mut lower, mut want_buf) = (String::new(), String::new());
+        for _ in 0..5000 {
+            let words: Vec<String> = (0..1 + next(8))
+                .map(|_| {
+                    (0..1 + next(6))
+                        .map(|_| alphabet[next(alphabet.len())])
+                        .collect()
+                })
+                .collect();
+            let line = words.join(" ");
+            assert!(
+                count_chars(&line).single_spaced || line.is_ascii(),
+                "{line:?}"
+            );
+            let want = line_hash(&line, &mut want_buf);
+            assert_eq!(single_spaced_hash(&line, &mut lower), want, "{line:?}");
+        }
     }
 
     #[test]

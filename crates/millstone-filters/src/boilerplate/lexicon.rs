@@ -8,7 +8,6 @@
 
 use std::sync::OnceLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use rustc_hash::FxHashMap;
 
 /// Phrases that mark page furniture: calls to action, navigation, legal and social boilerplate.
@@ -76,8 +75,37 @@ const MORE: &[&str] = &[
     "full story",
 ];
 
+/// Bits of [`Cues`]' filter over a line's 4-byte windows (8 KiB, stays in L1; with 56 phrases
+/// a window that starts no phrase passes it about once in a thousand).
+const WINDOW_BITS: u32 = 16;
+
+/// A window of 4 bytes as a number, every byte ORed with `0x20`: bytes that are equal but for
+/// ASCII case fold to the same value (other bytes may fold together too, which only lets a
+/// window through the filter to be checked).
+fn fold4(window: [u8; 4]) -> u32 {
+    u32::from_le_bytes(window) | 0x2020_2020
+}
+
+/// The filter bit of a folded window (the top bits of a multiply).
+fn window_bit(key: u32) -> usize {
+    (key.wrapping_mul(0x9e37_79b1) >> (32 - WINDOW_BITS)) as usize
+}
+
+/// The cue and teaser phrases, found case-insensitively for ASCII letters.
+///
+/// Every phrase of 4 bytes or more starts with one of a few dozen 4-byte windows, so a line's
+/// windows go through a bit set of those windows' hashes and only the few that pass are compared
+/// with the phrases: a handful of independent instructions a byte, where an automaton's walk
+/// (one dependent table load a byte) cost more. The shorter phrases (`©`) have no ASCII letter
+/// and are searched as they are.
 pub(crate) struct Cues {
-    automaton: AhoCorasick,
+    /// Bit `window_bit(fold4(first four bytes))` set for every phrase of ≥ 4 bytes.
+    filter: Box<[u64]>,
+    /// Phrases of ≥ 4 bytes: (folded first four bytes, phrase, id); id < `CUES.len()` is a cue,
+    /// the rest teaser phrases.
+    long: Vec<(u32, &'static [u8], usize)>,
+    /// Phrases shorter than 4 bytes (no ASCII letters in them) and their ids.
+    short: Vec<(memchr::memmem::Finder<'static>, usize)>,
 }
 
 /// What [`Cues::scan`] found in a line.
@@ -91,35 +119,66 @@ pub(crate) struct CueHits {
 
 impl Cues {
     pub(crate) fn global() -> &'static Cues {
-        static CUES_AC: OnceLock<Cues> = OnceLock::new();
-        CUES_AC.get_or_init(|| {
-            let automaton = AhoCorasickBuilder::new()
-                .ascii_case_insensitive(true)
-                .match_kind(MatchKind::Standard)
-                // A full DFA: the phrases are few, and every line of every page is scanned.
-                .kind(Some(AhoCorasickKind::DFA))
-                .build(CUES.iter().chain(MORE))
-                .expect("cue phrases form a valid automaton");
-            Cues { automaton }
+        static CUES_FILTER: OnceLock<Cues> = OnceLock::new();
+        CUES_FILTER.get_or_init(|| {
+            assert!(CUES.len() + MORE.len() <= 128, "ids are bits of a u128");
+            let mut cues = Cues {
+                filter: vec![0u64; 1 << (WINDOW_BITS - 6)].into_boxed_slice(),
+                long: Vec::new(),
+                short: Vec::new(),
+            };
+            for (id, phrase) in CUES.iter().chain(MORE).enumerate() {
+                let bytes = phrase.as_bytes();
+                match bytes.first_chunk::<4>() {
+                    Some(&head) => {
+                        let key = fold4(head);
+                        let bit = window_bit(key);
+                        cues.filter[bit / 64] |= 1 << (bit % 64);
+                        cues.long.push((key, bytes, id));
+                    }
+                    None => {
+                        assert!(!bytes.iter().any(u8::is_ascii_alphabetic), "{phrase}");
+                        cues.short.push((memchr::memmem::Finder::new(bytes), id));
+                    }
+                }
+            }
+            cues
         })
     }
 
-    /// Scan one line (case-insensitive for ASCII letters, which all cue phrases are).
+    /// Scan one line (case-insensitive for ASCII letters, which all cue phrases are): which
+    /// phrases occur anywhere in it, overlapping or not.
     pub(crate) fn scan(&self, line: &str) -> CueHits {
+        let bytes = line.as_bytes();
+        // Bit `id` set for each phrase found.
         let mut seen: u128 = 0;
-        let mut hits = CueHits::default();
-        for m in self.automaton.find_overlapping_iter(line) {
-            let id = m.pattern().as_usize();
-            if id < CUES.len() {
-                if seen & (1 << id) == 0 {
-                    seen |= 1 << id;
-                    hits.cues += 1;
-                }
-            } else {
-                hits.more = true;
+        for (finder, id) in &self.short {
+            if finder.find(bytes).is_some() {
+                seen |= 1 << id;
             }
         }
-        hits
+        for (at, window) in bytes.windows(4).enumerate() {
+            let key = fold4(window.try_into().expect("a window of 4"));
+            let bit = window_bit(key);
+            if self.filter[bit / 64] >> (bit % 64) & 1 == 0 {
+                continue;
+            }
+            let rest = &bytes[at..];
+            for &(k, phrase, id) in &self.long {
+                if k == key
+                    && rest
+                        .get(..phrase.len())
+                        .is_some_and(|r| r.eq_ignore_ascii_case(phrase))
+                {
+                    seen |= 1 << id;
+                }
+            }
+        }
+        let cue_ids = (1u128 << CUES.len()) - 1;
+        CueHits {
+            cues: (seen & cue_ids).count_ones(),
+            more: seen & !cue_ids != 0,
+        }
     }
 }
 
@@ -290,18 +349,26 @@ pub(crate) const MAX_STOP_WORD_BYTES: usize = 16;
 /// The longest function word in any list, in bytes: a trimmed word fits one `u64`.
 const LONGEST_STOP_WORD: usize = 8;
 
-/// Slots of [`StopWords`]' table (a power of two, about three times the number of words, so
-/// that a probe rarely goes past its first slot).
+/// Slots of [`StopWords`]' table (a power of two, about three times the number of words, so that
+/// the two-choice insertion settles at once).
 const STOP_WORD_SLOTS: usize = 1024;
 
-/// The function words of every language as an open-addressing table keyed by the word's bytes
-/// packed into a `u64`: the hot path of the line scan (every word of every line is looked up),
-/// where hashing a `&str` or a `u128` through a general map cost more than the rest of the
-/// word's handling.
+/// The function words of every language as a two-choice (cuckoo) table keyed by the word's bytes
+/// packed into a `u64`: the hot path of the line scan (every word of every line is looked up).
+/// Every word sits in one of the two slots its key hashes to, so a lookup reads both slots and
+/// combines them without a branch: whether a word of running text is a function word is close
+/// to a coin toss, and a probing loop's branches mispredicted on it.
 pub(crate) struct StopWords {
-    /// (packed word, its length, its language bits); length 0 marks an empty slot. The length
-    /// tells `"the"` from `"the\0"`, which pack to the same number.
-    slots: Vec<(u64, u8, u8)>,
+    slots: Box<[StopSlot; STOP_WORD_SLOTS]>,
+}
+
+/// A packed word, its length (0 marks an empty slot; the length tells `"the"` from `"the\0"`,
+/// which pack to the same number) and its language bits.
+#[derive(Debug, Clone, Copy, Default)]
+struct StopSlot {
+    key: u64,
+    len: u8,
+    bits: u8,
 }
 
 /// `word`'s bytes (at most 8) as a little-endian number, zero-padded.
@@ -311,48 +378,75 @@ fn pack(word: &[u8]) -> u64 {
         .fold(0u64, |key, &b| key << 8 | u64::from(b))
 }
 
-/// The first slot to probe for a packed word (Fibonacci hashing: the top bits of a multiply).
-fn home_slot(key: u64) -> usize {
+/// [`pack`] of the first `len` bytes (1..=8) of `window`, without a loop over them.
+pub(crate) fn pack_window(window: [u8; 8], len: usize) -> u64 {
+    debug_assert!((1..=8).contains(&len));
+    u64::from_le_bytes(window) & (u64::MAX >> (64 - 8 * len))
+}
+
+/// The two slots a packed word may sit in (the top bits of two multiplies).
+fn slots_of(key: u64) -> [usize; 2] {
     const BITS: u32 = STOP_WORD_SLOTS.trailing_zeros();
-    (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - BITS)) as usize
+    [
+        (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - BITS)) as usize,
+        (key.wrapping_mul(0xc2b2_ae3d_27d4_eb4f) >> (64 - BITS)) as usize,
+    ]
 }
 
 impl StopWords {
     pub(crate) fn global() -> &'static StopWords {
         static TABLE: OnceLock<StopWords> = OnceLock::new();
         TABLE.get_or_init(|| {
-            let mut slots = vec![(0u64, 0u8, 0u8); STOP_WORD_SLOTS];
-            for (w, &bits) in stop_words() {
+            let mut slots = Box::new([StopSlot::default(); STOP_WORD_SLOTS]);
+            // Sorted, so that the table does not depend on the map's order.
+            let mut words: Vec<_> = stop_words().iter().collect();
+            words.sort();
+            'words: for (w, &bits) in words {
                 let w = w.as_bytes();
                 assert!(!w.is_empty() && w.len() <= LONGEST_STOP_WORD, "{w:?}");
-                let key = pack(w);
-                let mut i = home_slot(key);
-                while slots[i].1 != 0 {
-                    i = (i + 1) % STOP_WORD_SLOTS;
+                let mut item = StopSlot {
+                    key: pack(w),
+                    len: w.len() as u8,
+                    bits,
+                };
+                let [a, b] = slots_of(item.key);
+                let mut at = if slots[a].len == 0 { a } else { b };
+                // Cuckoo insertion: take the slot; whatever sat there moves to its other slot.
+                for _ in 0..STOP_WORD_SLOTS {
+                    std::mem::swap(&mut slots[at], &mut item);
+                    if item.len == 0 {
+                        continue 'words;
+                    }
+                    let [a, b] = slots_of(item.key);
+                    at = if at == a { b } else { a };
                 }
-                slots[i] = (key, w.len() as u8, bits);
+                panic!("the function-word table cannot place {w:?}");
             }
             StopWords { slots }
         })
     }
 
-    /// The language bits of `word` (0 if it is no language's function word).
+    /// The language bits of `word` (0 if it is no language's function word). The line scan
+    /// calls [`StopWords::bits_of_packed`]; this is its reference.
+    #[cfg(test)]
     pub(crate) fn bits(&self, word: &[u8]) -> u8 {
         if word.is_empty() || word.len() > LONGEST_STOP_WORD {
             return 0;
         }
-        let key = pack(word);
-        let mut i = home_slot(key);
-        loop {
-            let (k, len, bits) = self.slots[i];
-            if len == 0 {
-                return 0;
-            }
-            if k == key && usize::from(len) == word.len() {
-                return bits;
-            }
-            i = (i + 1) % STOP_WORD_SLOTS;
-        }
+        self.bits_of_packed(pack(word), word.len())
+    }
+
+    /// [`StopWords::bits`] of a word of `len` bytes (1..=8) given [`pack`]ed: both slots read,
+    /// no branch.
+    pub(crate) fn bits_of_packed(&self, key: u64, len: usize) -> u8 {
+        let hit = |slot: usize| {
+            let s = self.slots[slot];
+            // `&`, not `&&`: no branch on the key's comparison.
+            let same = (s.key == key) & (usize::from(s.len) == len);
+            s.bits & 0u8.wrapping_sub(u8::from(same))
+        };
+        let [a, b] = slots_of(key);
+        hit(a) | hit(b)
     }
 }
 
@@ -373,6 +467,95 @@ mod tests {
         assert!(!h.more);
         assert!(c.scan("The storm cut power … Read More").more);
         assert_eq!(c.scan("The council met on Tuesday."), CueHits::default());
+    }
+
+    /// What [`Cues::scan`] replaced: an Aho-Corasick automaton over all phrases, every
+    /// overlapping match reported, distinct cue phrases counted.
+    fn automaton_scan(line: &str) -> CueHits {
+        use aho_corasick::{AhoCorasickBuilder, MatchKind};
+        static AC: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
+        let ac = AC.get_or_init(|| {
+            AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                .build(CUES.iter().chain(MORE))
+                .unwrap()
+        });
+        let mut seen: u128 = 0;
+        let mut hits = CueHits::default();
+        for m in ac.find_overlapping_iter(line) {
+            let id = m.pattern().as_usize();
+            if id < CUES.len() {
+                if seen & (1 << id) == 0 {
+                    seen |= 1 << id;
+                    hits.cues += 1;
+                }
+            } else {
+                hits.more = true;
+            }
+        }
+        hits
+    }
+
+    #[test]
+    fn window_filter_scan_equals_the_automaton() {
+        let c = Cues::global();
+        let mut lines: Vec<String> = [
+            "",
+            "hom",
+            "home",
+            "HOME",
+            "HoMe page",
+            "©",
+            "© 2024",
+            "Copyright © 2024 All Rights Reserved",
+            "sign insign up",
+            "Related posts: read more … see all",
+            "Tags: news, latest, trending; most read — follow us on the menu",
+            "homes of the subscribers",
+            "Click hereclick here",
+            "\u{1F600}subscribe\u{e9}",
+            "sub\u{e9}scribe",
+            "SHARE THIS\tshare  on",
+            "reply",
+            "terms of service and privacy",
+            "cookie@cookie`",
+            "The council met on Tuesday.",
+        ]
+        .map(String::from)
+        .to_vec();
+        // Random lines over an alphabet of cue letters, both cases, spaces and a few others,
+        // with phrases dropped in: overlapping and adjacent matches, phrases cut at line ends.
+        let alphabet: Vec<char> = "aehilmnoprstuy AEHIMNORST©é,.:@`[{".chars().collect();
+        let phrases: Vec<&str> = CUES.iter().chain(MORE).copied().collect();
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        for _ in 0..5000 {
+            let mut line = String::new();
+            for _ in 0..next(40) {
+                if next(8) == 0 {
+                    let p = phrases[next(phrases.len())];
+                    let cut = if next(4) == 0 { next(p.len()) } else { p.len() };
+                    let p = p.get(..cut).unwrap_or(p);
+                    if next(2) == 0 {
+                        line.push_str(&p.to_ascii_uppercase());
+                    } else {
+                        line.push_str(p);
+                    }
+                } else {
+                    line.push(alphabet[next(alphabet.len())]);
+                }
+            }
+            lines.push(line);
+        }
+        for line in &lines {
+            assert_eq!(c.scan(line), automaton_scan(line), "{line:?}");
+        }
     }
 
     #[test]
@@ -427,8 +610,12 @@ mod tests {
                 "{w:?}"
             );
         }
-        // Packing is the zero-padded little-endian number of the bytes.
+        // Packing is the zero-padded little-endian number of the bytes, however it is done.
         assert_eq!(pack(b"the"), u64::from_le_bytes(*b"the\0\0\0\0\0"));
+        for len in 1..=8 {
+            let window = *b"abcdefgh";
+            assert_eq!(pack_window(window, len), pack(&window[..len]), "{len}");
+        }
     }
 
     #[test]
