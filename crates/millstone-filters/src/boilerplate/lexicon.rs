@@ -559,6 +559,47 @@ mod tests {
     }
 
     #[test]
+    fn related_link_takes_any_text_without_panicking() {
+        // Labels, separators (ASCII and multi-byte, where byte offsets matter) and other
+        // multi-byte characters mixed at random; a line is a link only if it starts with a label.
+        let pieces = [
+            "related",
+            "Read more",
+            "see also",
+            " ",
+            ":",
+            "：",
+            "|",
+            "-",
+            "–",
+            "—",
+            "’",
+            "…",
+            "é",
+            "\u{1F600}",
+            "x",
+            "Title",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        for _ in 0..20_000 {
+            let line: String = (0..next(12)).map(|_| pieces[next(pieces.len())]).collect();
+            if related_link(&line) {
+                let lower = line.to_lowercase();
+                assert!(
+                    RELATED_LABELS.iter().any(|l| lower.starts_with(l)),
+                    "{line:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn related_links_need_a_label_a_separator_and_a_title() {
         for yes in [
             "Related article: Storm Boris brings record rainfall to the region",
