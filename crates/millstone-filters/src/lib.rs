@@ -33,6 +33,8 @@ pub mod clean;
 pub mod language;
 pub mod quality;
 pub mod registry;
+#[cfg(test)]
+mod test_rng;
 mod text;
 #[cfg(feature = "tokens")]
 pub mod tokens;

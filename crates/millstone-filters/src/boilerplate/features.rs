@@ -863,13 +863,7 @@ mod tests {
             .map(|l| l.as_bytes().to_vec())
             .to_vec();
         let alphabet = b"aZ09 ,.!?|>/\t\x0b\r\n-'@[`{";
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
+        let mut next = crate::test_rng::below(0x2545_f491_4f6c_dd1d);
         for _ in 0..20_000 {
             // Mostly short lines; some past the 255-byte chunks of the count.
             let long = next(4) == 0;
@@ -933,13 +927,7 @@ mod tests {
             "\0",
             "the\0",
         ];
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
+        let mut next = crate::test_rng::below(0x2545_f491_4f6c_dd1d);
         let mut normal = String::new();
         for _ in 0..5000 {
             let line: Vec<&str> = (0..next(30)).map(|_| words[next(words.len())]).collect();
@@ -992,13 +980,7 @@ mod tests {
             "Ends with a mark.",
             "Read more …",
         ];
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
+        let mut next = crate::test_rng::below(0x2545_f491_4f6c_dd1d);
         let mut prefix = Vec::new();
         for _ in 0..200 {
             let text: Vec<&str> = (0..next(60)).map(|_| shapes[next(shapes.len())]).collect();
@@ -1042,13 +1024,7 @@ mod tests {
         let mut texts: Vec<Vec<u8>> = ["", " ", "  ", "a", "a b", " a", "a ", "ab  cd"]
             .map(|t| t.as_bytes().to_vec())
             .to_vec();
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
+        let mut next = crate::test_rng::below(0x9e37_79b9_7f4a_7c15);
         // Whole chunks, ending in a space or not.
         texts.extend([
             vec![b'x'; 64],
@@ -1162,13 +1138,7 @@ mod tests {
         // Characters whose lower case is longer, ASCII, or themselves; words joined by single
         // spaces, as the scan's flag requires.
         let alphabet: Vec<char> = "aZ9.,“”’–—éÉßẞİKΣςΣÜü中\u{301}".chars().collect();
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
+        let mut next = crate::test_rng::below(0x9e37_79b9_7f4a_7c15);
         let (mut lower, mut want_buf) = (String::new(), String::new());
         for _ in 0..5000 {
             let words: Vec<String> = (0..1 + next(8))

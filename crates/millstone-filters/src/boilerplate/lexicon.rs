@@ -217,11 +217,7 @@ const RELATED_LABELS: &[&str] = &[
 /// Whether `line` (trimmed) is a related-story link: one of [`RELATED_LABELS`] (any case, inner
 /// spaces collapsed), then `:`, `：`, `|`, or a spaced dash, then the linked text.
 pub(crate) fn related_link(line: &str) -> bool {
-    // Every label is ASCII and starts with one of these letters: most lines stop here.
-    if !matches!(
-        line.as_bytes().first().map(u8::to_ascii_lowercase),
-        Some(b'r' | b'a' | b's' | b'm' | b'f' | b'y' | b'd')
-    ) {
+    if !line.as_bytes().first().is_some_and(|&b| may_start_label(b)) {
         return false;
     }
     let Some((label, rest)) = split_label(line) else {
@@ -244,6 +240,15 @@ pub(crate) fn related_link(line: &str) -> bool {
     }
     let label = &words[..n];
     RELATED_LABELS.iter().any(|l| l.as_bytes() == label)
+}
+
+/// Whether a related-story label can start with byte `b`: every label is ASCII and starts with
+/// one of these letters (checked by a test), so most lines stop here.
+fn may_start_label(b: u8) -> bool {
+    matches!(
+        b.to_ascii_lowercase(),
+        b'r' | b'a' | b's' | b'm' | b'f' | b'y' | b'd'
+    )
 }
 
 /// The part before the first label separator, and the part after it.
@@ -528,13 +533,7 @@ mod tests {
         // with phrases dropped in: overlapping and adjacent matches, phrases cut at line ends.
         let alphabet: Vec<char> = "aehilmnoprstuy AEHIMNORST©é,.:@`[{".chars().collect();
         let phrases: Vec<&str> = CUES.iter().chain(MORE).copied().collect();
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
+        let mut next = crate::test_rng::below(0x9e37_79b9_7f4a_7c15);
         for _ in 0..5000 {
             let mut line = String::new();
             for _ in 0..next(40) {
@@ -555,6 +554,17 @@ mod tests {
         }
         for line in &lines {
             assert_eq!(c.scan(line), automaton_scan(line), "{line:?}");
+        }
+    }
+
+    #[test]
+    fn every_related_label_passes_the_first_byte_check() {
+        for label in RELATED_LABELS {
+            assert!(may_start_label(label.as_bytes()[0]), "{label}");
+            assert!(
+                may_start_label(label.to_ascii_uppercase().as_bytes()[0]),
+                "{label}"
+            );
         }
     }
 
@@ -580,13 +590,7 @@ mod tests {
             "x",
             "Title",
         ];
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
+        let mut next = crate::test_rng::below(0x2545_f491_4f6c_dd1d);
         for _ in 0..20_000 {
             let line: String = (0..next(12)).map(|_| pieces[next(pieces.len())]).collect();
             if related_link(&line) {

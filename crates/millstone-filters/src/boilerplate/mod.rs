@@ -198,8 +198,6 @@ fn model_reason(lines: &[Line], i: usize) -> &'static str {
     }
 }
 
-/// Evidence strong enough to decide a line without the model (`rules = true`): what the issue of
-/// a news page calls furniture by its shape. Returns the removal reason.
 /// Sentence lines a page needs for its article span to count (see [`Region`]).
 const MIN_ARTICLE_LINES: usize = 3;
 
@@ -212,6 +210,9 @@ enum Region {
     After,
 }
 
+/// Evidence strong enough to decide a line without the model (`rules = true`): what the issue of
+/// a news page calls furniture by its shape. `outside` = outside the article span. Returns the
+/// removal reason.
 fn rule_removal(lines: &[Line], runs: &[u32], i: usize, outside: bool) -> Option<&'static str> {
     let l = &lines[i];
     let neighbour = |j: Option<usize>| j.and_then(|j| lines.get(j));
@@ -413,26 +414,24 @@ impl Stage for Boilerplate {
                 // the model doubts it or a neighbour is a short cue line (a donation plea between
                 // a "Donate now" button and a headline list); after the article, any short line
                 // amid furniture is (a "Support us" heading above a plea).
-                let gone: Vec<bool> = {
-                    let mut g = vec![false; lines.len()];
-                    for &(i, _) in &removed {
-                        g[i] = true;
-                    }
-                    g
-                };
+                let mut gone = vec![false; lines.len()];
+                for &(i, _) in &removed {
+                    gone[i] = true;
+                }
                 for i in 1..lines.len().saturating_sub(1) {
-                    if !gone[i]
-                        && gone[i - 1]
-                        && gone[i + 1]
-                        && (lines[i].cues > 0
-                            && (buf.first[i] < self.config.rule_max_score
-                                || [&lines[i - 1], &lines[i + 1]]
-                                    .iter()
-                                    .any(|n| n.cues > 0 && n.title_like()))
-                            || !self.config.veto_outside_article
-                                && lines[i].title_like()
-                                && span.is_some_and(|(_, b)| i > b))
-                    {
+                    if gone[i] || !gone[i - 1] || !gone[i + 1] {
+                        continue;
+                    }
+                    let l = &lines[i];
+                    let by_cue_line = [&lines[i - 1], &lines[i + 1]]
+                        .iter()
+                        .any(|n| n.cues > 0 && n.title_like());
+                    let plea =
+                        l.cues > 0 && (buf.first[i] < self.config.rule_max_score || by_cue_line);
+                    let heading_after_article = !self.config.veto_outside_article
+                        && l.title_like()
+                        && span.is_some_and(|(_, b)| i > b);
+                    if plea || heading_after_article {
                         removed.push((i, "context"));
                     }
                 }
@@ -856,22 +855,14 @@ mod tests {
             "x",
             "\u{2028}",
         ];
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::test_rng::below(0x9e37_79b9_7f4a_7c15);
         let mut s = Scratch::default();
         for _ in 0..3000 {
-            let n = next() % 12;
-            let text: Vec<&str> = (0..n)
-                .map(|_| pieces[next() as usize % pieces.len()])
-                .collect();
+            let n = next(12);
+            let text: Vec<&str> = (0..n).map(|_| pieces[next(pieces.len())]).collect();
             let text = text.join("\n");
             features::scan_lines(&text, None, &mut s);
-            let removed: Vec<usize> = (0..s.lines.len()).filter(|_| next() % 3 == 0).collect();
+            let removed: Vec<usize> = (0..s.lines.len()).filter(|_| next(3) == 0).collect();
             assert_eq!(
                 kept_text(&text, &s.lines, removed.iter().copied()),
                 kept_text_by_splitting(&text, &s.lines, &removed),

@@ -255,25 +255,19 @@ mod tests {
         // Rows whose values sit on, just below and just above the embedded model's thresholds
         // (where a walk could go wrong), plus infinities; compared bit for bit.
         let m = Model::embedded();
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::test_rng::below(0x2545_f491_4f6c_dd1d);
         for e in [&m.first, &m.second] {
             assert_eq!(e.depth, 4, "the shipped trees take the fixed-size walk");
             let mut row = vec![0.0; e.width];
             for _ in 0..2000 {
                 for (f, v) in row.iter_mut().enumerate() {
-                    let pick = e.splits[next() as usize % e.splits.len()];
+                    let pick = e.splits[next(e.splits.len())];
                     let t = if pick.feature as usize == f {
                         pick.threshold
                     } else {
-                        (next() % 100) as f64 / 10.0 - 2.0
+                        next(100) as f64 / 10.0 - 2.0
                     };
-                    *v = match next() % 5 {
+                    *v = match next(5) {
                         0 => t,
                         1 => t - 1e-9,
                         2 => t + 1e-9,

@@ -233,16 +233,9 @@ mod tests {
     #[test]
     fn heap_and_scan_agree() {
         let v = toy();
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = crate::test_rng::below(0x2545_f491_4f6c_dd1d);
         for len in 0..300 {
-            let piece: Vec<u8> = (0..len)
-                .map(|_| {
-                    state ^= state << 13;
-                    state ^= state >> 7;
-                    state ^= state << 17;
-                    b"abcdx"[(state % 5) as usize]
-                })
-                .collect();
+            let piece: Vec<u8> = (0..len).map(|_| b"abcdx"[next(5)]).collect();
             if len > 0 {
                 assert_eq!(
                     v.merge_count_scan(&piece),
