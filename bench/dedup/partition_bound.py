@@ -35,6 +35,9 @@ import os
 import sys
 from collections import defaultdict
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common  # noqa: E402
+
 CORE = ("orig", "exact.1", "exact.2")
 
 
@@ -139,9 +142,7 @@ def main() -> None:
         path = os.path.join(args.set, f"pairs-{level}.jsonl")
         if not os.path.exists(path):
             sys.exit(f"partition_bound: {path} missing (make it with make_neardup.py)")
-        with open(path, encoding="utf-8") as f:
-            rows = [json.loads(line) for line in f if line.strip()]
-        res = frontier(rows)
+        res = frontier(list(common.read_jsonl(path)))
         out[level] = res
         fmt = lambda v: "none" if v is None else f"{v:.4f}"  # noqa: E731
         print(
