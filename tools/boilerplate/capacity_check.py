@@ -62,22 +62,11 @@ def main():
 
     with tempfile.TemporaryDirectory() as tmp:
         _, X0, index, pages = T.load(args.data, tmp)
-    bounds, y, tune_row, page_no, article, texts = [], [], [], [], [], []
-    at = 0
-    for pno, entry in enumerate(index):
-        page = pages[entry["id"]]
-        lines = page["text"].split("\n")
-        n = len(entry["lines"])
-        bounds.append((at, at + n))
-        at += n
-        split = T.split_of(entry["id"])
-        for li in entry["lines"]:
-            y.append({"content": 1, "boilerplate": 0}.get(page["line_labels"][li], -1))
-            tune_row.append(split == "tune")
-            page_no.append(pno)
-            article.append(page["page_type"] == "article")
-            texts.append(lines[li])
-    y, tune_row, page_no, article = map(np.array, (y, tune_row, page_no, article))
+    bounds, y, tune_row, page_no, article = T.label_rows(index, pages)
+    texts = []
+    for entry in index:
+        lines = pages[entry["id"]]["text"].split("\n")
+        texts.extend(lines[li] for li in entry["lines"])
     train = (y >= 0) & tune_row
     fold = page_no % T.FOLDS
     held = (y >= 0) & ~tune_row & article

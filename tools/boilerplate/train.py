@@ -80,6 +80,26 @@ def load(data, workdir):
     return names, X, index, pages
 
 
+def label_rows(index, pages):
+    """Per feature row: its page's (start, end) row range, label (1 content, 0 boilerplate, -1
+    neutral), whether the page is in the tune split, page number, whether it is an article."""
+    bounds, y, tune_row, page_no, article = [], [], [], [], []
+    at = 0
+    for pno, entry in enumerate(index):
+        page = pages[entry["id"]]
+        labels = page["line_labels"]
+        n = len(entry["lines"])
+        bounds.append((at, at + n))
+        at += n
+        sp = split_of(entry["id"])
+        for li in entry["lines"]:
+            y.append({"content": 1, "boilerplate": 0}.get(labels[li], -1))
+            tune_row.append(sp == "tune")
+            page_no.append(pno)
+            article.append(page["page_type"] == "article")
+    return (bounds, *map(np.array, (y, tune_row, page_no, article)))
+
+
 def context(p, bounds):
     """Window means of p over ±k lines within each page, as features.rs computes them."""
     out = np.zeros((len(p), len(SCORE_WINDOWS) + 1))
@@ -143,22 +163,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         names, X, index, pages = load(args.data, tmp)
 
-    # Rows → page, label, split.
-    bounds, y, tune_row, page_no, article = [], [], [], [], []
-    at = 0
-    for pno, entry in enumerate(index):
-        page = pages[entry["id"]]
-        labels = page["line_labels"]
-        n = len(entry["lines"])
-        bounds.append((at, at + n))
-        at += n
-        sp = split_of(entry["id"])
-        for li in entry["lines"]:
-            y.append({"content": 1, "boilerplate": 0}.get(labels[li], -1))
-            tune_row.append(sp == "tune")
-            page_no.append(pno)
-            article.append(page["page_type"] == "article")
-    y, tune_row, page_no, article = map(np.array, (y, tune_row, page_no, article))
+    bounds, y, tune_row, page_no, article = label_rows(index, pages)
     labelled = y >= 0
     train = labelled & tune_row
     fold = page_no % FOLDS
