@@ -276,6 +276,102 @@ fn split_label(line: &str) -> Option<(&str, &str)> {
     None
 }
 
+/// Lines that close an article when they stand alone: what comes after them on a page is the
+/// comments, the author's blurb, share buttons and lists of other stories. Compared after
+/// [`closer_key`] (lower case, letters only, single spaces). Sorted, for a binary search.
+///
+/// Picked from the lines that follow the last content line of the tune split's articles. Left
+/// out because they also open in-article blocks there: "subscribe", "read more",
+/// "leave a comment", "related", "further reading"; and because on tune pages of all types the
+/// cut after them removed fewer than 3 boilerplate lines per content line: "add a comment" (under
+/// each post of a Q&A thread), "comment", "recommended", "most popular", "read next".
+const CLOSERS: &[&str] = &[
+    "about",
+    "about the author",
+    "article tags",
+    "author",
+    "categories",
+    "comments",
+    "connect with us",
+    "discussion about this post",
+    "explore more",
+    "follow us",
+    "join the discussion",
+    "keep reading",
+    "latest news",
+    "latest posts",
+    "leave a reply",
+    "more articles",
+    "more from",
+    "more like this",
+    "more stories",
+    "newsletter",
+    "next article",
+    "next post",
+    "popular posts",
+    "post a comment",
+    "post navigation",
+    "previous article",
+    "previous post",
+    "recent posts",
+    "recommended articles",
+    "recommended for you",
+    "related articles",
+    "related content",
+    "related news",
+    "related posts",
+    "related reading",
+    "related stories",
+    "related topics",
+    "share",
+    "share article",
+    "share this",
+    "share this article",
+    "share this post",
+    "sign up for our newsletter",
+    "similar posts",
+    "tags",
+    "trending",
+    "up next",
+    "written by",
+    "you may also like",
+    "you may be interested in",
+    "you might also like",
+];
+
+/// Longest key [`closer_key`] builds; longer lines are no closers.
+const CLOSER_KEY_BYTES: usize = 32;
+
+/// `line` lower-cased with everything but ASCII letters turned into single spaces and trimmed
+/// ("3 Comments", "Related Articles ›" and "SHARE:" give "comments", "related articles",
+/// "share"), in `key`; `None` when the result is empty or longer than `key`.
+fn closer_key<'k>(line: &str, key: &'k mut [u8; CLOSER_KEY_BYTES]) -> Option<&'k [u8]> {
+    let mut n = 0;
+    let mut space = false;
+    for &b in line.as_bytes() {
+        if b.is_ascii_alphabetic() {
+            if space && n > 0 {
+                *key.get_mut(n)? = b' ';
+                n += 1;
+            }
+            *key.get_mut(n)? = b.to_ascii_lowercase();
+            n += 1;
+            space = false;
+        } else {
+            space = true;
+        }
+    }
+    (n > 0).then_some(&key[..n])
+}
+
+/// Whether `line` alone closes an article: "Related posts", "About the author", "12 Comments",
+/// "Share this:" (see [`CLOSERS`]).
+pub(crate) fn article_closer(line: &str) -> bool {
+    let mut key = [0u8; CLOSER_KEY_BYTES];
+    closer_key(line, &mut key)
+        .is_some_and(|k| CLOSERS.binary_search_by(|c| c.as_bytes().cmp(k)).is_ok())
+}
+
 /// Languages with a function-word list, in bit order.
 pub const LANGUAGES: [&str; 7] = ["en", "de", "fr", "es", "it", "pt", "nl"];
 
@@ -600,6 +696,49 @@ mod tests {
                     "{line:?}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn closers_stand_alone_in_any_case_with_counts_and_punctuation() {
+        for yes in [
+            "Related Posts",
+            "3 Comments",
+            "Share this:",
+            "ABOUT THE AUTHOR",
+            "About the author ›",
+            "  You may also like…",
+            "Leave a Reply",
+            "Tags:",
+        ] {
+            assert!(article_closer(yes), "{yes}");
+        }
+        for no in [
+            "",
+            "…",
+            "Share your thoughts below",
+            "Comments on the plan were mixed.",
+            "Tagsy",
+            "Subscribe",
+            "Read more",
+            "Related",
+            "Über uns",
+            "related posts related posts related posts",
+        ] {
+            assert!(!article_closer(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn closers_are_sorted_lowercase_letters_and_fit_the_key() {
+        assert!(CLOSERS.windows(2).all(|w| w[0] < w[1]));
+        for c in CLOSERS {
+            assert!(c.len() <= CLOSER_KEY_BYTES, "{c}");
+            assert!(
+                c.bytes().all(|b| b.is_ascii_lowercase() || b == b' '),
+                "{c}"
+            );
+            assert!(article_closer(c), "{c}");
         }
     }
 

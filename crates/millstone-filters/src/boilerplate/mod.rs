@@ -28,7 +28,10 @@
 //! `repeated_block`, `teaser`, `link_list`; `recurring_on_host`, `recurring_line` (counting
 //! pass); then for lines the model removed, the strongest evidence present: `repeated_block`,
 //! `repeated_line`, `cue_phrase`, `teaser`, `breadcrumb`, `context` (a sentence amid
-//! furniture), `link_list`, `low_score`; last `context` for lines amid removed ones. A document with no line left is dropped (`no_content_lines`).
+//! furniture), `link_list`, `low_score`; then `context` for lines amid removed ones; last
+//! `article_end` for what is left from a line that closes the article ("Related posts", "About
+//! the author", "12 Comments") to the end of the page, once most of the page's sentence words lie
+//! above it (`article_end`, a share). A document with no line left is dropped (`no_content_lines`).
 //!
 //! The model was trained on English-heavy pages (`tools/boilerplate/train.py`, data and split in
 //! `bench/README.md`); function-word density uses the document's `millstone.language` when a
@@ -95,6 +98,10 @@ pub struct Config {
     /// donation plea, a cookie note) is removed too. A page without such a sentence line has no span:
     /// the veto applies to all of it.
     pub veto_outside_article: bool,
+    /// Remove everything from a line that closes the article ("Related posts", "About the
+    /// author", "12 Comments", "Share this") to the end of the page, once at least this share of
+    /// the page's kept sentence words (lines of ≥ 10 words) lies above that line. 0 = off.
+    pub article_end: f64,
     /// Write `millstone.removed_lines`.
     pub record_lines: bool,
 }
@@ -113,6 +120,7 @@ impl Default for Config {
             rules: true,
             rule_max_score: 0.3,
             veto_outside_article: false,
+            article_end: 0.7,
             record_lines: true,
         }
     }
@@ -131,6 +139,12 @@ impl StageConfig for Config {
             return Err(ConfigError::invalid(
                 NAME,
                 "`rule_max_score` must be between 0 and 1",
+            ));
+        }
+        if !(0.0..=1.0).contains(&self.article_end) {
+            return Err(ConfigError::invalid(
+                NAME,
+                "`article_end` must be between 0 and 1 (0 = off)",
             ));
         }
         if !(0.0..=1.0).contains(&self.recurring_keep_score) {
@@ -243,6 +257,67 @@ fn rule_removal(lines: &[Line], runs: &[u32], i: usize, outside: bool) -> Option
         Some("cue_phrase")
     } else {
         None
+    }
+}
+
+/// Sentence lines (for [`article_end`]) have at least this many words.
+const SENTENCE_WORDS: u32 = 10;
+
+/// The longest closing label (`lexicon::CLOSERS`) has 5 words; a count or an arrow may add one.
+const CLOSER_MAX_WORDS: u32 = 6;
+
+/// The first line that closes the article ([`lexicon::article_closer`]) with at least `share` of
+/// the kept sentence words above it, if any. `removed` is sorted by line.
+fn article_end(
+    text: &str,
+    lines: &[Line],
+    removed: &[(usize, &'static str)],
+    share: f64,
+) -> Option<usize> {
+    // Kept sentence words per line, without a buffer: walk `removed` alongside.
+    let kept_words = || {
+        let mut gone = removed.iter().map(|&(i, _)| i).peekable();
+        lines.iter().enumerate().map(move |(i, l)| {
+            let is_gone = gone.next_if_eq(&i).is_some();
+            if is_gone || l.words < SENTENCE_WORDS {
+                0
+            } else {
+                u64::from(l.words)
+            }
+        })
+    };
+    let total: u64 = kept_words().sum();
+    if total == 0 {
+        return None;
+    }
+    let need = share * total as f64;
+    let mut above = 0u64;
+    // Only lines past the share are looked up, and the first closer ends the search. A label
+    // printed again further down is a widget of each post or block ("Share" under every reply of
+    // a thread), not the article's end.
+    lines
+        .iter()
+        .zip(kept_words())
+        .enumerate()
+        .position(|(i, (l, w))| {
+            above += w;
+            above as f64 >= need
+                && l.words <= CLOSER_MAX_WORDS
+                && lexicon::article_closer(text[l.raw.clone()].trim())
+                && !lines[i + 1..].iter().any(|later| later.hash == l.hash)
+        })
+}
+
+/// Add every line from `end` on that is not removed yet to `removed` (sorted by line) as
+/// `article_end`.
+fn cut_from(removed: &mut Vec<(usize, &'static str)>, end: usize, n_lines: usize) {
+    let first_after = removed.partition_point(|&(i, _)| i < end);
+    let mut tail = removed.split_off(first_after).into_iter().peekable();
+    for i in end..n_lines {
+        match tail.next_if(|&(j, _)| j == i) {
+            Some(entry) => removed.push(entry),
+            None => removed.push((i, "article_end")),
+        }
     }
 }
 
@@ -436,6 +511,13 @@ impl Stage for Boilerplate {
                     }
                 }
                 removed.sort_unstable_by_key(|&(i, _)| i);
+                if self.config.article_end > 0.0 {
+                    if let Some(end) =
+                        article_end(doc.text(), lines, &removed, self.config.article_end)
+                    {
+                        cut_from(&mut removed, end, lines.len());
+                    }
+                }
             }
             stats.count("lines", lines.len() as u64);
             if removed.is_empty() {
@@ -641,6 +723,70 @@ mod tests {
         let mut doc = Document::new("page", NEWS_PAGE.join("\n"));
         let (_, removed) = run(&*stage("veto_outside_article = true"), &mut doc);
         assert!(!removed.iter().any(|(l, _)| (15..=22).contains(l)));
+    }
+
+    #[test]
+    fn everything_from_a_closing_label_on_goes_once_most_of_the_article_is_above_it() {
+        const PARA3: &str = "The new date depends on the weather over the winter, the council added in a statement.";
+        const PARA4: &str = "Local businesses near the old crossing have asked for help with the cost of the longer detour.";
+        const PARA5: &str = "A public meeting about the delay will be held at the town hall on the first Monday of next month.";
+        const BIO: &str = "Jane Doe has covered transport and city planning for the paper since 2015, and she lives in Leeds.";
+        const COMMENT: &str = "I drive over that bridge every day and I would rather wait a year than see it built badly.";
+        let article = [PARA, PARA2, PARA3, PARA4, PARA5].join("\n");
+        let page = [
+            article.as_str(),
+            "About the Author",
+            BIO,
+            "2 Comments",
+            COMMENT,
+        ]
+        .join("\n");
+        let mut doc = Document::new("d", page.clone());
+        let (_, removed) = run(&*stage(""), &mut doc);
+        assert_eq!(doc.text(), article);
+        for line in [6, 8] {
+            assert!(
+                removed.contains(&(line, "article_end".to_owned())),
+                "{line}: {removed:?}"
+            );
+        }
+        // Off: the model alone keeps the blurb and the comment (sentences like the article's).
+        let mut doc = Document::new("d", page);
+        run(&*stage("article_end = 0"), &mut doc);
+        assert!(doc.text().contains(BIO) && doc.text().contains(COMMENT));
+
+        // Nor does a closing label with most of the article still to come ("Share" buttons under
+        // the first paragraph), or one with over 30 % of the sentence words below it (a third here).
+        let page = [PARA, "Share", PARA2, PARA3, PARA4, PARA5, BIO].join("\n");
+        let mut doc = Document::new("d", page);
+        let (_, removed) = run(&*stage(""), &mut doc);
+        assert!(
+            !removed.iter().any(|(_, r)| r == "article_end"),
+            "{removed:?}"
+        );
+        assert!(doc.text().ends_with(BIO));
+        let page = [PARA, PARA2, "About the Author", BIO].join("\n");
+        let mut doc = Document::new("d", page);
+        let (_, removed) = run(&*stage(""), &mut doc);
+        assert!(
+            !removed.iter().any(|(_, r)| r == "article_end"),
+            "{removed:?}"
+        );
+        assert!(doc.text().ends_with(BIO));
+
+        // A thread: "Share" under every post is a widget, not the end of the first post.
+        let posts = [PARA, PARA2, PARA3, PARA4, PARA5, COMMENT];
+        let page = posts.map(|p| format!("{p}\nShare")).join("\n");
+        let mut doc = Document::new("d", page);
+        let (_, removed) = run(&*stage(""), &mut doc);
+        let last_share = 2 * posts.len() as u64 - 1;
+        assert!(
+            !removed
+                .iter()
+                .any(|(l, r)| r == "article_end" && *l != last_share),
+            "{removed:?}"
+        );
+        assert!(doc.text().contains(COMMENT));
     }
 
     #[test]
