@@ -182,6 +182,8 @@ struct Buffers {
     runs: Vec<u32>,
     seen: FxHashSet<u64>,
     lower: String,
+    /// Hashes of the repeated lines below a line ([`article_end`]).
+    repeated_below: FxHashSet<u64>,
 }
 
 thread_local! {
@@ -267,45 +269,58 @@ const SENTENCE_WORDS: u32 = 10;
 const CLOSER_MAX_WORDS: u32 = 6;
 
 /// The first line that closes the article ([`lexicon::article_closer`]) with at least `share` of
-/// the kept sentence words above it, if any. `removed` is sorted by line.
+/// the kept sentence words above it and no copy of it further down, if any. `removed` is sorted
+/// by line; `below` is scratch space.
 fn article_end(
     text: &str,
     lines: &[Line],
     removed: &[(usize, &'static str)],
     share: f64,
+    below: &mut FxHashSet<u64>,
 ) -> Option<usize> {
-    // Kept sentence words per line, without a buffer: walk `removed` alongside.
-    let kept_words = || {
-        let mut gone = removed.iter().map(|&(i, _)| i).peekable();
-        lines.iter().enumerate().map(move |(i, l)| {
-            let is_gone = gone.next_if_eq(&i).is_some();
-            if is_gone || l.words < SENTENCE_WORDS {
-                0
-            } else {
-                u64::from(l.words)
-            }
-        })
+    // Kept sentence words of a line.
+    let words = |l: &Line, gone: bool| {
+        if gone || l.words < SENTENCE_WORDS {
+            0
+        } else {
+            u64::from(l.words)
+        }
     };
-    let total: u64 = kept_words().sum();
+    let mut gone = removed.iter().map(|&(i, _)| i).peekable();
+    let total: u64 = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| words(l, gone.next_if_eq(&i).is_some()))
+        .sum();
     if total == 0 {
         return None;
     }
     let need = share * total as f64;
-    let mut above = 0u64;
-    // Only lines past the share are looked up, and the first closer ends the search. A label
-    // printed again further down is a widget of each post or block ("Share" under every reply of
-    // a thread), not the article's end.
-    lines
-        .iter()
-        .zip(kept_words())
-        .enumerate()
-        .position(|(i, (l, w))| {
-            above += w;
-            above as f64 >= need
-                && l.words <= CLOSER_MAX_WORDS
-                && lexicon::article_closer(text[l.raw.clone()].trim())
-                && !lines[i + 1..].iter().any(|later| later.hash == l.hash)
-        })
+    // A label printed again further down is a widget of each post or block ("Share" under every
+    // reply of a thread), not the article's end. Walking up from the bottom, the lines below that
+    // occur more than once are a set lookup away (scanning the rest of the page for each closer
+    // is quadratic on a page of many repeated labels); the walk stops where the share is no
+    // longer above.
+    let mut gone = removed.iter().rev().map(|&(i, _)| i).peekable();
+    let mut above = total; // kept sentence words of lines[..=i]
+    let mut end = None;
+    below.clear();
+    for (i, l) in lines.iter().enumerate().rev() {
+        if (above as f64) < need {
+            break;
+        }
+        if l.words <= CLOSER_MAX_WORDS
+            && lexicon::article_closer(text[l.raw.clone()].trim())
+            && !below.contains(&l.hash)
+        {
+            end = Some(i);
+        }
+        if l.repeats > 0 {
+            below.insert(l.hash);
+        }
+        above -= words(l, gone.next_if_eq(&i).is_some());
+    }
+    end
 }
 
 /// Add every line from `end` on that is not removed yet to `removed` (sorted by line) as
@@ -512,9 +527,13 @@ impl Stage for Boilerplate {
                 }
                 removed.sort_unstable_by_key(|&(i, _)| i);
                 if self.config.article_end > 0.0 {
-                    if let Some(end) =
-                        article_end(doc.text(), lines, &removed, self.config.article_end)
-                    {
+                    if let Some(end) = article_end(
+                        doc.text(),
+                        lines,
+                        &removed,
+                        self.config.article_end,
+                        &mut buf.repeated_below,
+                    ) {
                         cut_from(&mut removed, end, lines.len());
                     }
                 }
@@ -787,6 +806,26 @@ mod tests {
             "{removed:?}"
         );
         assert!(doc.text().contains(COMMENT));
+    }
+
+    #[test]
+    fn the_article_ends_at_the_first_closer_past_the_share_with_no_copy_below() {
+        let end = |page: &[&str], removed: &[(usize, &'static str)]| {
+            let text = page.join("\n");
+            let mut s = Scratch::default();
+            features::scan_lines(&text, None, &mut s);
+            article_end(&text, &s.lines, removed, 0.7, &mut FxHashSet::default())
+        };
+        // PARA has 20 words and PARA2 19, so a line between them has 51 % of them above it.
+        // The first "Share" has a copy below, the second "Tags" has one only above.
+        let page = [PARA, "Tags", PARA2, "Share", "Tags", "Share", "x"];
+        assert_eq!(end(&page, &[]), Some(4));
+        // Removed sentences do not count: without PARA2, all of them lie above the first "Tags".
+        let page = [PARA, "Tags", PARA2, "Share", "Share"];
+        assert_eq!(end(&page, &[]), Some(4));
+        assert_eq!(end(&page, &[(2, "low_score")]), Some(1));
+        assert_eq!(end(&[PARA, PARA2, "x"], &[]), None);
+        assert_eq!(end(&["Share", "Tags"], &[]), None);
     }
 
     #[test]
