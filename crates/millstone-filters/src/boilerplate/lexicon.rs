@@ -1,10 +1,12 @@
-//! Word lists the boilerplate features look words up in: page-furniture cue phrases and a few
-//! languages' function words.
+//! Word lists the boilerplate stage looks lines up in: page-furniture cue phrases and a few
+//! languages' function words (features for the model), and the labels of related-story links
+//! and of lines that close an article (for the stage's rules).
 //!
-//! These are evidence for the model, not a blacklist: a cue phrase in a line raises the chance
-//! that it is furniture, but a paragraph that mentions "subscribers" in passing stays when the
-//! rest of its evidence says article. The lists are short on purpose; they were written for this
-//! project from common page layouts, in lower case.
+//! The cue phrases and function words are evidence for the model, not a blacklist: a cue phrase
+//! in a line raises the chance that it is furniture, but a paragraph that mentions "subscribers"
+//! in passing stays when the rest of its evidence says article. The labels match a whole line's
+//! head or the whole line only, and decide. The lists are short on purpose; they were written for
+//! this project from common page layouts, in lower case.
 
 use std::sync::OnceLock;
 

@@ -30,8 +30,9 @@
 //! `repeated_line`, `cue_phrase`, `teaser`, `breadcrumb`, `context` (a sentence amid
 //! furniture), `link_list`, `low_score`; then `context` for lines amid removed ones; last
 //! `article_end` for what is left from a line that closes the article ("Related posts", "About
-//! the author", "12 Comments") to the end of the page, once most of the page's sentence words lie
-//! above it (`article_end`, a share). A document with no line left is dropped (`no_content_lines`).
+//! the author", "12 Comments") to the end of the page, once most of the page's kept sentence words
+//! lie above it (`article_end`, a share) and the label is not printed again further down. A
+//! document with no line left is dropped (`no_content_lines`).
 //!
 //! The model was trained on English-heavy pages (`tools/boilerplate/train.py`, data and split in
 //! `bench/README.md`); function-word density uses the document's `millstone.language` when a
@@ -100,7 +101,9 @@ pub struct Config {
     pub veto_outside_article: bool,
     /// Remove everything from a line that closes the article ("Related posts", "About the
     /// author", "12 Comments", "Share this") to the end of the page, once at least this share of
-    /// the page's kept sentence words (lines of ≥ 10 words) lies above that line. 0 = off.
+    /// the page's kept sentence words (lines of ≥ 10 words) lies above that line. A label printed
+    /// again further down ("Share" under every post of a thread) closes nothing. One of the rules:
+    /// off with `rules = false` too. 0 = off.
     pub article_end: f64,
     /// Write `millstone.removed_lines`.
     pub record_lines: bool,
