@@ -38,9 +38,9 @@ trimmed. A line counts as kept when norm(line) is non-empty and is a substring o
 norm(extracted text). An extractor that fails, times out (--timeout, SIGALRM in the worker) or
 returns nothing keeps no line of that page; failures and timeouts are counted per system.
 
-Metrics: as in boilerplate_score.py (its `split_of`, `load_docs`, `new_counts` and `finish` are
-imported): content = positive class, kept = predicted positive, neutral lines ignored,
-micro-averaged over lines; R = content kept, "removed" = share of boilerplate lines not kept.
+Metrics: as in boilerplate_score.py (its `load_docs`, which splits with `split_of`, `new_counts`
+and `finish` are imported): content = positive class, kept = predicted positive, neutral lines
+ignored, micro-averaged over lines; R = content kept, "removed" = share of boilerplate lines not kept.
 Scopes: held-out articles, tune articles, held-out all pages, each page type on held-out
 (held-out = sha1(id) % 5 == 0).
 
@@ -135,8 +135,9 @@ def kept_lines(lines, extracted):
 
 
 # --- extractors (run inside the worker processes) --------------------------------------------
-class Timeout(Exception):
-    pass
+class Timeout(BaseException):
+    """Not an Exception: trafilatura catches `Exception` around its fallbacks (readability,
+    jusText, the recall retry), which would swallow the alarm and count the page as extracted."""
 
 
 def _on_alarm(signum, frame):
