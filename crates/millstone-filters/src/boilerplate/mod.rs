@@ -50,7 +50,7 @@ use std::cell::RefCell;
 use std::sync::Arc;
 
 use millstone_core::{CorpusPass, Document, Stage, StageStats, Value, Verdict};
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Deserialize;
 
 pub use features::{context_feature_names, feature_names};
@@ -185,8 +185,8 @@ struct Buffers {
     runs: Vec<u32>,
     seen: FxHashSet<u64>,
     lower: String,
-    /// Hashes of the repeated lines below a line ([`article_end`]).
-    repeated_below: FxHashSet<u64>,
+    /// Where each repeated line of the page last occurs ([`article_end`]).
+    last_copy: FxHashMap<u64, usize>,
 }
 
 thread_local! {
@@ -273,13 +273,13 @@ const CLOSER_MAX_WORDS: u32 = 6;
 
 /// The first line that closes the article ([`lexicon::article_closer`]) with at least `share` of
 /// the kept sentence words above it and no copy of it further down, if any. `removed` is sorted
-/// by line; `below` is scratch space.
+/// by line; `last_copy` is scratch space.
 fn article_end(
     text: &str,
     lines: &[Line],
     removed: &[(usize, &'static str)],
     share: f64,
-    below: &mut FxHashSet<u64>,
+    last_copy: &mut FxHashMap<u64, usize>,
 ) -> Option<usize> {
     // Kept sentence words of a line.
     let words = |l: &Line, gone: bool| {
@@ -299,31 +299,34 @@ fn article_end(
         return None;
     }
     let need = share * total as f64;
-    // A label printed again further down is a widget of each post or block ("Share" under every
-    // reply of a thread), not the article's end. Walking up from the bottom, the lines below that
-    // occur more than once are a set lookup away (scanning the rest of the page for each closer
-    // is quadratic on a page of many repeated labels); the walk stops where the share is no
-    // longer above.
-    let mut gone = removed.iter().rev().map(|&(i, _)| i).peekable();
-    let mut above = total; // kept sentence words of lines[..=i]
-    let mut end = None;
-    below.clear();
-    for (i, l) in lines.iter().enumerate().rev() {
-        if (above as f64) < need {
-            break;
-        }
-        if l.words <= CLOSER_MAX_WORDS
-            && lexicon::article_closer(text[l.raw.clone()].trim())
-            && !below.contains(&l.hash)
+    let mut gone = removed.iter().map(|&(i, _)| i).peekable();
+    let mut above = 0u64;
+    last_copy.clear();
+    for (i, l) in lines.iter().enumerate() {
+        above += words(l, gone.next_if_eq(&i).is_some());
+        if (above as f64) < need
+            || l.words > CLOSER_MAX_WORDS
+            || !lexicon::article_closer(text[l.raw.clone()].trim())
         {
-            end = Some(i);
+            continue;
         }
-        if l.repeats > 0 {
-            below.insert(l.hash);
+        if l.repeats == 0 {
+            return Some(i);
         }
-        above -= words(l, gone.next_if_eq(&i).is_some());
+        // A label printed again further down is a widget of each post or block ("Share" under
+        // every reply of a thread), not the article's end. Where each repeated line last occurs
+        // is found once per page, and only on pages that need it (scanning the rest of the page
+        // for each such label is quadratic on a page of many repeated labels).
+        if last_copy.is_empty() {
+            for (j, m) in lines.iter().enumerate().filter(|(_, m)| m.repeats > 0) {
+                last_copy.insert(m.hash, j);
+            }
+        }
+        if last_copy.get(&l.hash) == Some(&i) {
+            return Some(i);
+        }
     }
-    end
+    None
 }
 
 /// Add every line from `end` on that is not removed yet to `removed` (sorted by line) as
@@ -535,7 +538,7 @@ impl Stage for Boilerplate {
                         lines,
                         &removed,
                         self.config.article_end,
-                        &mut buf.repeated_below,
+                        &mut buf.last_copy,
                     ) {
                         cut_from(&mut removed, end, lines.len());
                     }
@@ -813,7 +816,7 @@ mod tests {
             let text = page.join("\n");
             let mut s = Scratch::default();
             features::scan_lines(&text, None, &mut s);
-            article_end(&text, &s.lines, removed, 0.7, &mut FxHashSet::default())
+            article_end(&text, &s.lines, removed, 0.7, &mut FxHashMap::default())
         };
         // PARA has 20 words and PARA2 19, so a line between them has 51 % of them above it.
         // The first "Share" has a copy below, the second "Tags" has one only above.
