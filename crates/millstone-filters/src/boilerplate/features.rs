@@ -930,8 +930,7 @@ mod tests {
         let mut next = crate::test_rng::below(0x2545_f491_4f6c_dd1d);
         let mut normal = String::new();
         for _ in 0..5000 {
-            let line: Vec<&str> = (0..next(30)).map(|_| words[next(words.len())]).collect();
-            let line = line.join(" ");
+            let line = crate::test_rng::random_text(&mut next, &words, 30, " ");
             // What the scan did before: split, skip long words, trim, look up, count the bits.
             let mut want = [0u16; LANGUAGES.len()];
             for word in line.as_bytes().split(|&b| b == b' ') {
@@ -983,8 +982,7 @@ mod tests {
         let mut next = crate::test_rng::below(0x2545_f491_4f6c_dd1d);
         let mut prefix = Vec::new();
         for _ in 0..200 {
-            let text: Vec<&str> = (0..next(60)).map(|_| shapes[next(shapes.len())]).collect();
-            let mut s = scan(&text.join("\n"));
+            let mut s = scan(&crate::test_rng::random_text(&mut next, &shapes, 60, "\n"));
             let n = s.lines.len();
             let win_at = 3 * N_BASE + 4 + 3;
             for (w, &k) in LINE_WINDOWS.iter().enumerate() {

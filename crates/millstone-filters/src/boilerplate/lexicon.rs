@@ -690,7 +690,7 @@ mod tests {
         ];
         let mut next = crate::test_rng::below(0x2545_f491_4f6c_dd1d);
         for _ in 0..20_000 {
-            let line: String = (0..next(12)).map(|_| pieces[next(pieces.len())]).collect();
+            let line = crate::test_rng::random_text(&mut next, &pieces, 12, "");
             if related_link(&line) {
                 let lower = line.to_lowercase();
                 assert!(

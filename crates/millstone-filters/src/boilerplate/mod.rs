@@ -1045,9 +1045,7 @@ mod tests {
         let mut next = crate::test_rng::below(0x9e37_79b9_7f4a_7c15);
         let mut s = Scratch::default();
         for _ in 0..3000 {
-            let n = next(12);
-            let text: Vec<&str> = (0..n).map(|_| pieces[next(pieces.len())]).collect();
-            let text = text.join("\n");
+            let text = crate::test_rng::random_text(&mut next, &pieces, 12, "\n");
             features::scan_lines(&text, None, &mut s);
             let removed: Vec<usize> = (0..s.lines.len()).filter(|_| next(3) == 0).collect();
             assert_eq!(
