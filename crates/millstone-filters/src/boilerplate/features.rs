@@ -214,7 +214,8 @@ fn count_ascii(bytes: &[u8]) -> Counts {
         single_spaced: true,
         ..Default::default()
     };
-    let mut sums = AsciiSums::default();
+    // Whitespace that is not a single space after a non-space (a leading space, a run, a tab …).
+    let mut bad_spaces = 0u32;
     let mut edges = ChunkSums::default();
     match bytes {
         [] => {}
@@ -236,54 +237,17 @@ fn count_ascii(bytes: &[u8]) -> Counts {
                 {
                     chunk.add(p, b, nx);
                 }
-                sums.absorb(&chunk);
+                chunk.add_to(&mut c, &mut bad_spaces);
                 k = end;
             }
         }
     }
-    sums.absorb(&edges);
-    c.alpha = sums.alpha;
-    c.digit = sums.digit;
-    c.marks = sums.marks;
-    c.commas = sums.commas;
-    c.words = sums.words;
-    c.capitalised = sums.capitalised;
-    c.separators = sums.separators;
-    c.crumbs = sums.crumbs;
-    c.single_spaced = sums.bad_spaces == 0 && bytes.last() != Some(&b' ');
+    edges.add_to(&mut c, &mut bad_spaces);
+    c.single_spaced = bad_spaces == 0 && bytes.last() != Some(&b' ');
     c
 }
 
-/// The per-position sums of [`count_ascii`], for a whole line.
-#[derive(Default)]
-struct AsciiSums {
-    alpha: u32,
-    digit: u32,
-    marks: u32,
-    commas: u32,
-    words: u32,
-    capitalised: u32,
-    separators: u32,
-    crumbs: u32,
-    /// Whitespace that is not a single space after a non-space (a leading space, a run, a tab …).
-    bad_spaces: u32,
-}
-
-impl AsciiSums {
-    fn absorb(&mut self, c: &ChunkSums) {
-        self.alpha += u32::from(c.alpha);
-        self.digit += u32::from(c.digit);
-        self.marks += u32::from(c.marks);
-        self.commas += u32::from(c.commas);
-        self.words += u32::from(c.words);
-        self.capitalised += u32::from(c.capitalised);
-        self.separators += u32::from(c.separators);
-        self.crumbs += u32::from(c.crumbs);
-        self.bad_spaces += u32::from(c.bad_spaces);
-    }
-}
-
-/// [`AsciiSums`] of at most 255 positions.
+/// [`count_ascii`]'s per-position sums over at most 255 positions.
 #[derive(Default)]
 struct ChunkSums {
     alpha: u8,
@@ -298,6 +262,19 @@ struct ChunkSums {
 }
 
 impl ChunkSums {
+    /// Adds these sums to the line's counts.
+    fn add_to(&self, c: &mut Counts, bad_spaces: &mut u32) {
+        c.alpha += u32::from(self.alpha);
+        c.digit += u32::from(self.digit);
+        c.marks += u32::from(self.marks);
+        c.commas += u32::from(self.commas);
+        c.words += u32::from(self.words);
+        c.capitalised += u32::from(self.capitalised);
+        c.separators += u32::from(self.separators);
+        c.crumbs += u32::from(self.crumbs);
+        *bad_spaces += u32::from(self.bad_spaces);
+    }
+
     /// Count byte `b`, with `p` before it and `nx` after it (a space past either end of the line).
     #[inline(always)]
     fn add(&mut self, p: u8, b: u8, nx: u8) {
