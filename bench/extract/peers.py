@@ -16,7 +16,7 @@ Peers (from PyPI, pinned in requirements.txt; bench/extract/setup.sh makes the v
 Input: DATA/html/NNNN.html.gz (every page is UTF-8; decoded once, outside the timed part, and the
 same `str` is handed to every peer). No URL is given to any peer.
 
-Output: OUT/NAME.jsonl, one line per page in file order:
+Output: OUT/NAME.jsonl (OUT/NAME{--suffix}.jsonl), one line per page in file order:
   {"id": "NNNN", "text": "...", "cpu_ms": <CPU time of the extraction call>}
 CPU time is time.thread_time() around the one call (this thread only, so other processes on the
 machine do not count), after one untimed warm-up call per peer (imports, caches). A peer that
@@ -105,6 +105,9 @@ def main():
     ap.add_argument("--extractors", default=",".join(PEERS),
                     help="comma-separated, from: " + ", ".join(PEERS))
     ap.add_argument("--limit", type=int, help="only the first N pages (a quick check)")
+    ap.add_argument("--suffix", default="",
+                    help="appended to each output name, e.g. `-1.11` when run with another "
+                         "trafilatura (datatrove's venv pins 1.11.0)")
     args = ap.parse_args()
     names = [n for n in args.extractors.split(",") if n]
     unknown = [n for n in names if n not in PEERS]
@@ -113,7 +116,7 @@ def main():
     pages = load_pages(args.data, args.limit)
     args.out.mkdir(parents=True, exist_ok=True)
     for name in names:
-        run_peer(name, PEERS[name](), pages, args.out / f"{name}.jsonl")
+        run_peer(name + args.suffix, PEERS[name](), pages, args.out / f"{name}{args.suffix}.jsonl")
     return 0
 
 
