@@ -87,7 +87,7 @@ def main():
     versions = {"fastwarc": md.version("fastwarc"), "warcio": md.version("warcio")}
     print(f"# WARC read speed, MB/s of .warc.gz per CPU second (median of {args.rounds} rounds); "
           f"fastwarc {versions['fastwarc']}, warcio {versions['warcio']}\n")
-    print("| file | MB | records | payload MB (fastwarc / warcio) | fastwarc MB/s | warcio MB/s | fastwarc / warcio |")
+    print("| file | MB | records | payload bytes (fastwarc / warcio) | fastwarc MB/s | warcio MB/s | fastwarc / warcio |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     report = {"versions": versions, "files": {}}
     failed = False
@@ -107,7 +107,7 @@ def main():
         med = {n: statistics.median(v) for n, v in speeds.items()}
         records, payload = counts["fastwarc"]
         print(f"| {path.name} | {path.stat().st_size / 1e6:.2f} | {records} | "
-              f"{payload / 1e6:.3f} / {counts['warcio'][1] / 1e6:.3f} "
+              f"{payload:,} / {counts['warcio'][1]:,} "
               f"| {med['fastwarc']:.1f} | {med['warcio']:.1f} | "
               f"{med['fastwarc'] / med['warcio']:.2f} |")
         report["files"][str(path)] = {"bytes": path.stat().st_size, "records": records,
