@@ -12,6 +12,8 @@ Peers (from PyPI, pinned in requirements.txt; bench/extract/setup.sh makes the v
                          each page under a time limit, not applied here: see bench/README.md)
   resiliparse            resiliparse.extract.html2text.extract_plain_text(html, main_content=True)
                          (all other options at their defaults)
+  trafilatura_bytes      (not run by default) trafilatura.extract(html bytes): its defaults, with
+                         trafilatura's own decoding of the page
 
 Input: DATA/html/NNNN.html.gz (every page is UTF-8; decoded once, outside the timed part, and the
 same `str` is handed to every peer). No URL is given to any peer.
@@ -45,6 +47,15 @@ def make_trafilatura(**options):
     return run
 
 
+def make_trafilatura_bytes():
+    """trafilatura's defaults on the page's bytes, which it then decodes itself."""
+    import trafilatura
+
+    def run(html: str) -> str:
+        return trafilatura.extract(html.encode("utf-8")) or ""
+    return run
+
+
 def make_resiliparse():
     from resiliparse.extract.html2text import extract_plain_text
 
@@ -58,7 +69,9 @@ PEERS = {
     "trafilatura_precision": lambda: make_trafilatura(favor_precision=True, include_comments=False,
                                                       deduplicate=True),
     "resiliparse": make_resiliparse,
+    "trafilatura_bytes": make_trafilatura_bytes,
 }
+DEFAULT_PEERS = ("trafilatura", "trafilatura_precision", "resiliparse")
 
 
 def load_pages(data: Path, limit):
@@ -102,7 +115,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    ap.add_argument("--extractors", default=",".join(PEERS),
+    ap.add_argument("--extractors", default=",".join(DEFAULT_PEERS),
                     help="comma-separated, from: " + ", ".join(PEERS))
     ap.add_argument("--limit", type=int, help="only the first N pages (a quick check)")
     ap.add_argument("--suffix", default="",
