@@ -13,9 +13,8 @@
 //! # let dir = tmp.path();
 //! std::fs::write(
 //!     dir.join("stats.json"),
-//!     r#"{"read":{"documents":1,"bytes":5},"kept":{"documents":1,"bytes":5},
-//!         "dropped":{"documents":0,"bytes":0},"rejected":{"documents":0,"bytes":0},
-//!         "stages":[],"rejected_by":{}}"#,
+//!     r#"{"documents":{"read":1,"kept":1,"dropped":0,"rejected":0},
+//!         "bytes":{"read":5,"kept":5,"dropped":0},"stages":[],"rejected_by":{}}"#,
 //! ).unwrap();
 //! let path = millstone_report::write_report(dir, &millstone_report::Options::default()).unwrap();
 //! let html = std::fs::read_to_string(path).unwrap();

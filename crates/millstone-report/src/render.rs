@@ -113,7 +113,7 @@ fn bytes(n: u64) -> String {
 
 fn cards(o: &mut String, c: &Collected) {
     let s = &c.stats;
-    let read = num(s, &["read", "documents"]);
+    let read = num(s, &["documents", "read"]);
     o.push_str("<section class=\"cards\">");
     for (label, key, class) in [
         ("read", "read", ""),
@@ -121,8 +121,8 @@ fn cards(o: &mut String, c: &Collected) {
         ("dropped", "dropped", "dropped"),
         ("rejected", "rejected", "rejected"),
     ] {
-        let d = num(s, &[key, "documents"]);
-        let b = num(s, &[key, "bytes"]);
+        let d = num(s, &["documents", key]);
+        let b = num(s, &["bytes", key]);
         let share = if key == "read" {
             String::new()
         } else {
@@ -133,7 +133,11 @@ fn cards(o: &mut String, c: &Collected) {
             "<div class=\"card {class}\"><div class=\"big\">{}</div><div>{label}{share}</div>\
              <div class=\"small\">{}</div></div>",
             d,
-            bytes(b)
+            if key == "rejected" {
+                String::new()
+            } else {
+                bytes(b)
+            }
         );
     }
     if let Some(skipped) = s.get("skipped").and_then(Value::as_object) {
@@ -172,23 +176,21 @@ fn bars(o: &mut String, rows: &[(String, u64, String)], class: &str) {
     o.push_str("</table>\n");
 }
 
+/// `stats.json`'s stages in pipeline order: `(name, the stage's object)`.
 fn stages(s: &Value) -> Vec<(String, &Value)> {
     s.get("stages")
         .and_then(Value::as_array)
         .map(|a| {
             a.iter()
-                .filter_map(|pair| {
-                    let name = pair.get(0)?.as_str()?.to_owned();
-                    Some((name, pair.get(1)?))
-                })
+                .filter_map(|st| Some((st.get("name")?.as_str()?.to_owned(), st)))
                 .collect()
         })
         .unwrap_or_default()
 }
 
 fn funnel(o: &mut String, s: &Value) {
-    let read = num(s, &["read", "documents"]);
-    let rejected = num(s, &["rejected", "documents"]);
+    let read = num(s, &["documents", "read"]);
+    let rejected = num(s, &["documents", "rejected"]);
     o.push_str("<section id=\"funnel\"><h2>Funnel</h2>");
     o.push_str(
         "<p class=\"note\">Documents left after each stage, in pipeline order. Bytes are the \
@@ -215,7 +217,7 @@ fn funnel(o: &mut String, s: &Value) {
             ),
         ));
     }
-    let kept = num(s, &["kept", "documents"]);
+    let kept = num(s, &["documents", "kept"]);
     rows.push(("kept".to_owned(), kept, pct(kept, read)));
     bars(o, &rows, "kept");
     let _ = write!(
@@ -223,22 +225,26 @@ fn funnel(o: &mut String, s: &Value) {
         "<table class=\"plain\"><tr><th></th><th>documents</th><th>bytes</th></tr>"
     );
     for key in ["read", "kept", "dropped", "rejected"] {
+        let b = s
+            .get("bytes")
+            .and_then(|b| b.get(key))
+            .and_then(Value::as_u64);
         let _ = write!(
             o,
             "<tr><th>{key}</th><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-            num(s, &[key, "documents"]),
-            bytes(num(s, &[key, "bytes"]))
+            num(s, &["documents", key]),
+            b.map_or_else(|| "–".to_owned(), bytes)
         );
     }
     o.push_str("</table></section>\n");
 }
 
 fn drops(o: &mut String, s: &Value) {
-    let read = num(s, &["read", "documents"]);
+    let read = num(s, &["documents", "read"]);
     o.push_str("<section id=\"drops\"><h2>Why documents were dropped</h2>");
     let mut any = false;
     for (name, st) in stages(s) {
-        let Some(dropped) = st.get("dropped").and_then(Value::as_object) else {
+        let Some(dropped) = st.get("dropped_by_reason").and_then(Value::as_object) else {
             continue;
         };
         if dropped.is_empty() {
@@ -467,13 +473,14 @@ fn rejected(o: &mut String, c: &Collected) {
 /// and skipped records by reason of WARC input): shown as they are, so new counters appear.
 fn other_counts(o: &mut String, s: &Value) {
     let Some(obj) = s.as_object() else { return };
+    // Drawn above; `dropped_by` is the stages' drops again, flattened.
     let known = [
-        "read",
-        "kept",
-        "dropped",
-        "rejected",
+        "documents",
+        "bytes",
+        "words",
         "stages",
         "rejected_by",
+        "dropped_by",
     ];
     for (key, v) in obj {
         if known.contains(&key.as_str()) {

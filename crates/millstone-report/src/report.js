@@ -39,6 +39,7 @@
       var tr = el("tr");
       tr.appendChild(el("th", null, k));
       var v = obj[k];
+      if (typeof v === "number" && !Number.isInteger(v)) v = Number(v.toPrecision(4));
       tr.appendChild(el("td", null, typeof v === "object" ? JSON.stringify(v) : v));
       t.appendChild(tr);
     });

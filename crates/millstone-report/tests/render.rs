@@ -22,16 +22,14 @@ fn fixture(dir: &Path) {
     fs::write(
         dir.join("stats.json"),
         json!({
-            "read": {"documents": 6, "bytes": 600},
-            "kept": {"documents": 2, "bytes": 200},
-            "dropped": {"documents": 3, "bytes": 300},
-            "rejected": {"documents": 1, "bytes": 10},
-            "kept_words": 40,
-            "kept_words_documents": 2,
+            "documents": {"read": 6, "kept": 2, "dropped": 3, "rejected": 1},
+            "bytes": {"read": 600, "kept": 200, "dropped": 300},
+            "words": {"kept": 40, "kept_documents_counted": 2},
+            "dropped_by": {"dedup/duplicate": 1, "gopher_quality/gopher_below_alpha_threshold": 1, "gopher_quality/gopher_short_doc": 1},
             "stages": [
-                ["boilerplate", {"seen": 5, "kept": 5, "dropped": {}, "counters": {"removed.link_list": 2, "removed.footer": 1}}],
-                ["gopher_quality", {"seen": 5, "kept": 3, "dropped": {"gopher_short_doc": 1, "gopher_below_alpha_threshold": 1}}],
-                ["dedup", {"seen": 3, "kept": 2, "dropped": {"duplicate": 1}}]
+                {"name": "boilerplate", "seen": 5, "kept": 5, "dropped": 0, "dropped_by_reason": {}, "counters": {"removed.link_list": 2, "removed.footer": 1}},
+                {"name": "gopher_quality", "seen": 5, "kept": 3, "dropped": 2, "dropped_by_reason": {"gopher_short_doc": 1, "gopher_below_alpha_threshold": 1}},
+                {"name": "dedup", "seen": 3, "kept": 2, "dropped": 1, "dropped_by_reason": {"duplicate": 1}}
             ],
             "rejected_by": {"invalid_json": 1},
             "skipped": {"request": 4, "status_404": 1}
