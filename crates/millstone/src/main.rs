@@ -46,6 +46,23 @@ enum Command {
     /// clusters.jsonl to DIR. The same as `run` with one `dedup` stage built from these options.
     #[command(after_long_help = DEDUP_EXAMPLES)]
     Dedup(DedupArgs),
+    /// Write (again) DIR/report.html for a finished run: the funnel, drop reasons,
+    /// distributions, and a browser of sampled dropped, rewritten, duplicate and rejected records.
+    /// `run` and `dedup` write it themselves unless --no-report is given.
+    Report {
+        /// A `run` or `dedup` output folder (holding stats.json).
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+        /// Sampled records per stage and reason.
+        #[arg(long, default_value_t = 25, value_name = "N")]
+        samples: usize,
+        /// The text field of the run's output records (the run's --text-field).
+        #[arg(long, default_value = "text", value_name = "NAME")]
+        text_field: String,
+        /// The id field of the run's output records (the run's --id-field).
+        #[arg(long, default_value = "id", value_name = "NAME")]
+        id_field: String,
+    },
     /// Score a dedup run's clusters.jsonl against labelled clusters or pairs (JSONL): pair
     /// precision, recall, F1 and the adjusted Rand index.
     Evaluate {
@@ -245,6 +262,9 @@ struct IoArgs {
     /// No progress bar and no summary (the warning about rejected records is still printed).
     #[arg(short, long)]
     quiet: bool,
+    /// Do not write DIR/report.html at the end (`millstone report DIR` writes it later).
+    #[arg(long)]
+    no_report: bool,
     /// Input files, folders (searched recursively) and glob patterns.
     #[arg(required = true, value_name = "INPUT")]
     inputs: Vec<String>,
@@ -327,6 +347,27 @@ fn dispatch(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Dedup(args) => dedup(args),
+        Command::Report {
+            dir,
+            samples,
+            text_field,
+            id_field,
+        } => {
+            let opts = millstone_report::Options {
+                samples_per_group: samples,
+                text_field,
+                id_field,
+                ..Default::default()
+            };
+            let start = std::time::Instant::now();
+            let path = millstone_report::write_report(&dir, &opts)?;
+            eprintln!(
+                "report: {} ({:.2} s)",
+                path.display(),
+                start.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
         Command::Evaluate {
             labels,
             clusters,
@@ -523,8 +564,16 @@ fn run_pipeline(pipeline: Pipeline, pipeline_text: String, args: IoArgs) -> Resu
         }),
     };
     let report = executor::run(&pipeline, &opts)?;
+    let written = (!args.no_report).then(|| write_report(&args.out, &opts.output));
     if !args.quiet {
-        print_summary(&report, &args.out);
+        print_summary(&report, &args.out, &pipeline);
+        if let Some(Ok((path, secs))) = &written {
+            eprintln!("report: {} ({secs:.2} s)", path.display());
+        }
+    }
+    if let Some(Err(e)) = &written {
+        // The run's outputs are complete; a report that cannot be written is not a failed run.
+        eprintln!("warning: no report written: {e}");
     }
     check_rejected(&report.stats, &args.out, args.max_rejected)
 }
@@ -575,7 +624,22 @@ fn check_rejected(
     }
 }
 
-fn print_summary(report: &RunReport, out: &std::path::Path) {
+/// Write `DIR/report.html` for a finished run; its path and how long it took.
+fn write_report(
+    out: &std::path::Path,
+    output: &OutputConfig,
+) -> Result<(PathBuf, f64), millstone_report::ReportError> {
+    let start = std::time::Instant::now();
+    let opts = millstone_report::Options {
+        text_field: output.text_field.clone(),
+        id_field: output.id_field.clone(),
+        ..Default::default()
+    };
+    let path = millstone_report::write_report(out, &opts)?;
+    Ok((path, start.elapsed().as_secs_f64()))
+}
+
+fn print_summary(report: &RunReport, out: &std::path::Path, pipeline: &Pipeline) {
     if report.already_complete {
         eprintln!(
             "{} already holds this run, complete; nothing to do",
@@ -600,6 +664,8 @@ fn print_summary(report: &RunReport, out: &std::path::Path) {
         s.read.documents as f64 / secs,
         s.read.bytes as f64 / 1e6 / secs
     );
+    let names: Vec<&str> = pipeline.names().collect();
+    eprintln!("  stages   {}", names.join(" → "));
     eprintln!(
         "  kept     {:>9} ({:5.1}%)",
         s.kept.documents,

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Every test of the project, on a fresh machine: installs what the tests need that cargo does not
+# (Debian's chromium and the browser test's Node package, for the report's browser test), then runs
+# the Rust test suite. Safe to run again: installed parts are skipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -x /usr/bin/chromium ]; then
+    echo "== installing chromium (Debian package) for the report's browser test"
+    if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+if [ ! -d tools/browser-test/node_modules/playwright-core ]; then
+    echo "== installing the browser test's Node package (playwright-core, no browser download)"
+    (cd tools/browser-test && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)
+fi
+
+echo "== cargo test --workspace"
+cargo test --workspace
