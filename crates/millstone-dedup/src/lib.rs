@@ -26,6 +26,7 @@ pub mod index;
 pub mod minhash;
 pub mod normalize;
 pub mod paragraph;
+pub mod reprint;
 pub mod spill;
 pub mod stage;
 
