@@ -94,6 +94,7 @@ def datatrove(py, docs, work):
 
 
 def textdedup(py, docs, work):
+    os.makedirs(work, exist_ok=True)
     out = os.path.join(work, "out")
     cpu, wall = run([py, "-m", "text_dedup.minhash", "--path", "json", "--data_files",
                      os.path.abspath(docs), "--split", "train", "--cache_dir",

@@ -80,10 +80,10 @@ pub struct ReprintParams {
 impl Default for ReprintParams {
     fn default() -> Self {
         ReprintParams {
-            ngram: 7,
+            ngram: 6,
             sample: 8,
             min_estimate: 0.1,
-            min_similarity: 0.5,
+            min_similarity: 0.4,
             min_aligned: 0.6,
             gap: 400,
             min_run: 4,
@@ -364,8 +364,10 @@ mod tests {
             .to_owned()
     }
 
+    /// Every 7-gram an anchor.
     fn all() -> ReprintParams {
         ReprintParams {
+            ngram: 7,
             sample: 1,
             min_run: 2,
             ..ReprintParams::default()
@@ -412,7 +414,7 @@ mod tests {
         let hb: Vec<u32> = b.iter().map(|x| x.hash).collect();
         assert!(ha.iter().all(|h| hb.contains(h)));
         // About one n-gram in `sample`.
-        let windows = text.chars().filter(|c| c.is_alphanumeric()).count() - 6;
+        let windows = text.chars().filter(|c| c.is_alphanumeric()).count() + 1 - p.ngram;
         assert!(
             a.len() * 4 > windows / 8 && a.len() < windows / 4,
             "{} of {windows}",

@@ -70,8 +70,8 @@ use crate::StageError;
 
 pub const NAME: &str = "dedup";
 /// Reprint defaults (chosen on the tune part of the reprint set, bench/dedup/README.md).
-pub const REPRINT_BANDS: usize = 40;
-pub const REPRINT_ROWS: usize = 3;
+pub const REPRINT_BANDS: usize = 25;
+pub const REPRINT_ROWS: usize = 4;
 
 pub const SUMMARY: &str = "drop exact or near-duplicate documents (MinHash-LSH), keep one per cluster, write clusters.jsonl; optional saved index";
 

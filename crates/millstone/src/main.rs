@@ -99,10 +99,10 @@ struct DedupArgs {
     /// Shingle size.
     #[arg(long, default_value_t = 5, value_name = "N")]
     ngrams: usize,
-    /// LSH bands [default: 14; reprints: 40].
+    /// LSH bands [default: 14; reprints: 25].
     #[arg(long, value_name = "N")]
     bands: Option<usize>,
-    /// Rows (hashes) per band [default: 8; reprints: 3].
+    /// Rows (hashes) per band [default: 8; reprints: 4].
     #[arg(long, value_name = "N")]
     rows: Option<usize>,
     /// Seed of the hash permutations (datatrove: 1).
