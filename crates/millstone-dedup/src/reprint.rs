@@ -189,6 +189,15 @@ pub fn anchors(text: &str, p: &ReprintParams, window: &mut Vec<(u32, u32)>, out:
     }
 }
 
+/// What anchors are made of: the letters and digits of `s`, lower-cased. Two passages of a
+/// [`Comparison`] without character noise between them fold to the same string.
+pub fn folded(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
 /// One shared passage: byte ranges in the two texts (`a` = the first argument of [`compare`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Passage {
@@ -478,13 +487,6 @@ mod tests {
         assert!(c.aligned > 0.95 && c.is_reprint(&p));
         // The first passage of the swapped text is the original's second half.
         assert!(c.passages[0].b_start as usize >= mid - 6);
-    }
-
-    fn folded(s: &str) -> String {
-        s.chars()
-            .filter(|c| c.is_alphanumeric())
-            .flat_map(char::to_lowercase)
-            .collect()
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use millstone_core::{Document, StageStats, Value, Verdict};
-use millstone_dedup::reprint::{self, CompareScratch, ReprintParams};
+use millstone_dedup::reprint::{self, folded, CompareScratch, ReprintParams};
 use proptest::prelude::*;
 
 /// `(id, text, story, model)` of the committed slice.
@@ -86,14 +86,6 @@ fn clusters(run: &Run) -> Vec<Value> {
     run.clusters
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
-/// Letters and digits, lower-cased: what anchors are made of.
-fn folded(s: &str) -> String {
-    s.chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
         .collect()
 }
 
