@@ -48,6 +48,13 @@
 //! merges its bands with runs of the kept documents' keys. Per indexed document only the
 //! union-find parent (4 bytes) and the cluster numbering (4) while clustering.
 //!
+//! `method = "reprints"` ([`crate::reprint`]) signs sampled character n-gram anchors instead of
+//! word shingles and verifies candidates by exact anchor overlap and aligned passages; each
+//! document's anchors are kept with its entry (spilled: appended to an anchors file, read back by
+//! arrival number for verified pairs), and `clusters.jsonl` gets each member's containment,
+//! aligned share and passages. No `against`/`save_index` (an index holds no anchors).
+//! `keep_all` (any method) keeps every document, with the same attributes and clusters.
+//!
 //! Not for: removing repeated paragraphs inside kept documents (`paragraph_dedup`).
 
 use std::cell::RefCell;
