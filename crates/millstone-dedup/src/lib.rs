@@ -10,6 +10,8 @@
 //!   whitespace collapsed, combining marks removed), the text form both methods compare.
 //! - `minhash`: signatures straight from text (spaCy-compatible word or character shingles,
 //!   datatrove's hash family and constants), band hashes.
+//! - `reprint`: anchors (sampled character n-grams with offsets) and the verification of
+//!   reprint candidates: exact overlap, containment, aligned passages.
 //! - `cluster`: LSH buckets → verified candidate pairs → union-find → clusters and survivors.
 //! - `stage`: the `dedup` stage (exact or MinHash, clusters.jsonl, saved indexes) and
 //!   `paragraph`: the `paragraph_dedup` stage.
@@ -26,6 +28,7 @@ pub mod index;
 pub mod minhash;
 pub mod normalize;
 pub mod paragraph;
+pub mod reprint;
 pub mod spill;
 pub mod stage;
 

@@ -380,9 +380,9 @@ impl SlotFile {
     }
 }
 
-/// Variable-length strings (document ids) appended in arrival order and read back by number:
-/// the bytes in one file, each string's end offset (u64 little-endian) in another, so that
-/// memory holds neither.
+/// Variable-length strings (document ids) or byte records (a document's reprint anchors)
+/// appended in arrival order and read back by number: the bytes in one file, each record's end
+/// offset (u64 little-endian) in another, so that memory holds neither.
 pub struct IdFile {
     text_path: PathBuf,
     ends_path: PathBuf,
@@ -395,8 +395,13 @@ pub struct IdFile {
 impl IdFile {
     /// `ids.bin` and `ids.ends` in `dir`.
     pub fn create(dir: &Path) -> Result<IdFile, SpillError> {
-        let text_path = dir.join("ids.bin");
-        let ends_path = dir.join("ids.ends");
+        IdFile::create_named(dir, "ids")
+    }
+
+    /// `NAME.bin` and `NAME.ends` in `dir`.
+    pub fn create_named(dir: &Path, name: &str) -> Result<IdFile, SpillError> {
+        let text_path = dir.join(format!("{name}.bin"));
+        let ends_path = dir.join(format!("{name}.ends"));
         let text = File::create(&text_path).map_err(file_err(&text_path))?;
         let ends = File::create(&ends_path).map_err(file_err(&ends_path))?;
         Ok(IdFile {
@@ -414,9 +419,13 @@ impl IdFile {
 
     /// Append one string; returns its number.
     pub fn append(&mut self, s: &str) -> Result<u64, SpillError> {
+        self.append_bytes(s.as_bytes())
+    }
+
+    /// Append one record; returns its number.
+    pub fn append_bytes(&mut self, s: &[u8]) -> Result<u64, SpillError> {
         let (text, ends) = self.writers.as_mut().expect("append before finish_writes");
-        text.write_all(s.as_bytes())
-            .map_err(file_err(&self.text_path))?;
+        text.write_all(s).map_err(file_err(&self.text_path))?;
         self.end += s.len() as u64;
         ends.write_all(&self.end.to_le_bytes())
             .map_err(file_err(&self.ends_path))?;
@@ -443,6 +452,15 @@ impl IdFile {
 
     /// String number `i` (two positioned reads of the offsets, one of the bytes).
     pub fn read(&self, i: u64) -> Result<String, SpillError> {
+        let mut out = Vec::new();
+        self.read_bytes(i, &mut out)?;
+        String::from_utf8(out).map_err(|e| {
+            file_err(&self.text_path)(std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+        })
+    }
+
+    /// Record number `i` into `out` (replaced).
+    pub fn read_bytes(&self, i: u64, out: &mut Vec<u8>) -> Result<(), SpillError> {
         let (text, ends) = self.readers.as_ref().expect("read after finish_writes");
         let mut b = [0u8; 16];
         let (start, end) = if i == 0 {
@@ -455,11 +473,9 @@ impl IdFile {
                 u64::from_le_bytes(b[8..].try_into().expect("8 bytes")),
             )
         };
-        let mut out = vec![0u8; (end - start) as usize];
-        read_at(text, &mut out, start).map_err(file_err(&self.text_path))?;
-        String::from_utf8(out).map_err(|e| {
-            file_err(&self.text_path)(std::io::Error::new(std::io::ErrorKind::InvalidData, e))
-        })
+        out.clear();
+        out.resize((end - start) as usize, 0);
+        read_at(text, out, start).map_err(file_err(&self.text_path))
     }
 }
 

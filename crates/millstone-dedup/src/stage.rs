@@ -48,6 +48,13 @@
 //! merges its bands with runs of the kept documents' keys. Per indexed document only the
 //! union-find parent (4 bytes) and the cluster numbering (4) while clustering.
 //!
+//! `method = "reprints"` ([`crate::reprint`]) signs sampled character n-gram anchors instead of
+//! word shingles and verifies candidates by exact anchor overlap and aligned passages; each
+//! document's anchors are kept with its entry (spilled: appended to an anchors file, read back by
+//! arrival number for verified pairs), and `clusters.jsonl` gets each member's containment,
+//! aligned share and passages. No `against`/`save_index` (an index holds no anchors).
+//! `keep_all` (any method) keeps every document, with the same attributes and clusters.
+//!
 //! Not for: removing repeated paragraphs inside kept documents (`paragraph_dedup`).
 
 use std::cell::RefCell;
@@ -64,10 +71,15 @@ use crate::cluster::{self, ClusterOptions, Members, Survivor};
 use crate::index::{Index, IndexFiles};
 use crate::minhash::{band_hashes, MinHashParams, ShingleKind, SignScratch, Signer};
 use crate::normalize::simplify_text;
+use crate::reprint::{self, Anchor, CompareScratch, Comparison, ReprintParams};
 use crate::spill::{self, Chunked, IdFile, RunSet, SlotFile, SpillError};
 use crate::StageError;
 
 pub const NAME: &str = "dedup";
+/// Reprint defaults (chosen on the tune part of the reprint set, bench/dedup/README.md).
+pub const REPRINT_BANDS: usize = 25;
+pub const REPRINT_ROWS: usize = 4;
+
 pub const SUMMARY: &str = "drop exact or near-duplicate documents (MinHash-LSH), keep one per cluster, write clusters.jsonl; optional saved index";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -77,26 +89,36 @@ pub enum Method {
     Exact,
     /// MinHash-LSH near-duplicates.
     Minhash,
+    /// Reprints: noisy, edited, truncated or excerpted copies of one text ([`crate::reprint`]):
+    /// LSH candidates from sampled character n-grams, verified by exact anchor overlap,
+    /// containment and aligned passages.
+    Reprints,
 }
 
 /// Options. MinHash defaults are datatrove's `MinhashConfig` (word 5-grams of the normalised
-/// text, 14 bands × 8 rows, seed 1, 64-bit hashes).
+/// text, 14 bands × 8 rows, seed 1, 64-bit hashes). `bands`, `rows`, `threshold` and
+/// `survivor` left out take the method's default (reprints: [`REPRINT_BANDS`] ×
+/// [`REPRINT_ROWS`], survivor `longest`; `threshold` does not apply, see `reprints`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub method: Method,
     pub shingle: ShingleKind,
     pub n_grams: usize,
-    pub bands: usize,
-    pub rows: usize,
+    pub bands: Option<usize>,
+    pub rows: Option<usize>,
     pub seed: u64,
     /// Check candidate pairs' estimated Jaccard against `threshold` before joining them.
     pub verify: bool,
-    pub threshold: f64,
+    pub threshold: Option<f64>,
     /// Anchors compared per LSH bucket (see `cluster.rs`).
     pub max_anchors: usize,
     /// Which member of a cluster stays.
-    pub survivor: Survivor,
+    pub survivor: Option<Survivor>,
+    /// `method = "reprints"`: anchors and verification ([`ReprintParams`]).
+    pub reprints: ReprintParams,
+    /// Drop nothing: clusters and attributes are written, every document is kept.
+    pub keep_all: bool,
     /// Numeric field read for `survivor = "quality"`.
     pub quality_field: Option<String>,
     /// Exact method only: compare normalised text (`false`: the raw text).
@@ -122,13 +144,15 @@ impl Default for Config {
             method: Method::Minhash,
             shingle: p.shingle,
             n_grams: p.n_grams,
-            bands: p.bands,
-            rows: p.rows,
+            bands: None,
+            rows: None,
             seed: p.seed,
             verify: true,
-            threshold: 0.7,
+            threshold: None,
             max_anchors: 8,
-            survivor: Survivor::First,
+            survivor: None,
+            reprints: ReprintParams::default(),
+            keep_all: false,
             quality_field: None,
             normalize: true,
             clusters: true,
@@ -143,18 +167,31 @@ impl Default for Config {
 impl Config {
     pub fn build(self) -> Result<Dedup, StageError> {
         let invalid = |m: &str| StageError::invalid(NAME, m);
-        if self.method == Method::Minhash {
-            if self.n_grams == 0 || self.bands == 0 || self.rows == 0 {
+        if self.method == Method::Reprints {
+            self.reprints.validate().map_err(|m| invalid(&m))?;
+            if self.threshold.is_some() {
+                return Err(invalid(
+                    "`threshold` does not apply to `method = \"reprints\"` (see `reprints.min_similarity` and `reprints.min_aligned`)",
+                ));
+            }
+            if self.against.is_some() || self.save_index.is_some() {
+                return Err(invalid(
+                    "`against` and `save_index` are not available with `method = \"reprints\"` (a saved index holds no anchors)",
+                ));
+            }
+        }
+        if self.method != Method::Exact {
+            if self.n_grams == 0 || self.bands() == 0 || self.rows() == 0 {
                 return Err(invalid("`n_grams`, `bands` and `rows` must be at least 1"));
             }
-            if self.bands * self.rows > 1024 {
+            if self.bands() * self.rows() > 1024 {
                 return Err(invalid("`bands` × `rows` must be at most 1024"));
             }
         }
-        if !(0.0..=1.0).contains(&self.threshold) {
+        if !(0.0..=1.0).contains(&self.threshold()) {
             return Err(invalid("`threshold` must be between 0 and 1"));
         }
-        if self.survivor == Survivor::Quality && self.quality_field.is_none() {
+        if self.survivor() == Survivor::Quality && self.quality_field.is_none() {
             return Err(invalid("`survivor = \"quality\"` needs `quality_field`"));
         }
         if self.against.is_some() && self.against == self.save_index {
@@ -166,7 +203,7 @@ impl Config {
             Some(s) => spill::parse_size(s).map_err(|e| StageError::invalid(NAME, e))?,
             None => spill::default_limit(),
         };
-        let signer = (self.method == Method::Minhash).then(|| Signer::new(&self.params()));
+        let signer = (self.method != Method::Exact).then(|| Signer::new(&self.params()));
         // An index that would take more than half the limit in memory stays on disk and is
         // read by position; the new corpus then spills from its first document.
         let against = match &self.against {
@@ -201,12 +238,42 @@ impl Config {
         })
     }
 
+    pub fn bands(&self) -> usize {
+        self.bands.unwrap_or(match self.method {
+            Method::Reprints => REPRINT_BANDS,
+            _ => MinHashParams::default().bands,
+        })
+    }
+
+    pub fn rows(&self) -> usize {
+        self.rows.unwrap_or(match self.method {
+            Method::Reprints => REPRINT_ROWS,
+            _ => MinHashParams::default().rows,
+        })
+    }
+
+    /// Reprints: candidates are joined when [`Dedup::reprint_score`] is 1.
+    pub fn threshold(&self) -> f64 {
+        match self.method {
+            Method::Reprints => 0.5,
+            _ => self.threshold.unwrap_or(0.7),
+        }
+    }
+
+    pub fn survivor(&self) -> Survivor {
+        self.survivor.unwrap_or(match self.method {
+            // The longest copy is the most complete: excerpts and truncations resemble it.
+            Method::Reprints => Survivor::Longest,
+            _ => Survivor::First,
+        })
+    }
+
     fn params(&self) -> MinHashParams {
         MinHashParams {
             shingle: self.shingle,
             n_grams: self.n_grams,
-            bands: self.bands,
-            rows: self.rows,
+            bands: self.bands(),
+            rows: self.rows(),
             seed: self.seed,
         }
     }
@@ -215,7 +282,7 @@ impl Config {
     fn key_count(&self) -> usize {
         match self.method {
             Method::Exact => 1,
-            Method::Minhash => self.bands,
+            Method::Minhash | Method::Reprints => self.bands(),
         }
     }
 
@@ -223,7 +290,7 @@ impl Config {
     fn width(&self) -> usize {
         match self.method {
             Method::Exact => 0,
-            Method::Minhash => self.bands * self.rows,
+            Method::Minhash | Method::Reprints => self.bands() * self.rows(),
         }
     }
 
@@ -235,8 +302,16 @@ impl Config {
                 "method": "minhash",
                 "shingle": self.shingle,
                 "n_grams": self.n_grams,
-                "bands": self.bands,
-                "rows": self.rows,
+                "bands": self.bands(),
+                "rows": self.rows(),
+                "seed": self.seed,
+            }),
+            Method::Reprints => serde_json::json!({
+                "method": "reprints",
+                "ngram": self.reprints.ngram,
+                "sample": self.reprints.sample,
+                "bands": self.bands(),
+                "rows": self.rows(),
                 "seed": self.seed,
             }),
         }
@@ -252,12 +327,17 @@ struct Entry {
     /// Empty when the document takes no part (too short for a signature, or empty).
     buckets: Vec<u64>,
     signature: Vec<u32>,
+    /// Reprints only: the sampled n-grams and where they are.
+    anchors: Vec<Anchor>,
 }
 
 impl Entry {
     /// Bytes this entry holds in memory besides its place in the entries' vector.
     fn bytes(&self) -> usize {
-        self.id.capacity() + self.buckets.capacity() * 8 + self.signature.capacity() * 4
+        self.id.capacity()
+            + self.buckets.capacity() * 8
+            + self.signature.capacity() * 4
+            + self.anchors.capacity() * std::mem::size_of::<Anchor>()
     }
 }
 
@@ -287,6 +367,8 @@ struct Spilled {
     run_records: usize,
     slots: SlotFile,
     ids: IdFile,
+    /// Reprints: each document's anchors (record number = arrival number).
+    anchors: Option<IdFile>,
     /// One slot record (see [`Dedup::record_len`]).
     record: Vec<u8>,
 }
@@ -337,6 +419,9 @@ struct State {
     kept_docs: Vec<u32>,
     candidates: u64,
     rejected: u64,
+    /// Reprints: per cluster, per member (in `members` order) its comparison with the
+    /// survivor (`None` for the survivor itself). Empty for the other methods.
+    reprints: Vec<Vec<Option<Comparison>>>,
 }
 
 const NONE: u32 = u32::MAX;
@@ -385,7 +470,23 @@ pub struct Dedup {
     spilled: Mutex<Option<SpillTail>>,
 }
 
+/// Per-thread buffers of the reprint method.
+#[derive(Default)]
+struct ReprintScratch {
+    window: Vec<(u32, u32)>,
+    anchors: Vec<Anchor>,
+    hashes: Vec<u64>,
+    signature: Vec<u64>,
+    bands: Vec<u64>,
+    /// The two documents being compared, and bytes read from a spill file.
+    left: Vec<Anchor>,
+    right: Vec<Anchor>,
+    bytes: Vec<u8>,
+    compare: CompareScratch,
+}
+
 thread_local! {
+    static REPRINT_SCRATCH: RefCell<ReprintScratch> = RefCell::default();
     static SCRATCH: RefCell<(SignScratch, String, Vec<u64>, Vec<u64>)> = RefCell::default();
 }
 
@@ -408,7 +509,12 @@ impl Dedup {
                 .unwrap_or(f64::NEG_INFINITY),
             buckets: Vec::new(),
             signature: Vec::new(),
+            anchors: Vec::new(),
         };
+        if self.config.method == Method::Reprints {
+            self.reprint_entry(doc.text(), &mut e);
+            return e;
+        }
         SCRATCH.with_borrow_mut(|(scratch, norm, sig, bands)| match &self.signer {
             None => {
                 let text = if self.config.normalize {
@@ -423,13 +529,52 @@ impl Dedup {
             }
             Some(signer) => {
                 if signer.signature(doc.text(), scratch, sig) {
-                    band_hashes(sig, self.config.rows, bands);
+                    band_hashes(sig, self.config.rows(), bands);
                     e.buckets.extend_from_slice(bands);
                     e.signature.extend(sig.iter().map(|&v| v as u32));
                 }
             }
         });
         e
+    }
+
+    /// Anchors, and the signature and band keys of their hashes; a text with fewer anchors
+    /// than a passage needs takes no part.
+    fn reprint_entry(&self, text: &str, e: &mut Entry) {
+        let signer = self.signer.as_ref().expect("reprints sign");
+        REPRINT_SCRATCH.with_borrow_mut(|r| {
+            reprint::anchors(text, &self.config.reprints, &mut r.window, &mut r.anchors);
+            if r.anchors.len() < self.config.reprints.min_run {
+                return;
+            }
+            r.hashes.clear();
+            r.hashes.extend(r.anchors.iter().map(|a| u64::from(a.hash)));
+            if signer.signature_of_shingles(&r.hashes, &mut r.signature) {
+                band_hashes(&r.signature, self.config.rows(), &mut r.bands);
+                e.buckets.extend_from_slice(&r.bands);
+                e.signature.extend(r.signature.iter().map(|&v| v as u32));
+                e.anchors.extend_from_slice(&r.anchors);
+            }
+        });
+    }
+
+    /// Whether two candidates (signatures agreeing on `estimate`, anchors put into `left` and
+    /// `right` by `load`) are
+    /// reprints of each other: 1.0 or 0.0, against the reprints' threshold of 0.5. Pairs whose
+    /// signatures agree on less than `min_estimate` are rejected without loading anchors.
+    fn reprint_score(&self, estimate: f64, load: impl FnOnce(&mut ReprintScratch)) -> f64 {
+        if estimate < self.config.reprints.min_estimate {
+            return 0.0;
+        }
+        REPRINT_SCRATCH.with_borrow_mut(|r| {
+            load(r);
+            let c = reprint::compare(&r.left, &r.right, &self.config.reprints, &mut r.compare);
+            if c.is_reprint(&self.config.reprints) {
+                1.0
+            } else {
+                0.0
+            }
+        })
     }
 
     fn state(&self) -> &State {
@@ -455,7 +600,7 @@ impl Dedup {
     }
 
     fn survivor_bytes(&self) -> usize {
-        match self.config.survivor {
+        match self.config.survivor() {
             Survivor::First => 0,
             Survivor::Longest | Survivor::Quality => 8,
         }
@@ -513,6 +658,10 @@ impl Dedup {
         let runs = RunSet::new(dir.path(), self.config.key_count(), read_buffer, FAN_IN);
         let slots = SlotFile::create(&dir.path().join("slots.bin"), self.record_len())?;
         let ids = IdFile::create(dir.path())?;
+        let anchors = match self.config.method {
+            Method::Reprints => Some(IdFile::create_named(dir.path(), "anchors")?),
+            _ => None,
+        };
         Ok(Spilled {
             dir,
             keys: Chunked::default(),
@@ -521,6 +670,7 @@ impl Dedup {
             run_records: 0,
             slots,
             ids,
+            anchors,
             record: Vec::with_capacity(self.record_len()),
         })
     }
@@ -559,7 +709,7 @@ impl Dedup {
             }
             sp.signed[arrival / 64] |= 1 << (arrival % 64);
         }
-        match self.config.survivor {
+        match self.config.survivor() {
             Survivor::First => {}
             Survivor::Longest => sp.record.extend(e.len.to_le_bytes()),
             Survivor::Quality => sp.record.extend(e.quality.to_le_bytes()),
@@ -569,6 +719,11 @@ impl Dedup {
             debug_assert_eq!(slot, arrival as u64);
         }
         sp.ids.append(&e.id)?;
+        if let Some(file) = &mut sp.anchors {
+            sp.record.clear();
+            e.anchors.iter().for_each(|a| a.to_bytes(&mut sp.record));
+            file.append_bytes(&sp.record)?;
+        }
         assert!(arrival < NONE as usize, "fewer than 2^32 - 1 documents");
         sp.keys.push(e.key);
         Ok(())
@@ -577,7 +732,7 @@ impl Dedup {
     fn cluster_options(&self) -> ClusterOptions {
         ClusterOptions {
             verify: self.config.verify && self.config.method != Method::Exact,
-            threshold: self.config.threshold,
+            threshold: self.config.threshold(),
             max_anchors: self.config.max_anchors,
         }
     }
@@ -596,7 +751,7 @@ impl Dedup {
         let n_old = self.against.len() as u32;
         let clusters = cluster::clusters(
             &root,
-            self.config.survivor,
+            self.config.survivor(),
             |d| if d < n_old { 0 } else { len(d - n_old) },
             |d| {
                 if d < n_old {
@@ -610,7 +765,7 @@ impl Dedup {
         drop(root);
         // With verification every member must also resemble its survivor (see `split_stars`).
         let clusters = if self.cluster_options().verify {
-            cluster::split_stars(clusters, similarity, self.config.threshold)
+            cluster::split_stars(clusters, similarity, self.config.threshold())
         } else {
             clusters
         };
@@ -620,7 +775,8 @@ impl Dedup {
             for &m in &cl.members {
                 if m >= n_old {
                     cluster_of[(m - n_old) as usize] = c as u32;
-                    sim[(m - n_old) as usize] = if self.config.method == Method::Exact {
+                    // Reprints: set by `reprint_details`.
+                    sim[(m - n_old) as usize] = if self.config.method != Method::Minhash {
                         1.0
                     } else {
                         similarity(m, cl.survivor) as f32
@@ -629,6 +785,47 @@ impl Dedup {
             }
         }
         (clusters, cluster_of, sim)
+    }
+
+    /// Reprints: each cluster member's comparison with its survivor (`load(doc, out)` gives a
+    /// document's anchors); `sim` gets each member's exact anchor Jaccard. Clusters are
+    /// compared in parallel. Empty for the other methods.
+    fn reprint_details(
+        &self,
+        clusters: &[cluster::Cluster],
+        sim: &mut [f32],
+        load: impl Fn(u32, &mut Vec<Anchor>) -> Result<(), SpillError> + Sync,
+    ) -> Result<Vec<Vec<Option<Comparison>>>, SpillError> {
+        if self.config.method != Method::Reprints {
+            return Ok(Vec::new());
+        }
+        let p = &self.config.reprints;
+        let details: Vec<Vec<Option<Comparison>>> = clusters
+            .par_iter()
+            .map(|cl| {
+                let (mut centre, mut other) = (Vec::new(), Vec::new());
+                let mut scratch = CompareScratch::default();
+                load(cl.survivor, &mut centre)?;
+                cl.members
+                    .iter()
+                    .map(|&m| {
+                        if m == cl.survivor {
+                            return Ok(None);
+                        }
+                        load(m, &mut other)?;
+                        Ok(Some(reprint::compare(&other, &centre, p, &mut scratch)))
+                    })
+                    .collect()
+            })
+            .collect::<Result<_, SpillError>>()?;
+        for (cl, d) in clusters.iter().zip(&details) {
+            for (&m, c) in cl.members.iter().zip(d) {
+                if let Some(c) = c {
+                    sim[m as usize] = c.similarity as f32;
+                }
+            }
+        }
+        Ok(details)
     }
 
     /// New documents that stay and have bucket keys: what a saved index gets.
@@ -660,16 +857,25 @@ impl Dedup {
             bands: self.config.key_count(),
             width: self.config.width(),
             exact,
+            reprints: (self.config.method == Method::Reprints).then_some(self),
         };
         let mut found = cluster::cluster(&members, &self.cluster_options());
         let n_old = self.against.len() as u32;
-        let (clusters, cluster_of, sim) = self.decide(
+        let (clusters, cluster_of, mut sim) = self.decide(
             std::mem::take(&mut found.root),
             entries.len(),
             &|a, b| members.similarity(a, b),
             |i| entries[i as usize].len,
             |i| entries[i as usize].quality,
         );
+        // Reprints only: no `against` index, so document numbers are entry numbers.
+        let reprints = self
+            .reprint_details(&clusters, &mut sim, |d, out| {
+                out.clear();
+                out.extend_from_slice(&entries[d as usize].anchors);
+                Ok(())
+            })
+            .expect("anchors in memory cannot fail to load");
         // The kept documents' records, for a saved index.
         let kept = self.kept_for_index(&clusters, &cluster_of, |i| !entries[i].buckets.is_empty());
         let mut kept_keys = Vec::with_capacity(kept.len() * self.config.key_count());
@@ -703,6 +909,7 @@ impl Dedup {
             kept_docs,
             candidates: found.candidates,
             rejected: found.rejected,
+            reprints,
         }
     }
 
@@ -717,12 +924,16 @@ impl Dedup {
             mut runs,
             mut slots,
             mut ids,
+            mut anchors,
             ..
         } = sp;
         runs.spill()?;
         runs.free_buffer();
         slots.finish_writes()?;
         ids.finish_writes()?;
+        if let Some(file) = &mut anchors {
+            file.finish_writes()?;
+        }
         let n_old = self.against.len();
         // Keys in document order and, per document, its arrival number: 12 bytes each, both
         // sized exactly.
@@ -781,7 +992,21 @@ impl Dedup {
                 .zip(y.chunks_exact(4))
                 .filter(|(p, q)| p == q)
                 .count();
-            equal as f64 / width as f64
+            let estimate = equal as f64 / width as f64;
+            match &anchors {
+                None => estimate,
+                // Reprints have no `against` index: document numbers are new documents'.
+                Some(file) => self.reprint_score(estimate, |r| {
+                    for (d, out) in [(a, &mut r.left), (b, &mut r.right)] {
+                        if let Err(e) =
+                            file.read_bytes(u64::from(doc_slots[d as usize]), &mut r.bytes)
+                        {
+                            read_error.borrow_mut().get_or_insert(e);
+                        }
+                        Anchor::from_bytes(&r.bytes, out);
+                    }
+                }),
+            }
         };
 
         let bands = self.config.key_count();
@@ -852,13 +1077,24 @@ impl Dedup {
             rejected,
         } = joiner.finish();
         drop(runs);
-        let (clusters, cluster_of, sim) = self.decide(
+        let (clusters, cluster_of, mut sim) = self.decide(
             root,
             n_new,
             &similarity,
             |i| u64::from_le_bytes(read_survivor(i)),
             |i| f64::from_le_bytes(read_survivor(i)),
         );
+        if let Some(e) = read_error.borrow_mut().take() {
+            return Err(e);
+        }
+        let reprints = self.reprint_details(&clusters, &mut sim, |d, out| {
+            let file = anchors.as_ref().expect("reprints spill their anchors");
+            let mut bytes = Vec::new();
+            file.read_bytes(u64::from(arrival[d as usize]), &mut bytes)?;
+            Anchor::from_bytes(&bytes, out);
+            Ok(())
+        })?;
+        drop(anchors);
         // The output pass names each dropped document's survivor: those ids (one per cluster)
         // are read now, so that `process` reads no file.
         let mut survivor_text = String::new();
@@ -899,6 +1135,7 @@ impl Dedup {
             kept_docs,
             candidates,
             rejected,
+            reprints,
         })
     }
 
@@ -1050,6 +1287,8 @@ struct Combined<'a> {
     bands: usize,
     width: usize,
     exact: bool,
+    /// Reprints: the stage, whose verification replaces estimated Jaccard.
+    reprints: Option<&'a Dedup>,
 }
 
 impl Combined<'_> {
@@ -1083,7 +1322,17 @@ impl Members for Combined<'_> {
         if self.exact {
             return 1.0;
         }
-        similarity(self.signature(a), self.signature(b))
+        let estimate = similarity(self.signature(a), self.signature(b));
+        match self.reprints {
+            None => estimate,
+            Some(dedup) => dedup.reprint_score(estimate, |r| {
+                // Reprints have no `against` index: documents are entries.
+                r.left.clear();
+                r.left.extend_from_slice(&self.new[a as usize].anchors);
+                r.right.clear();
+                r.right.extend_from_slice(&self.new[b as usize].anchors);
+            }),
+        }
     }
 }
 
@@ -1100,6 +1349,7 @@ impl CorpusPass for Dedup {
         match self.config.method {
             Method::Exact => "dedup: hashing documents",
             Method::Minhash => "dedup: computing MinHash signatures",
+            Method::Reprints => "dedup: sampling reprint anchors",
         }
     }
 
@@ -1180,6 +1430,9 @@ impl CorpusPass for Dedup {
                         .collect::<std::io::Result<_>>()?,
                 );
                 line.insert("similarity".into(), Value::Array(sims));
+                if let Some(details) = state.reprints.get(c) {
+                    reprint_fields(&mut line, details);
+                }
                 let from_index: Vec<Value> = cl
                     .members
                     .iter()
@@ -1211,6 +1464,38 @@ impl CorpusPass for Dedup {
         }
         Ok(())
     }
+}
+
+/// A reprint cluster's per-member fields (in `members` order; the survivor's are 1 and no
+/// passages): `containment`, `aligned` and `passages`, each passage `[member start, member end,
+/// survivor start, survivor end]` in bytes of the texts as read.
+fn reprint_fields(line: &mut Map, details: &[Option<Comparison>]) {
+    let each = |f: &dyn Fn(&Comparison) -> Value, survivor: Value| -> Value {
+        details
+            .iter()
+            .map(|d| d.as_ref().map_or(survivor.clone(), f))
+            .collect()
+    };
+    line.insert(
+        "containment".into(),
+        each(&|c| round(c.containment), Value::from(1.0)),
+    );
+    line.insert(
+        "aligned".into(),
+        each(&|c| round(c.aligned), Value::from(1.0)),
+    );
+    line.insert(
+        "passages".into(),
+        each(
+            &|c| {
+                c.passages
+                    .iter()
+                    .map(|p| serde_json::json!([p.a_start, p.a_end, p.b_start, p.b_end]))
+                    .collect()
+            },
+            Value::Array(Vec::new()),
+        ),
+    );
 }
 
 fn round(v: f64) -> Value {
@@ -1259,6 +1544,10 @@ impl Stage for Dedup {
             .insert("similarity".into(), round(f64::from(state.similarity[i])));
         if cl.survivor < state.n_old {
             stats.count("duplicates_of_index", 1);
+        }
+        if self.config.keep_all {
+            stats.count("duplicates_kept", 1);
+            return Verdict::Keep;
         }
         Verdict::drop("duplicate")
     }

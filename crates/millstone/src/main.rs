@@ -106,7 +106,8 @@ cluster.";
 
 #[derive(clap::Args)]
 struct DedupArgs {
-    /// exact: same normalised text; minhash: near-duplicates by MinHash-LSH.
+    /// exact: same normalised text; minhash: near-duplicates by MinHash-LSH; reprints: edited,
+    /// OCR-noisy, truncated or excerpted copies of a story (verified by aligned passages).
     #[arg(long, value_enum, default_value_t = MethodArg::Minhash)]
     method: MethodArg,
     /// Shingles: word n-grams (spaCy words of the normalised text) or character n-grams.
@@ -115,24 +116,28 @@ struct DedupArgs {
     /// Shingle size.
     #[arg(long, default_value_t = 5, value_name = "N")]
     ngrams: usize,
-    /// LSH bands.
-    #[arg(long, default_value_t = 14, value_name = "N")]
-    bands: usize,
-    /// Rows (hashes) per band.
-    #[arg(long, default_value_t = 8, value_name = "N")]
-    rows: usize,
+    /// LSH bands [default: 14; reprints: 25].
+    #[arg(long, value_name = "N")]
+    bands: Option<usize>,
+    /// Rows (hashes) per band [default: 8; reprints: 4].
+    #[arg(long, value_name = "N")]
+    rows: Option<usize>,
     /// Seed of the hash permutations (datatrove: 1).
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Join candidate pairs without checking their estimated Jaccard (datatrove's behaviour).
     #[arg(long)]
     no_verify: bool,
-    /// Minimum estimated Jaccard for a candidate pair to join a cluster.
-    #[arg(long, default_value_t = 0.7, value_name = "J")]
-    threshold: f64,
-    /// Which member of each cluster is kept.
-    #[arg(long, value_enum, default_value_t = SurvivorArg::First)]
-    survivor: SurvivorArg,
+    /// Minimum estimated Jaccard for a candidate pair to join a cluster [default: 0.7; not with
+    /// reprints].
+    #[arg(long, value_name = "J")]
+    threshold: Option<f64>,
+    /// Which member of each cluster is kept [default: first; reprints: longest].
+    #[arg(long, value_enum)]
+    survivor: Option<SurvivorArg>,
+    /// Remove nothing: write clusters.jsonl and the cluster attributes, keep every document.
+    #[arg(long)]
+    keep_all: bool,
     /// Numeric field to maximise with --survivor quality.
     #[arg(long, value_name = "FIELD")]
     quality_field: Option<String>,
@@ -159,6 +164,7 @@ struct DedupArgs {
 enum MethodArg {
     Exact,
     Minhash,
+    Reprints,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -377,7 +383,7 @@ fn dispatch(cli: Cli) -> Result<()> {
 }
 
 /// `millstone dedup`: a one-stage pipeline built from the options, run like `millstone run`.
-fn dedup(args: DedupArgs) -> Result<()> {
+fn dedup(mut args: DedupArgs) -> Result<()> {
     let mut stage = toml::Table::new();
     let mut set = |k: &str, v: toml::Value| {
         stage.insert(k.to_owned(), v);
@@ -388,6 +394,7 @@ fn dedup(args: DedupArgs) -> Result<()> {
         match args.method {
             MethodArg::Exact => "exact",
             MethodArg::Minhash => "minhash",
+            MethodArg::Reprints => "reprints",
         }
         .into(),
     );
@@ -400,20 +407,35 @@ fn dedup(args: DedupArgs) -> Result<()> {
         .into(),
     );
     set("n_grams", (args.ngrams as i64).into());
-    set("bands", (args.bands as i64).into());
-    set("rows", (args.rows as i64).into());
+    // Exact and MinHash runs spell out their defaults (the pipeline text stays as it was);
+    // reprints take their own unless given.
+    if !matches!(args.method, MethodArg::Reprints) {
+        args.bands.get_or_insert(14);
+        args.rows.get_or_insert(8);
+        args.threshold.get_or_insert(0.7);
+        args.survivor.get_or_insert(SurvivorArg::First);
+    }
+    for (key, n) in [("bands", args.bands), ("rows", args.rows)] {
+        if let Some(n) = n {
+            set(key, (n as i64).into());
+        }
+    }
     set("seed", (args.seed as i64).into());
     set("verify", (!args.no_verify).into());
-    set("threshold", args.threshold.into());
-    set(
-        "survivor",
-        match args.survivor {
+    if let Some(t) = args.threshold {
+        set("threshold", t.into());
+    }
+    if let Some(s) = args.survivor {
+        let name = match s {
             SurvivorArg::First => "first",
             SurvivorArg::Longest => "longest",
             SurvivorArg::Quality => "quality",
-        }
-        .into(),
-    );
+        };
+        set("survivor", name.into());
+    }
+    if args.keep_all {
+        set("keep_all", true.into());
+    }
     if let Some(f) = args.quality_field {
         set("quality_field", f.into());
     }

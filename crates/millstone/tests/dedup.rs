@@ -433,3 +433,74 @@ fn a_memory_limit_spills_to_disk_with_identical_outputs() {
     let out = millstone(&["dedup", "--memory-limit", "lots", "-o", "x", "y"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("`lots` is not a size"));
 }
+
+#[test]
+fn reprints_keep_all_keeps_every_version_and_shows_the_passages() {
+    // The reprint slice: four news stories, each with seven noisy copies, and eight unrelated
+    // articles sharing site templates (WCXB dev text, CC-BY-4.0; see the fixture's NOTICE).
+    let input = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../millstone-dedup/tests/fixtures/reprints-slice.jsonl.zst");
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    assert_ok(&millstone(&[
+        "dedup",
+        "--method",
+        "reprints",
+        "--keep-all",
+        "-q",
+        "-o",
+        out.to_str().unwrap(),
+        input.to_str().unwrap(),
+    ]));
+    let kept = records(&out, "kept");
+    assert_eq!(kept.len(), 40, "--keep-all removes nothing");
+    assert!(records(&out, "dropped").is_empty());
+    let clusters = std::fs::read_to_string(out.join("clusters.jsonl")).unwrap();
+    let text = |id: &str| {
+        kept.iter().find(|r| r["id"] == id).unwrap()["text"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let mut members = 0;
+    for line in clusters.lines() {
+        let c: Value = serde_json::from_str(line).unwrap();
+        let rep = c["representative"].as_str().unwrap();
+        let story = &rep[..5];
+        for (k, m) in c["members"].as_array().unwrap().iter().enumerate() {
+            let m = m.as_str().unwrap();
+            assert!(m.starts_with(story), "{m} in {rep}'s cluster");
+            members += 1;
+            // Offsets are bytes of both texts as read.
+            for p in c["passages"][k].as_array().unwrap() {
+                let p: Vec<usize> = p
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|x| x.as_u64().unwrap() as usize)
+                    .collect();
+                assert!(text(m).get(p[0]..p[1]).is_some() && text(rep).get(p[2]..p[3]).is_some());
+            }
+        }
+    }
+    assert!(members >= 30, "{members} of 32 story versions clustered");
+    // Without --keep-all, the same clusters drop all but their representatives.
+    let out2 = tmp.path().join("out2");
+    assert_ok(&millstone(&[
+        "dedup",
+        "--method",
+        "reprints",
+        "-q",
+        "-o",
+        out2.to_str().unwrap(),
+        input.to_str().unwrap(),
+    ]));
+    assert_eq!(
+        std::fs::read_to_string(out2.join("clusters.jsonl")).unwrap(),
+        clusters
+    );
+    assert_eq!(
+        records(&out2, "dropped").len(),
+        members - clusters.lines().count()
+    );
+}
