@@ -249,7 +249,8 @@ const BIT_BLOCKQUOTE: usize = N_GROUPS + 12;
 const BIT_FIGURE: usize = N_GROUPS + 13;
 const BIT_LINK: usize = N_GROUPS + 14;
 const BIT_PRE: usize = N_GROUPS + 15;
-const N_BITS: usize = N_GROUPS + 16;
+const BIT_NOSCRIPT: usize = N_GROUPS + 16;
+const N_BITS: usize = N_GROUPS + 17;
 
 /// Names of the inherited bits, in order.
 fn bit_name(bit: usize) -> String {
@@ -273,6 +274,7 @@ fn bit_name(bit: usize) -> String {
         "in_figure",
         "in_link",
         "in_pre",
+        "in_noscript",
     ][bit - N_GROUPS]
         .to_owned()
 }
@@ -328,6 +330,60 @@ const NUMERIC: &[&str] = &[
     "og_product",
     "title_overlap",
     "h1_before",
+    "dup_count",
+    "dup_first",
+    "lex_furniture",
+    "lex_consent",
+    "copyright",
+    "links_per_word",
+];
+
+/// Phrases of page furniture (lowercase substrings).
+const LEX_FURNITURE: &[&str] = &[
+    "sign in",
+    "log in",
+    "login",
+    "sign up",
+    "register",
+    "subscribe",
+    "newsletter",
+    "follow us",
+    "share",
+    "add to cart",
+    "add to bag",
+    "add to wishlist",
+    "skip to",
+    "menu",
+    "back to top",
+    "read more",
+    "see all",
+    "view all",
+    "show more",
+    "load more",
+    "contact us",
+    "about us",
+    "all rights reserved",
+    "terms of",
+    "javascript",
+    "your browser",
+    "sitemap",
+    "search",
+];
+/// Phrases of cookie and consent banners.
+const LEX_CONSENT: &[&str] = &[
+    "cookie",
+    "consent",
+    "privacy",
+    "gdpr",
+    "personal data",
+    "third-party",
+    "third party",
+    "accept all",
+    "reject all",
+    "decline",
+    "preferences",
+    "tracking",
+    "partners",
 ];
 
 /// Feature names, in the order of [`Block::features`]: numeric, then `near.*` (own element or its
@@ -361,6 +417,8 @@ pub struct Block {
     pub link_chars: u32,
     /// Characters of the text.
     pub chars: u32,
+    /// Links (`<a>` elements) starting in the block.
+    pub anchors: u32,
     /// The block's tag (the owner's).
     pub tag: Tag,
     /// Whether the block is in a table row (for the `tables` option).
@@ -384,7 +442,6 @@ fn is_dropped(tag: Tag) -> bool {
             | Tag::MATH
             | Tag::SELECT
             | Tag::TEMPLATE
-            | Tag::NOSCRIPT
             | Tag::BUTTON
             | Tag::IFRAME
             | Tag::OBJECT
@@ -431,27 +488,47 @@ fn is_inline(tag: Tag) -> bool {
     )
 }
 
+/// Stems by exact word, and stems of 4+ letters (matched as prefixes), each with its group bits.
+type StemMap = HashMap<&'static str, u64>;
+static STEMS: std::sync::LazyLock<(StemMap, StemMap)> = std::sync::LazyLock::new(|| {
+    let (mut exact, mut prefix) = (HashMap::new(), HashMap::new());
+    for (g, (_, stems)) in GROUPS.iter().enumerate() {
+        for s in *stems {
+            *exact.entry(*s).or_insert(0) |= 1 << g;
+            if s.len() >= 4 {
+                *prefix.entry(*s).or_insert(0) |= 1 << g;
+            }
+        }
+    }
+    (exact, prefix)
+});
+
+/// The longest stem, so prefix look-ups stop there.
+const MAX_STEM: usize = 13;
+
 fn group_bits(attrs: &str) -> u64 {
+    let (exact, prefix) = &*STEMS;
     let mut bits = 0u64;
     for word in attrs.split(|c: char| !c.is_ascii_alphanumeric()) {
         if word.is_empty() {
             continue;
         }
-        for (g, (_, stems)) in GROUPS.iter().enumerate() {
-            if stems
-                .iter()
-                .any(|s| word == *s || (s.len() >= 4 && word.starts_with(s)))
-            {
-                bits |= 1 << g;
-            }
+        bits |= exact.get(word).copied().unwrap_or(0);
+        for len in 4..word.len().min(MAX_STEM + 1) {
+            bits |= prefix.get(&word[..len]).copied().unwrap_or(0);
         }
     }
     bits
 }
 
-fn own_bits(dom: &Dom, i: usize) -> u64 {
+fn own_bits<'a>(dom: &'a Dom, i: usize, memo: &mut HashMap<&'a str, u64>) -> u64 {
     let n = &dom.nodes[i];
-    let mut bits = group_bits(dom.attrs_of(i));
+    let attrs = dom.attrs_of(i);
+    let mut bits = if attrs.is_empty() {
+        0
+    } else {
+        *memo.entry(attrs).or_insert_with(|| group_bits(attrs))
+    };
     let mut set = |b: usize| bits |= 1 << b;
     match n.tag {
         Tag::NAV => set(BIT_NAV_TAG),
@@ -467,6 +544,7 @@ fn own_bits(dom: &Dom, i: usize) -> u64 {
         Tag::FIGURE | Tag::FIGCAPTION => set(BIT_FIGURE),
         Tag::A => set(BIT_LINK),
         Tag::PRE => set(BIT_PRE),
+        Tag::NOSCRIPT => set(BIT_NOSCRIPT),
         _ => {}
     }
     match n.role {
@@ -531,6 +609,45 @@ impl PageHints {
     }
 }
 
+/// The block being gathered.
+#[derive(Default)]
+struct Pending {
+    text: String,
+    links: u32,
+    chars: u32,
+    anchors: u32,
+}
+
+impl Pending {
+    /// Ends the block (if it has text) as a block of `owner`.
+    fn flush(&mut self, dom: &Dom, raw: &mut Vec<Block>, owner: u32) {
+        if self.chars > 0 {
+            let tag = if owner == NONE {
+                Tag::BODY
+            } else {
+                dom.nodes[owner as usize].tag
+            };
+            raw.push(Block {
+                text: std::mem::take(&mut self.text),
+                owner,
+                link_chars: self.links,
+                chars: self.chars,
+                anchors: self.anchors,
+                tag,
+                in_table: false,
+                in_comments: false,
+                containers: [NONE; 2],
+                features: Vec::new(),
+            });
+        }
+        *self = Pending {
+            text: std::mem::take(&mut self.text),
+            ..Pending::default()
+        };
+        self.text.clear();
+    }
+}
+
 /// Cuts the page into blocks and computes their features.
 pub fn blocks(dom: &Dom) -> Vec<Block> {
     let n = dom.nodes.len();
@@ -539,6 +656,7 @@ pub fn blocks(dom: &Dom) -> Vec<Block> {
     let mut near = vec![0u64; n];
     let mut anc = vec![0u64; n];
     let mut own = vec![0u64; n];
+    let mut memo = HashMap::new();
     for i in 0..n {
         let node = &dom.nodes[i];
         let p = node.parent;
@@ -559,7 +677,7 @@ pub fn blocks(dom: &Dom) -> Vec<Block> {
             continue;
         }
         dropped[i] = pd || node.hidden || is_dropped(node.tag);
-        own[i] = own_bits(dom, i);
+        own[i] = own_bits(dom, i, &mut memo);
         near[i] = own[i] | pnear_own | pp_own;
         anc[i] = panc | own[i];
     }
@@ -588,8 +706,7 @@ pub fn blocks(dom: &Dom) -> Vec<Block> {
     }
     // Sibling repetition: how many siblings share an element's tag and class.
     let mut signature: HashMap<(u32, u8, &str), u32> = HashMap::new();
-    for i in 0..n {
-        let node = &dom.nodes[i];
+    for (i, node) in dom.nodes.iter().enumerate() {
         if node.tag != Tag::TEXT && !dropped[i] && node.parent != NONE {
             *signature
                 .entry((node.parent, node.tag.0, dom.attrs_of(i)))
@@ -608,35 +725,9 @@ pub fn blocks(dom: &Dom) -> Vec<Block> {
     let mut raw: Vec<Block> = Vec::new();
     let mut open_blocks: Vec<(u32, u32)> = Vec::new(); // (element, end)
     let mut link_end = 0u32;
-    let mut current = String::new();
-    let mut cur_links = 0u32;
-    let mut cur_chars = 0u32;
+    let mut pending = Pending::default();
     let mut space = false;
     let mut cur_owner = NONE;
-    let flush =
-        |raw: &mut Vec<Block>, text: &mut String, links: &mut u32, ch: &mut u32, owner: u32| {
-            if *ch > 0 {
-                let tag = if owner == NONE {
-                    Tag::BODY
-                } else {
-                    dom.nodes[owner as usize].tag
-                };
-                raw.push(Block {
-                    text: std::mem::take(text),
-                    owner,
-                    link_chars: *links,
-                    chars: *ch,
-                    tag,
-                    in_table: false,
-                    in_comments: false,
-                    containers: [NONE; 2],
-                    features: Vec::new(),
-                });
-            }
-            text.clear();
-            *links = 0;
-            *ch = 0;
-        };
     let mut i = 0;
     while i < n {
         while let Some(&(_, end)) = open_blocks.last() {
@@ -644,13 +735,7 @@ pub fn blocks(dom: &Dom) -> Vec<Block> {
                 break;
             }
             open_blocks.pop();
-            flush(
-                &mut raw,
-                &mut current,
-                &mut cur_links,
-                &mut cur_chars,
-                cur_owner,
-            );
+            pending.flush(dom, &mut raw, cur_owner);
             cur_owner = open_blocks.last().map_or(NONE, |b| b.0);
         }
         let node = &dom.nodes[i];
@@ -660,21 +745,15 @@ pub fn blocks(dom: &Dom) -> Vec<Block> {
             continue;
         }
         if node.tag == Tag::TEXT {
-            let added = push_collapsed(&mut current, dom.text_of(i), &mut space);
-            cur_chars += added;
+            let added = push_collapsed(&mut pending.text, dom.text_of(i), &mut space);
+            pending.chars += added;
             if (i as u32) < link_end {
-                cur_links += added;
+                pending.links += added;
             }
         } else if node.tag == Tag::TD || node.tag == Tag::TH {
             space = true;
         } else if node.tag.is_block() {
-            flush(
-                &mut raw,
-                &mut current,
-                &mut cur_links,
-                &mut cur_chars,
-                cur_owner,
-            );
+            pending.flush(dom, &mut raw, cur_owner);
             space = false;
             if node.end as usize > i + 1 {
                 open_blocks.push((i as u32, node.end));
@@ -683,6 +762,7 @@ pub fn blocks(dom: &Dom) -> Vec<Block> {
         } else {
             if node.tag == Tag::A {
                 link_end = link_end.max(node.end);
+                pending.anchors += 1;
             }
             if !is_inline(node.tag) {
                 space = true;
@@ -690,13 +770,20 @@ pub fn blocks(dom: &Dom) -> Vec<Block> {
         }
         i += 1;
     }
-    flush(
-        &mut raw,
-        &mut current,
-        &mut cur_links,
-        &mut cur_chars,
-        cur_owner,
-    );
+    pending.flush(dom, &mut raw, cur_owner);
+    // Identical texts on the page: how often, and whether this is the first.
+    let mut seen: HashMap<&str, u32> = HashMap::new();
+    for b in &raw {
+        *seen.entry(b.text.as_str()).or_default() += 1;
+    }
+    let mut firsts: HashMap<&str, bool> = HashMap::new();
+    let dups: Vec<(u32, bool)> = raw
+        .iter()
+        .map(|b| {
+            let first = firsts.insert(b.text.as_str(), true).is_none();
+            (seen[b.text.as_str()], first)
+        })
+        .collect();
 
     // Readability-style best container: the element with the most "good" text (blocks of
     // 80+ characters with little link text) minus a share of its other text.
@@ -750,6 +837,7 @@ pub fn blocks(dom: &Dom) -> Vec<Block> {
         .title
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| w.len() > 2)
+        .take(32)
         .map(str::to_lowercase)
         .collect();
     let total_blocks = raw.len().max(1) as f32;
@@ -835,6 +923,7 @@ pub fn blocks(dom: &Dom) -> Vec<Block> {
             p = dom.nodes[p as usize].parent;
         }
         let lower = text.to_lowercase();
+        let lex = |list: &[&str]| list.iter().filter(|p| lower.contains(*p)).count() as f32;
         let overlap = if title_words.is_empty() {
             0.0
         } else {
@@ -933,6 +1022,12 @@ pub fn blocks(dom: &Dom) -> Vec<Block> {
             flag(hints.og_product),
             overlap,
             flag(h1_seen),
+            ld(dups[k].0 as f32 - 1.0),
+            flag(dups[k].1),
+            lex(LEX_FURNITURE),
+            lex(LEX_CONSENT),
+            flag(text.contains('©') || lower.contains("copyright")),
+            b.anchors as f32 / words,
         ]);
         for bits in [near_bits, anc_bits] {
             for bit in 0..N_BITS {

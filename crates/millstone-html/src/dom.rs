@@ -1,6 +1,9 @@
 //! A tolerant HTML parser into a flat arena: nodes in document order, each knowing its parent,
 //! depth and the end of its subtree, so every walk is a loop over a slice (no recursion).
 //!
+//! `<noscript>` content is parsed as HTML, as a browser without scripting shows it (forum
+//! software such as Discourse serves its posts there).
+//!
 //! The tree building follows the parts of HTML's algorithm that shape text blocks: void
 //! elements, raw-text elements (`script`, `style`, `title`, …), implied end tags (`p`, `li`,
 //! `dd`/`dt`, `tr`, `td`/`th`, `option`, headings) and end tags that close whatever is open above

@@ -28,8 +28,9 @@ pub const CONTEXT: &[&str] = &[
     "p_rank_in_page",
 ];
 
+/// A tree as stored in `model.json`: one array per node field.
 #[derive(Deserialize)]
-struct Tree {
+struct TreeJson {
     /// Split feature per node; -1 marks a leaf.
     f: Vec<i32>,
     /// Threshold per node: `x <= t` goes left.
@@ -40,35 +41,103 @@ struct Tree {
     v: Vec<f32>,
 }
 
-impl Tree {
-    fn eval(&self, x: &[f32]) -> f32 {
-        let mut i = 0usize;
-        // A tree of n nodes is walked in at most n steps; a malformed tree cannot loop forever.
-        for _ in 0..self.f.len() {
-            let f = self.f[i];
-            if f < 0 {
-                return self.v[i];
+/// One node, laid out for the walk: a leaf has `feature == u32::MAX` and its value in
+/// `threshold`.
+#[derive(Clone, Copy)]
+struct TreeNode {
+    feature: u32,
+    threshold: f32,
+    left: u32,
+    right: u32,
+}
+
+/// All trees of an ensemble in one node array; `roots` index it.
+struct Forest {
+    nodes: Vec<TreeNode>,
+    roots: Vec<u32>,
+}
+
+impl Forest {
+    fn from_json(trees: Vec<TreeJson>, n_features: usize) -> Result<Self, String> {
+        let mut nodes = Vec::new();
+        let mut roots = Vec::new();
+        for tree in trees {
+            let base = nodes.len() as u32;
+            let n = tree.f.len();
+            if [tree.t.len(), tree.l.len(), tree.r.len(), tree.v.len()] != [n; 4] || n == 0 {
+                return Err("tree arrays differ in length".into());
             }
-            i = if x[f as usize] <= self.t[i] {
-                self.l[i] as usize
-            } else {
-                self.r[i] as usize
-            };
+            roots.push(base);
+            for i in 0..n {
+                if tree.f[i] < 0 {
+                    nodes.push(TreeNode {
+                        feature: u32::MAX,
+                        threshold: tree.v[i],
+                        left: 0,
+                        right: 0,
+                    });
+                } else {
+                    // Children must come after their parent, so every walk ends.
+                    if tree.f[i] as usize >= n_features
+                        || tree.l[i] as usize >= n
+                        || tree.r[i] as usize >= n
+                        || tree.l[i] as usize <= i
+                        || tree.r[i] as usize <= i
+                    {
+                        return Err(format!("tree node {i} is malformed"));
+                    }
+                    nodes.push(TreeNode {
+                        feature: tree.f[i] as u32,
+                        threshold: tree.t[i],
+                        left: base + tree.l[i],
+                        right: base + tree.r[i],
+                    });
+                }
+            }
         }
-        0.0
+        Ok(Forest { nodes, roots })
+    }
+
+    fn raw(&self, x: &[f32]) -> f32 {
+        let mut sum = 0f32;
+        for &root in &self.roots {
+            let mut node = self.nodes[root as usize];
+            while node.feature != u32::MAX {
+                let next = if x[node.feature as usize] <= node.threshold {
+                    node.left
+                } else {
+                    node.right
+                };
+                node = self.nodes[next as usize];
+            }
+            sum += node.threshold;
+        }
+        sum
     }
 }
 
 #[derive(Deserialize)]
+struct EnsembleJson {
+    features: Vec<String>,
+    trees: Vec<TreeJson>,
+}
+
 struct Ensemble {
     features: Vec<String>,
-    trees: Vec<Tree>,
+    forest: Forest,
 }
 
 impl Ensemble {
+    fn from_json(json: EnsembleJson) -> Result<Self, String> {
+        let forest = Forest::from_json(json.trees, json.features.len())?;
+        Ok(Ensemble {
+            features: json.features,
+            forest,
+        })
+    }
+
     fn prob(&self, x: &[f32]) -> f32 {
-        let raw: f32 = self.trees.iter().map(|t| t.eval(x)).sum();
-        1.0 / (1.0 + (-raw).exp())
+        1.0 / (1.0 + (-self.forest.raw(x)).exp())
     }
 }
 
@@ -80,22 +149,33 @@ struct Thresholds {
 }
 
 #[derive(Deserialize)]
-struct Model {
+struct ModelJson {
     format: String,
+    stage1: EnsembleJson,
+    stage2: EnsembleJson,
+    thresholds: Thresholds,
+}
+
+struct Model {
     stage1: Ensemble,
     stage2: Ensemble,
     thresholds: Thresholds,
 }
 
-static MODEL: LazyLock<Model> = LazyLock::new(|| {
-    let model: Model =
-        serde_json::from_str(include_str!("model.json")).expect("embedded model.json parses");
-    assert_eq!(
-        model.format, "millstone-html-gbdt-1",
-        "embedded model format"
-    );
-    model
-});
+fn load(json: &str) -> Result<Model, String> {
+    let model: ModelJson = serde_json::from_str(json).map_err(|e| e.to_string())?;
+    if model.format != "millstone-html-gbdt-1" {
+        return Err(format!("unknown model format {:?}", model.format));
+    }
+    Ok(Model {
+        stage1: Ensemble::from_json(model.stage1)?,
+        stage2: Ensemble::from_json(model.stage2)?,
+        thresholds: model.thresholds,
+    })
+}
+
+static MODEL: LazyLock<Model> =
+    LazyLock::new(|| load(include_str!("model.json")).expect("the embedded model.json is valid"));
 
 /// The probability threshold for a trade-off.
 pub fn threshold(favor: Favor) -> f32 {
@@ -197,6 +277,28 @@ pub fn check() -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn malformed_trees_are_rejected() {
+        let tree = |f: &str, l: &str| {
+            format!(
+                r#"{{"format":"millstone-html-gbdt-1","thresholds":{{"precision":0.6,"balanced":0.5,"recall":0.4}},
+                "stage1":{{"features":["a"],"trees":[{{"f":{f},"t":[0,0,0],"l":{l},"r":[2,0,0],"v":[0,1,2]}}]}},
+                "stage2":{{"features":["a"],"trees":[]}}}}"#
+            )
+        };
+        assert!(load(&tree("[0,-1,-1]", "[1,0,0]")).is_ok());
+        assert!(load(&tree("[0,-1,-1]", "[0,0,0]")).is_err(), "a loop");
+        assert!(
+            load(&tree("[5,-1,-1]", "[1,0,0]")).is_err(),
+            "feature out of range"
+        );
+        assert!(
+            load(&tree("[0,-1,-1]", "[9,0,0]")).is_err(),
+            "child out of range"
+        );
+        assert!(load("{}").is_err());
+    }
 
     #[test]
     fn embedded_model_matches_the_feature_list() {

@@ -4,7 +4,7 @@
 //! Not for: validating HTML or knowing every element; unknown tags are ordinary containers.
 
 /// A tag name as a small number. [`Tag::TEXT`] marks text nodes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Tag(pub u8);
 
 macro_rules! tags {
@@ -18,12 +18,17 @@ macro_rules! tags {
         }
         /// Names of the interned tags, indexed by `Tag.0` (0 and 1: text and other).
         pub static NAMES: &[&str] = &["#text", "#other", $($name),*];
-        /// The tag for a lowercase ASCII name.
+        /// The tag for a lowercase ASCII name (binary search in a sorted table).
         pub fn lookup(lower: &[u8]) -> Tag {
-            match lower {
-                $(n if n == $name.as_bytes() => Tag::$konst,)*
-                _ => Tag::OTHER,
-            }
+            static SORTED: std::sync::LazyLock<Vec<(&'static [u8], Tag)>> =
+                std::sync::LazyLock::new(|| {
+                    let mut v = vec![$(($name.as_bytes(), Tag::$konst)),*];
+                    v.sort_unstable();
+                    v
+                });
+            SORTED
+                .binary_search_by(|(n, _)| (*n).cmp(lower))
+                .map_or(Tag::OTHER, |k| SORTED[k].1)
         }
     };
     (@consts $n:expr; $first:ident $(, $rest:ident)*) => {
@@ -100,7 +105,6 @@ impl Tag {
                 | Tag::IFRAME
                 | Tag::NOEMBED
                 | Tag::NOFRAMES
-                | Tag::NOSCRIPT
                 | Tag::PLAINTEXT
         )
     }
