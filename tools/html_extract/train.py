@@ -7,7 +7,8 @@ the rule of bench/boilerplate_score.py) is only scored, at the end, for the log.
 
 Blocks and their features come from the Rust code itself (the `block_features` example), so the
 model and the extractor cannot disagree on what a feature means. A block's label: the share of its
-word bigrams (one word: the word) found in the page's ground-truth main content is >= 0.5.
+word bigrams (one word: the word) not yet claimed by an earlier positive block in the page's
+ground-truth main content is >= 0.5 (a positive block claims them, so repeated text counts once).
 Blocks are weighted by their words over the square root of the page's words, so long pages do not
 drown short ones (WCXB averages F1 per page).
 
@@ -40,7 +41,7 @@ DATA = os.path.join(ROOT, "..", "shared", "data", "wcxb-dev")
 TOKEN = re.compile(r"\w+")
 PARAMS = dict(
     objective="binary",
-    n_estimators=int(os.environ.get("HX_TREES", 200)),
+    n_estimators=int(os.environ.get("HX_TREES", 150)),
     num_leaves=int(os.environ.get("HX_LEAVES", 31)),
     learning_rate=float(os.environ.get("HX_RATE", 0.08)),
     min_child_samples=40,
@@ -74,12 +75,26 @@ def tokens(text):
 
 
 def label(block_tokens, uni, bi):
+    """Share of the block's bigrams (one word: the word) still unclaimed in the reference;
+    a positive block claims them, so a text repeated on the page is content once per copy in
+    the reference, not more."""
     if not block_tokens:
         return 0.0
     if len(block_tokens) == 1:
-        return float(block_tokens[0] in uni)
+        share = float(uni[block_tokens[0]] > 0)
+        if share >= 0.5:
+            uni[block_tokens[0]] -= 1
+        return share
     pairs = list(zip(block_tokens, block_tokens[1:]))
-    return sum(p in bi for p in pairs) / len(pairs)
+    share = sum(bi[p] > 0 for p in pairs) / len(pairs)
+    if share >= 0.5:
+        for p in pairs:
+            if bi[p] > 0:
+                bi[p] -= 1
+        for t in block_tokens:
+            if uni[t] > 0:
+                uni[t] -= 1
+    return share
 
 
 def context(chars, containers, p1):
@@ -209,7 +224,7 @@ def main():
             if ref_text is None:
                 continue
             ref_toks = tokens(ref_text)
-            uni, bi = set(ref_toks), set(zip(ref_toks, ref_toks[1:]))
+            uni, bi = Counter(ref_toks), Counter(zip(ref_toks, ref_toks[1:]))
             blocks = rec["blocks"]
             toks = [tokens(b["text"]) for b in blocks]
             page_words = max(1, sum(len(t) for t in toks))
