@@ -10,6 +10,7 @@
 //!   fastText model), deciding like datatrove's `LanguageFilter`; its own fastText inference.
 //! - [`clean`]: `pii` (replace e-mail addresses, IP addresses and phone numbers with fixed
 //!   strings) and `url_filter` (drop documents by the domain and words of their URL).
+//! - [`html_extract`]: HTML → main text and page metadata, with [`millstone_html`].
 //! - `tokens` (cargo feature `tokens`): BPE token counts with a bundled tiktoken vocabulary.
 //!
 //! Not here: reading and writing (`millstone-io`), corpus-wide passes such as dedup, and the
@@ -30,6 +31,7 @@
 
 pub mod boilerplate;
 pub mod clean;
+pub mod html_extract;
 pub mod language;
 pub mod quality;
 pub mod registry;

@@ -5,6 +5,7 @@ use serde::de::DeserializeOwned;
 
 use crate::boilerplate;
 use crate::clean::{pii, url_filter};
+use crate::html_extract;
 use crate::language;
 use crate::quality::{c4_quality, fineweb_quality, gopher_quality, gopher_repetition};
 use crate::ConfigError;
@@ -25,6 +26,7 @@ pub static STAGES: &[StageInfo] = &[
     entry::<fineweb_quality::Config>(fineweb_quality::NAME, fineweb_quality::SUMMARY),
     entry::<gopher_quality::Config>(gopher_quality::NAME, gopher_quality::SUMMARY),
     entry::<gopher_repetition::Config>(gopher_repetition::NAME, gopher_repetition::SUMMARY),
+    entry::<html_extract::Config>(html_extract::NAME, html_extract::SUMMARY),
     entry::<language::Config>(language::NAME, language::SUMMARY),
     entry::<pii::Config>(pii::NAME, pii::SUMMARY),
     #[cfg(feature = "tokens")]

@@ -27,6 +27,17 @@ pub static PRESETS: &[Preset] = &[
         toml: include_str!("../presets/c4.toml"),
     },
     Preset {
+        name: "commoncrawl",
+        summary:
+            "FineWeb recipe from WARC/HTML: url_filter -> html_extract (precision) -> language (en) -> gopher_repetition -> gopher_quality -> c4_quality -> fineweb_quality -> pii -> tokens",
+        toml: include_str!("../presets/commoncrawl.toml"),
+    },
+    Preset {
+        name: "extract",
+        summary: "HTML main-text extraction alone (html_extract)",
+        toml: include_str!("../presets/extract.toml"),
+    },
+    Preset {
         name: "fineweb",
         summary:
             "FineWeb recipe: language (en) -> gopher_repetition -> gopher_quality -> c4_quality -> fineweb_quality -> pii -> tokens",
@@ -145,6 +156,17 @@ mod tests {
                 "tokens"
             ]
         );
+    }
+
+    #[test]
+    fn crawl_presets_extract_then_mirror_fineweb() {
+        let cc = Pipeline::from_toml(preset("commoncrawl").unwrap().toml, "commoncrawl").unwrap();
+        let fw = Pipeline::from_toml(preset("fineweb").unwrap().toml, "fineweb").unwrap();
+        let cc_names: Vec<_> = cc.names().collect();
+        assert_eq!(cc_names[..2], ["url_filter", "html_extract"]);
+        assert_eq!(cc_names[2..], fw.names().collect::<Vec<_>>()[..]);
+        let ex = Pipeline::from_toml(preset("extract").unwrap().toml, "extract").unwrap();
+        assert_eq!(ex.names().collect::<Vec<_>>(), ["html_extract"]);
     }
 
     #[test]
