@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Score millstone's line-level `boilerplate` stage against human line labels.
 
-usage: bench/boilerplate_score.py [--millstone PATH] [--data PATH] [--pipeline TOML]
-                                  [--workdir DIR] [--json OUT.json] [--threads N]
-                                  [--dump-errors N]
+usage: bench/boilerplate_score.py [--millstone PATH] [--data PATH] [--ground-truth DIR]
+                                  [--pipeline TOML] [--workdir DIR] [--json OUT.json]
+                                  [--threads N] [--dump-errors N]
 
 Data: ../shared/data/webpages-dev.jsonl.zst (1,497 real pages; `text` is split with
 text.split("\\n"), one `line_labels` entry per line: content / boilerplate / neutral).
@@ -15,7 +15,9 @@ A document dropped by the `boilerplate` stage counts as every line removed.
 
 Metrics (content = positive class, kept = predicted positive, neutral lines ignored), micro-averaged
 over lines: precision, recall (content kept), F1, boilerplate removed (share of boilerplate lines
-removed). Splits: heldout = sha1(id) % 5 == 0 (see `split_of`), tune = the rest. Two baselines on
+removed). Splits: heldout = sha1(id) % 5 == 0 (see `split_of`), tune = the rest. Rows: all
+pages, each page type, and "news/blog" = the articles whose WCXB ground truth (--ground-truth,
+default ../shared/data/wcxb-dev/ground-truth) has a publish date. Two baselines on
 the same documents: keep everything, and datatrove's C4QualityFilter line rules alone.
 
 Standard library only; `.zst` input is read through the `zstd -dc` command.
@@ -45,7 +47,7 @@ SPLITS = ("tune", "heldout", "all")
 PAGE_TYPES = ("article", "forum", "product", "collection", "listing", "documentation", "service")
 ALL_PAGES = "all pages"
 # Articles whose WCXB ground truth has a publish date: dated posts, i.e. news stories and blog
-# posts (658 of the 792 dev articles). A row of its own next to the page types.
+# posts (659 of the 793 dev articles). A row of its own next to the page types.
 NEWS = "news/blog"
 SYSTEMS = ("millstone boilerplate", "C4 line rules", "keep everything")
 MILLSTONE, C4, KEEP_ALL = SYSTEMS

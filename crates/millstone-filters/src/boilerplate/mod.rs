@@ -24,13 +24,20 @@
 //! Every removed line is recorded in `millstone.removed_lines` as `{"line": index, "reason": …}`
 //! (index among the input's `\n`-lines), so the report can show it and a user can tune the
 //! thresholds; counts per reason go to the stage's stats (`removed.<reason>`). Reasons, in the
-//! order they are tried: the rules' `related_link`, `cue_phrase`, `breadcrumb`, `byline`,
+//! order they are tried: evidence from the whole page (`news.rs`): `breadcrumb_title` (a
+//! breadcrumb glued in front of the title, which the page prints again on its own), and after
+//! the article's last sentence line on its subject, `list_run` (items of a run of alike lines
+//! that share little with the article: the headlines under a story) and `off_topic` (a sentence
+//! line about another subject); the rules' `related_link`, `call_to_action` (donate,
+//! subscribe, newsletter, in a dozen languages: a button or banner anywhere, a plea outside the
+//! article), `cue_phrase`, `breadcrumb`, `byline`,
 //! `repeated_block`, `teaser`, `link_list`; `recurring_on_host`, `recurring_line` (counting
 //! pass); then for lines the model removed, the strongest evidence present: `repeated_block`,
 //! `repeated_line`, `cue_phrase`, `teaser`, `breadcrumb`, `context` (a sentence amid
 //! furniture), `link_list`, `low_score`; then `context` for lines amid removed ones; last
 //! `article_end` for what is left from a line that closes the article ("Related posts", "About
-//! the author", "12 Comments") to the end of the page, once most of the page's kept sentence words
+//! the author", "12 Comments", or the same in one of eleven other languages) to the end of the
+//! page, once most of the page's kept sentence words
 //! lie above it (`article_end`, a share) and the label is not printed again further down. A
 //! document with no line left is dropped (`no_content_lines`).
 //!
