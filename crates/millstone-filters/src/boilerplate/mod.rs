@@ -513,7 +513,8 @@ impl Boilerplate {
         model.score_second(&buf.scratch.features, &mut buf.first);
     }
 
-    /// The reason line `i` goes, or `None` if it stays.
+    /// The reason line `i` goes, or `None` if it stays. `news` is what the page-wide evidence
+    /// says of it ([`topical_verdicts`], [`news::breadcrumb_titles`]).
     fn verdict_for(
         &self,
         lines: &[Line],
@@ -521,8 +522,7 @@ impl Boilerplate {
         i: usize,
         score: f64,
         host: Option<u64>,
-        region: Region,
-        news: Option<&'static str>,
+        (region, news): (Region, Option<&'static str>),
     ) -> Option<&'static str> {
         let outside = region != Region::Inside;
         let l = &lines[i];
@@ -628,7 +628,7 @@ impl Stage for Boilerplate {
                 };
                 let news = buf.news[i];
                 if let Some(reason) =
-                    self.verdict_for(lines, &buf.runs, i, score, host, region, news)
+                    self.verdict_for(lines, &buf.runs, i, score, host, (region, news))
                 {
                     removed.push((i, reason));
                 }
@@ -779,6 +779,14 @@ mod tests {
         (verdict, removed)
     }
 
+    /// The reason line `line` was removed for, if it was.
+    fn reason_of(removed: &[(u64, String)], line: u64) -> Option<&str> {
+        removed
+            .iter()
+            .find(|(l, _)| *l == line)
+            .map(|(_, r)| r.as_str())
+    }
+
     fn rules_for(text: &str) -> Vec<Option<&'static str>> {
         let mut s = Scratch::default();
         features::scan_lines(text, None, &mut s);
@@ -853,12 +861,7 @@ mod tests {
         assert_eq!(verdict, Verdict::Keep);
         let article = [3, 4, 6, 7, 8, 9, 10].map(|i| NEWS_PAGE[i]).join("\n");
         assert_eq!(doc.text(), article);
-        let reason = |line: u64| {
-            removed
-                .iter()
-                .find(|(l, _)| *l == line)
-                .map(|(_, r)| r.as_str())
-        };
+        let reason = |line: u64| reason_of(&removed, line);
         assert_eq!(reason(0), Some("breadcrumb"));
         assert_eq!(reason(1), Some("byline"));
         assert_eq!(reason(5), Some("related_link"));
@@ -1255,12 +1258,7 @@ mod tests {
         assert_eq!(verdict, Verdict::Keep);
         let kept = [1, 2, 3, 5, 6, 7, 8].map(|i| BLOG_PAGE[i]).join("\n");
         assert_eq!(doc.text(), kept, "{removed:?}");
-        let reason = |line: u64| {
-            removed
-                .iter()
-                .find(|(l, _)| *l == line)
-                .map(|(_, r)| r.as_str())
-        };
+        let reason = |line: u64| reason_of(&removed, line);
         assert_eq!(reason(0), Some("breadcrumb_title"));
         assert_eq!(reason(4), Some("related_link"));
         assert_eq!(reason(9), Some("call_to_action"), "the banner");
