@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Score millstone's line-level `boilerplate` stage against human line labels.
 
-usage: bench/boilerplate_score.py [--millstone PATH] [--data PATH] [--pipeline TOML]
-                                  [--workdir DIR] [--json OUT.json] [--threads N]
-                                  [--dump-errors N]
+usage: bench/boilerplate_score.py [--millstone PATH] [--data PATH] [--ground-truth DIR]
+                                  [--pipeline TOML] [--workdir DIR] [--json OUT.json]
+                                  [--threads N] [--dump-errors N]
 
 Data: ../shared/data/webpages-dev.jsonl.zst (1,497 real pages; `text` is split with
 text.split("\\n"), one `line_labels` entry per line: content / boilerplate / neutral).
@@ -15,7 +15,9 @@ A document dropped by the `boilerplate` stage counts as every line removed.
 
 Metrics (content = positive class, kept = predicted positive, neutral lines ignored), micro-averaged
 over lines: precision, recall (content kept), F1, boilerplate removed (share of boilerplate lines
-removed). Splits: heldout = sha1(id) % 5 == 0 (see `split_of`), tune = the rest. Two baselines on
+removed). Splits: heldout = sha1(id) % 5 == 0 (see `split_of`), tune = the rest. Rows: all
+pages, each page type, and "news/blog" = the articles whose WCXB ground truth (--ground-truth,
+default ../shared/data/wcxb-dev/ground-truth) has a publish date. Two baselines on
 the same documents: keep everything, and datatrove's C4QualityFilter line rules alone.
 
 Standard library only; `.zst` input is read through the `zstd -dc` command.
@@ -37,12 +39,16 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "webpages-dev.jsonl.zst"
 DEFAULT_MILLSTONE = REPO / "target" / "release" / "millstone"
+DEFAULT_GROUND_TRUTH = REPO.parent / "shared" / "data" / "wcxb-dev" / "ground-truth"
 DEFAULT_PIPELINE = '[[stage]]\ntype = "boilerplate"\n'
 STAGE = "boilerplate"
 
 SPLITS = ("tune", "heldout", "all")
 PAGE_TYPES = ("article", "forum", "product", "collection", "listing", "documentation", "service")
 ALL_PAGES = "all pages"
+# Articles whose WCXB ground truth has a publish date: dated posts, i.e. news stories and blog
+# posts (659 of the 793 dev articles). A row of its own next to the page types.
+NEWS = "news/blog"
 SYSTEMS = ("millstone boilerplate", "C4 line rules", "keep everything")
 MILLSTONE, C4, KEEP_ALL = SYSTEMS
 
@@ -119,8 +125,25 @@ def read_jsonl(path: Path):
                 yield json.loads(raw)
 
 
-def load_docs(path: Path):
-    """id -> {page_type, lines, labels, split}, in input order."""
+def dated_ids(ground_truth: Path):
+    """Ids ("dev-NNNN") of the pages whose WCXB ground truth (NNNN.json) has a publish date."""
+    ids = set()
+    if not ground_truth.is_dir():
+        print(f"warning: no ground truth folder {ground_truth}: no {NEWS} row", file=sys.stderr)
+        return ids
+    for path in sorted(ground_truth.glob("*.json")):
+        try:
+            gt = json.loads(path.read_text()).get("ground_truth") or {}
+        except (OSError, ValueError) as e:
+            print(f"warning: {path}: {e}", file=sys.stderr)
+            continue
+        if isinstance(gt, dict) and gt.get("publish_date"):
+            ids.add(f"dev-{path.stem}")
+    return ids
+
+
+def load_docs(path: Path, dated=frozenset()):
+    """id -> {page_type, lines, labels, split, news}, in input order."""
     docs = {}
     for rec in read_jsonl(path):
         doc_id = rec["id"]
@@ -135,6 +158,7 @@ def load_docs(path: Path):
             "lines": lines,
             "labels": labels,
             "split": split_of(doc_id),
+            "news": rec.get("page_type") == "article" and doc_id in dated,
         }
     return docs
 
@@ -247,7 +271,7 @@ def score(docs, preds):
         pred = preds[doc_id]
         removed, whole = pred["removed"], pred["all"]
         splits = (d["split"], "all")
-        scopes = (ALL_PAGES, d["page_type"])
+        scopes = (ALL_PAGES, d["page_type"]) + ((NEWS,) if d["news"] else ())
         for i, (line, label) in enumerate(zip(d["lines"], d["labels"])):
             ms_removed = whole is not None or i in removed
             reason = removed.get(i) or whole
@@ -267,7 +291,8 @@ def score(docs, preds):
             if d["split"] == "heldout":
                 # an order that mixes documents, so examples do not all come from one page
                 order = hashlib.sha1(f"{doc_id}\n{i}".encode()).hexdigest()
-                ex = {"id": doc_id, "page_type": d["page_type"], "line": i, "text": line}
+                ex = {"id": doc_id, "page_type": NEWS if d["news"] else d["page_type"],
+                      "line": i, "text": line}
                 if content and ms_removed:
                     errors["content_removed"].append((order, {**ex, "reason": reason}))
                 elif not content and not ms_removed:
@@ -308,7 +333,7 @@ def print_tables(metrics, reason_table, n_docs):
         print("|---|---|---|---|---|---|---|---|")
         for system in SYSTEMS:
             m = metrics[system][sp]
-            scopes = [ALL_PAGES, "article"]
+            scopes = [ALL_PAGES, "article", NEWS]
             if system == MILLSTONE:
                 scopes += [t for t in PAGE_TYPES if t != "article"]
                 scopes += sorted(t for t in m if t not in scopes)  # page types not in the list
@@ -354,6 +379,8 @@ def main() -> int:
                     help="millstone binary (default: target/release/millstone)")
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA,
                     help="labelled pages, .jsonl(.zst|.gz) (default: ../shared/data/webpages-dev.jsonl.zst)")
+    ap.add_argument("--ground-truth", type=Path, default=DEFAULT_GROUND_TRUTH,
+                    help=f"WCXB ground-truth folder, for the {NEWS} row (default: ../shared/data/wcxb-dev/ground-truth)")
     ap.add_argument("--pipeline", help='pipeline TOML (default: [[stage]] type = "boilerplate")')
     ap.add_argument("--workdir", type=Path, help="where millstone writes out/ (default: a temp dir, removed)")
     ap.add_argument("--json", type=Path, help="write every figure to this JSON file")
@@ -367,7 +394,7 @@ def main() -> int:
     if not (args.millstone.exists() or shutil.which(str(args.millstone))):
         sys.exit(f"error: no millstone binary {args.millstone}")
 
-    docs = load_docs(args.data)
+    docs = load_docs(args.data, dated_ids(args.ground_truth))
     tmp = None
     if args.workdir:
         workdir = args.workdir

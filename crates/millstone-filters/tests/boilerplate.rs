@@ -49,7 +49,8 @@ fn rules_at_full_strength_keep_exactly_the_article() {
         "breadcrumb",
         "byline",
         "link_list",
-        "context",
+        "list_run",
+        "call_to_action",
         "repeated_block",
         "cue_phrase",
     ] {

@@ -23,7 +23,8 @@ use rustc_hash::FxHashMap;
 
 use super::corpus::{line_hash, single_spaced_ascii_hash, single_spaced_hash};
 use super::lexicon::{
-    language_bit, pack_window, related_link, Cues, StopWords, LANGUAGES, MAX_STOP_WORD_BYTES,
+    call_to_action, language_bit, pack_window, related_link, Cues, StopWords, LANGUAGES,
+    MAX_STOP_WORD_BYTES,
 };
 
 /// Bytes a packed word holds (no function word is longer).
@@ -138,6 +139,12 @@ pub(crate) struct Line {
     pub repeats: u32,
     /// Part of a run of ≥ 2 lines that occurs twice in the document.
     pub in_repeated_block: bool,
+    /// Asks the reader to donate, subscribe or sign up (`lexicon::call_to_action`; looked for
+    /// in lines of at most [`CTA_MAX_WORDS`] words): not a model feature, used by the rules.
+    pub cta: bool,
+    /// The line's content words in `Scratch::topic_words` (see [`TOPIC_STEM_BYTES`]): not a
+    /// model feature, used by the stage's topical coherence rule.
+    pub topic: std::ops::Range<u32>,
 }
 
 impl Line {
@@ -165,7 +172,19 @@ pub(crate) struct Scratch {
     prefix: [Vec<f64>; 3],
     /// Positions of the sentence lines ([`Line::good`]).
     good: Vec<usize>,
+    /// Every line's content words, one after the other ([`Line::topic`]).
+    pub topic_words: Vec<u64>,
 }
+
+/// Longest line (in words) looked at for a call to action: a plea is a paragraph at most.
+pub(crate) const CTA_MAX_WORDS: u32 = 60;
+
+/// A content word is a word of at least this many bytes (letters and digits, after trimming
+/// punctuation) that is no function word of any language in [`LANGUAGES`].
+pub(crate) const TOPIC_MIN_BYTES: usize = 5;
+/// Content words are compared by their first bytes, a crude stem ("arrested", "arrests" →
+/// "arrest"), packed into a number.
+pub(crate) const TOPIC_STEM_BYTES: usize = 6;
 
 fn is_terminal(c: char) -> bool {
     matches!(
@@ -339,6 +358,7 @@ pub(crate) fn scan_lines(text: &str, language: Option<&str>, scratch: &mut Scrat
     let cues = Cues::global();
     let stop_words = StopWords::global();
     scratch.lines.clear();
+    scratch.topic_words.clear();
     // `text.split('\n')` with each line's byte range (memchr finds the newlines a vector at a
     // time).
     let ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain([text.len()]);
@@ -377,7 +397,9 @@ pub(crate) fn scan_lines(text: &str, language: Option<&str>, scratch: &mut Scrat
             (true, false) => single_spaced_hash(line, &mut scratch.lower),
             (false, _) => line_hash(line, &mut scratch.lower),
         };
-        l.stop_counts = count_stop_words(&mut scratch.lower, stop_words);
+        let first_topic = scratch.topic_words.len() as u32;
+        l.stop_counts = count_stop_words(&mut scratch.lower, stop_words, &mut scratch.topic_words);
+        l.topic = first_topic..scratch.topic_words.len() as u32;
         l.words = words;
         let last = line.chars().next_back().unwrap_or(' ');
         l.terminal = is_terminal(last) && !line.ends_with("...");
@@ -402,6 +424,7 @@ pub(crate) fn scan_lines(text: &str, language: Option<&str>, scratch: &mut Scrat
             .iter()
             .any(|p| starts_with(p));
         l.related = related_link(line);
+        l.cta = words <= CTA_MAX_WORDS && call_to_action(line);
         let (c, w) = (f64::from(chars), f64::from(words.max(1)));
         l.base = [
             c,
@@ -481,10 +504,14 @@ fn b(v: bool) -> f64 {
 }
 
 /// Function words of each language in [`LANGUAGES`] among the words of `normal`, a line's
-/// normal form (lower-cased, words separated by single spaces). Leaves eight NUL bytes appended
-/// to `normal` (padding, so that any word's first eight bytes can be read as one number by
-/// [`pack_window`] whatever its length).
-fn count_stop_words(normal: &mut String, stop_words: &StopWords) -> [u16; LANGUAGES.len()] {
+/// normal form (lower-cased, words separated by single spaces); the stems of its content words
+/// are appended to `topic`. Leaves eight NUL bytes appended to `normal` (padding, so that any
+/// word's first eight bytes can be read as one number by [`pack_window`] whatever its length).
+fn count_stop_words(
+    normal: &mut String,
+    stop_words: &StopWords,
+    topic: &mut Vec<u64>,
+) -> [u16; LANGUAGES.len()] {
     let mut counts = [0u16; LANGUAGES.len()];
     let normal_len = normal.len();
     normal.push_str("\0\0\0\0\0\0\0\0");
@@ -506,6 +533,10 @@ fn count_stop_words(normal: &mut String, stop_words: &StopWords) -> [u16; LANGUA
         let bits = stop_words.bits_of_packed(key, len) & 0u8.wrapping_sub(u8::from(fits));
         for (i, n) in counts.iter_mut().enumerate() {
             *n += u16::from(bits & (1 << i) != 0);
+        }
+        // A content word: long enough, no function word, not a number.
+        if len >= TOPIC_MIN_BYTES && bits == 0 && !bare[0].is_ascii_digit() {
+            topic.push(pack_window(window, len.min(TOPIC_STEM_BYTES)));
         }
     });
     counts
@@ -921,7 +952,11 @@ mod tests {
             }
             normal.clear();
             normal.push_str(&line);
-            assert_eq!(count_stop_words(&mut normal, stop_words), want, "{line:?}");
+            assert_eq!(
+                count_stop_words(&mut normal, stop_words, &mut Vec::new()),
+                want,
+                "{line:?}"
+            );
         }
     }
 

@@ -311,6 +311,7 @@ const CLOSERS: &[&str] = &[
     "next article",
     "next post",
     "popular posts",
+    "popular posts from this blog",
     "post a comment",
     "post navigation",
     "previous article",
@@ -367,11 +368,295 @@ fn closer_key<'k>(line: &str, key: &'k mut [u8; CLOSER_KEY_BYTES]) -> Option<&'k
 }
 
 /// Whether `line` alone closes an article: "Related posts", "About the author", "12 Comments",
-/// "Share this:" (see [`CLOSERS`]).
+/// "Share this:" (see [`CLOSERS`]), or the same in another language ([`CLOSERS_OTHER`]).
 pub(crate) fn article_closer(line: &str) -> bool {
     let mut key = [0u8; CLOSER_KEY_BYTES];
     closer_key(line, &mut key)
         .is_some_and(|k| CLOSERS.binary_search_by(|c| c.as_bytes().cmp(k)).is_ok())
+        || article_closer_other(line)
+}
+
+/// The same kinds of closing label in the languages the web uses most after English (es, de,
+/// fr, pt, it, ru, ja, zh, nl, pl, tr): compared after [`label_key`] (lower case, letters only,
+/// single spaces), so "12 Comentarios" and "Kommentare:" match "comentarios" and "kommentare".
+/// Written for this project from common page layouts; only labels that, standing alone, head
+/// what follows an article (related and popular stories, comments, the author's box, sharing).
+const CLOSERS_OTHER: &[&str] = &[
+    // es
+    "artículos relacionados",
+    "noticias relacionadas",
+    "entradas relacionadas",
+    "lo más leído",
+    "lo más visto",
+    "más leídas",
+    "más leídos",
+    "comentarios",
+    "deja un comentario",
+    "deja una respuesta",
+    "compartir",
+    "comparte",
+    "te puede interesar",
+    "también te puede interesar",
+    "te recomendamos",
+    "sobre el autor",
+    "acerca del autor",
+    "etiquetas",
+    "entradas recientes",
+    "últimas noticias",
+    // de
+    "ähnliche artikel",
+    "verwandte artikel",
+    "weitere artikel",
+    "das könnte sie auch interessieren",
+    "das könnte dich auch interessieren",
+    "meistgelesen",
+    "meistgelesene artikel",
+    "am meisten gelesen",
+    "mehr zum thema",
+    "kommentare",
+    "kommentar schreiben",
+    "teilen",
+    "artikel teilen",
+    "über den autor",
+    "über die autorin",
+    "schlagworte",
+    "neueste beiträge",
+    "ähnliche beiträge",
+    // fr
+    "articles similaires",
+    "articles connexes",
+    "à lire aussi",
+    "a lire aussi",
+    "lire aussi",
+    "les plus lus",
+    "sur le même sujet",
+    "dans la même rubrique",
+    "vous aimerez aussi",
+    "commentaires",
+    "laisser un commentaire",
+    "partager",
+    "partager cet article",
+    "à propos de l auteur",
+    "articles récents",
+    // pt
+    "artigos relacionados",
+    "notícias relacionadas",
+    "posts relacionados",
+    "mais lidas",
+    "mais lidos",
+    "comentários",
+    "deixe um comentário",
+    "compartilhe",
+    "compartilhar",
+    "partilhar",
+    "leia também",
+    "veja também",
+    "sobre o autor",
+    "você também pode gostar",
+    // it
+    "articoli correlati",
+    "notizie correlate",
+    "più letti",
+    "i più letti",
+    "commenti",
+    "lascia un commento",
+    "condividi",
+    "leggi anche",
+    "potrebbe interessarti",
+    "ti potrebbe interessare",
+    "sull autore",
+    "articoli recenti",
+    // ru
+    "похожие статьи",
+    "похожие записи",
+    "читайте также",
+    "самое читаемое",
+    "популярное",
+    "популярные статьи",
+    "комментарии",
+    "поделиться",
+    "об авторе",
+    "новости по теме",
+    "другие новости",
+    // ja
+    "関連記事",
+    "人気記事",
+    "おすすめ記事",
+    "コメント",
+    "この記事をシェアする",
+    "シェアする",
+    // zh
+    "相关文章",
+    "相關文章",
+    "相关阅读",
+    "相關閱讀",
+    "热门文章",
+    "熱門文章",
+    "推荐阅读",
+    "推薦閱讀",
+    "评论",
+    "評論",
+    "分享",
+    // nl
+    "gerelateerde artikelen",
+    "meest gelezen",
+    "reacties",
+    "delen",
+    // pl
+    "podobne artykuły",
+    "najczęściej czytane",
+    "komentarze",
+    "udostępnij",
+    // tr
+    "ilgili haberler",
+    "en çok okunanlar",
+    "yorumlar",
+    "paylaş",
+];
+
+/// Longest key [`label_key`] builds, in bytes (Cyrillic and CJK letters take 2–3 bytes each).
+const LABEL_KEY_BYTES: usize = 72;
+
+/// `line` lower-cased (any script) with every run of characters that are not letters turned
+/// into one space and trimmed, in `key`; `false` when it is empty or longer than
+/// [`LABEL_KEY_BYTES`].
+fn label_key(line: &str, key: &mut String) -> bool {
+    key.clear();
+    let mut space = false;
+    for ch in line.chars() {
+        if ch.is_alphabetic() {
+            if space && !key.is_empty() {
+                key.push(' ');
+            }
+            key.extend(ch.to_lowercase());
+            space = false;
+            if key.len() > LABEL_KEY_BYTES {
+                return false;
+            }
+        } else {
+            space = true;
+        }
+    }
+    !key.is_empty()
+}
+
+/// Whether `line` alone closes an article in another language than English (see
+/// [`CLOSERS_OTHER`]).
+fn article_closer_other(line: &str) -> bool {
+    static SET: OnceLock<rustc_hash::FxHashSet<String>> = OnceLock::new();
+    let set = SET.get_or_init(|| {
+        let mut key = String::new();
+        CLOSERS_OTHER
+            .iter()
+            .map(|c| {
+                assert!(label_key(c, &mut key), "{c}");
+                key.clone()
+            })
+            .collect()
+    });
+    let mut key = String::new();
+    label_key(line, &mut key) && set.contains(&key)
+}
+
+/// Calls to action: asking the reader to donate, subscribe, sign up for a newsletter or become
+/// a member, in the languages of [`CLOSERS_OTHER`] and English. Matched anywhere in a line,
+/// ASCII letters in any case (and non-ASCII phrases as written or with a capital first letter).
+/// A stem ("пожертвова", "subscri") catches the forms of a verb.
+const CALLS_TO_ACTION: &[&str] = &[
+    // en
+    "donate",
+    "make a donation",
+    "subscribe",
+    "subscription",
+    "newsletter",
+    "sign up",
+    "support our",
+    "support us",
+    "support independent",
+    "become a member",
+    "become a patron",
+    "join now",
+    "free trial",
+    // es
+    "dona ahora",
+    "haz una donación",
+    "donar",
+    "donativo",
+    "suscríbete",
+    "suscribirse",
+    "suscripción",
+    "boletín",
+    "hazte socio",
+    "apóyanos",
+    // de
+    "jetzt spenden",
+    "spenden sie",
+    "abonnieren",
+    "abonniere",
+    "jetzt anmelden",
+    "unterstützen sie",
+    // fr
+    "faire un don",
+    "faites un don",
+    "abonnez-vous",
+    "s'abonner",
+    "infolettre",
+    "inscrivez-vous",
+    "soutenez",
+    // pt
+    "doe agora",
+    "faça uma doação",
+    "assine",
+    "inscreva-se",
+    "apoie",
+    // it
+    "dona ora",
+    "fai una donazione",
+    "abbonati",
+    "iscriviti",
+    "sostienici",
+    // ru
+    "пожертвова",
+    "подпишитесь",
+    "подписаться",
+    "подписка",
+    "рассылк",
+    "поддержите",
+    // ja
+    "寄付",
+    "購読",
+    "メルマガ",
+    "ニュースレター",
+    // zh
+    "捐款",
+    "捐赠",
+    "订阅",
+    "訂閱",
+    // nl
+    "doneer",
+    "abonneer",
+    "nieuwsbrief",
+    "steun ons",
+];
+
+/// Whether `line` holds a call to action ([`CALLS_TO_ACTION`]).
+pub(crate) fn call_to_action(line: &str) -> bool {
+    static AC: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
+    AC.get_or_init(|| {
+        let mut phrases: Vec<String> = Vec::new();
+        for p in CALLS_TO_ACTION {
+            phrases.push((*p).to_owned());
+            let mut chars = p.chars();
+            if let Some(first) = chars.next().filter(|c| !c.is_ascii()) {
+                phrases.push(first.to_uppercase().chain(chars).collect());
+            }
+        }
+        aho_corasick::AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .build(&phrases)
+            .expect("call-to-action phrases")
+    })
+    .is_match(line)
 }
 
 /// Languages with a function-word list, in bit order.
