@@ -27,13 +27,15 @@
 //! ```
 
 mod document;
+pub mod options;
 mod reject;
 mod stage;
 mod stats;
 
 pub use document::{Document, Source};
+pub use options::{OptionSpec, OptionType, Range, StageDoc, StageOptions};
 pub use reject::{RejectKind, Rejection};
-pub use stage::{CorpusPass, Stage, Verdict};
+pub use stage::{CorpusPass, DropReason, Measured, Stage, Verdict};
 pub use stats::{AccountingError, RunStats, StageStats};
 
 /// JSON object type used for pass-through fields and measured attributes (keeps key order).

@@ -2,24 +2,84 @@
 
 use std::borrow::Cow;
 
-use crate::{Document, StageStats};
+use crate::{Document, StageStats, Value};
 
 /// A stage's decision about one document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
     Keep,
-    /// Drop with a reason. Reasons are datatrove's words where the stage mirrors a datatrove
-    /// filter (`gopher_short_doc`, `dup_line_frac`, …) so users' dashboards carry over.
-    Drop(Cow<'static, str>),
+    /// Drop, with a reason and, where the check compares a measure with a threshold, both.
+    Drop(DropReason),
+}
+
+/// Why a document was dropped: written as `millstone.drop` (with the stage's name) and counted
+/// by reason in the stats.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DropReason {
+    /// datatrove's words where the stage mirrors a datatrove filter (`gopher_short_doc`,
+    /// `dup_line_frac`, …) so users' dashboards carry over.
+    pub reason: Cow<'static, str>,
+    /// What the check measured and the threshold it crossed, for checks that have them.
+    pub measured: Option<Measured>,
+}
+
+/// The measure a check compared with its threshold (`dup_line_frac`: the share of repeated
+/// lines, and the configured maximum). Numbers as the check computed them: counts are
+/// integers, ratios floats.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Measured {
+    pub value: Value,
+    pub threshold: Value,
+}
+
+impl std::fmt::Display for DropReason {
+    /// The reason alone (the stats key).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.reason)
+    }
 }
 
 impl Verdict {
     pub fn drop(reason: impl Into<Cow<'static, str>>) -> Self {
-        Verdict::Drop(reason.into())
+        Verdict::Drop(DropReason {
+            reason: reason.into(),
+            measured: None,
+        })
+    }
+
+    /// A drop by `reason` because `value` crossed `threshold`.
+    pub fn drop_measured(
+        reason: impl Into<Cow<'static, str>>,
+        value: impl Into<Value>,
+        threshold: impl Into<Value>,
+    ) -> Self {
+        Verdict::Drop(DropReason {
+            reason: reason.into(),
+            measured: Some(Measured {
+                value: value.into(),
+                threshold: threshold.into(),
+            }),
+        })
     }
 
     pub fn is_keep(&self) -> bool {
         matches!(self, Verdict::Keep)
+    }
+
+    /// The drop reason, if this is a drop.
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            Verdict::Keep => None,
+            Verdict::Drop(d) => Some(&d.reason),
+        }
+    }
+
+    /// The measure and threshold of a drop, if it has them.
+    pub fn measured(&self) -> Option<&Measured> {
+        match self {
+            Verdict::Keep => None,
+            Verdict::Drop(d) => d.measured.as_ref(),
+        }
     }
 }
 

@@ -38,7 +38,7 @@ mod generated {
     pub(crate) mod unicode;
 }
 
-use millstone_core::Stage;
+use millstone_core::{Stage, StageDoc};
 
 /// A dedup stage's options could not be turned into a working stage.
 #[derive(Debug, thiserror::Error)]
@@ -56,10 +56,10 @@ impl StageError {
     }
 }
 
-/// The dedup stage types: `(type, summary)`, sorted.
-pub static STAGES: &[(&str, &str)] = &[
-    (stage::NAME, stage::SUMMARY),
-    (paragraph::NAME, paragraph::SUMMARY),
+/// The dedup stage types, sorted: name, summary, option table.
+pub static STAGES: &[StageDoc] = &[
+    StageDoc::of::<stage::Config>(stage::NAME, stage::SUMMARY),
+    StageDoc::of::<paragraph::Config>(paragraph::NAME, paragraph::SUMMARY),
 ];
 
 /// Build dedup stage `name` from its TOML options; `None` if `name` is not a dedup stage.
@@ -67,10 +67,13 @@ pub fn build_stage(
     name: &str,
     options: &toml::Table,
 ) -> Option<Result<Box<dyn Stage>, StageError>> {
-    fn parse<C: serde::de::DeserializeOwned>(
+    fn parse<C: serde::de::DeserializeOwned + millstone_core::StageOptions>(
         name: &str,
         options: &toml::Table,
     ) -> Result<C, StageError> {
+        StageDoc::of::<C>("", "")
+            .check(options)
+            .map_err(|e| StageError::invalid(name, e))?;
         toml::Value::Table(options.clone())
             .try_into()
             .map_err(|e: toml::de::Error| StageError::invalid(name, e.message()))
@@ -84,4 +87,26 @@ pub fn build_stage(
             .map(|s| Box::new(s) as Box<dyn Stage>),
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_option_of_every_dedup_stage_is_listed() {
+        for s in STAGES {
+            (s.audit)(s.name).unwrap();
+        }
+    }
+
+    #[test]
+    fn out_of_range_options_are_refused() {
+        let table: toml::Table = toml::from_str("threshold = 2").unwrap();
+        let err = build_stage("dedup", &table).unwrap().err().unwrap();
+        assert_eq!(
+            err.to_string(),
+            "stage `dedup`: threshold = 2 is out of range: it must be [0, 1]"
+        );
+    }
 }

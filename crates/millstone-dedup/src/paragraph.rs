@@ -16,9 +16,10 @@
 use std::cell::RefCell;
 use std::sync::Mutex;
 
-use millstone_core::{CorpusPass, Document, Stage, StageStats, Value, Verdict};
+use millstone_core::options::{OptionSpec as Opt, OptionType as T, Range};
+use millstone_core::{CorpusPass, Document, Stage, StageOptions, StageStats, Value, Verdict};
 use rustc_hash::FxHashMap;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::normalize::simplify_text;
@@ -28,14 +29,14 @@ pub const NAME: &str = "paragraph_dedup";
 pub const SUMMARY: &str =
     "remove paragraphs (or lines) already seen in an earlier document, keeping the first occurrence";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Unit {
     Paragraph,
     Line,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub unit: Unit,
@@ -50,6 +51,22 @@ impl Default for Config {
             min_words: 5,
         }
     }
+}
+
+impl StageOptions for Config {
+    const OPTIONS: &'static [Opt] = &[
+        Opt::new(
+            "unit",
+            T::Choice(&["paragraph", "line"]),
+            "what is compared: blocks between blank lines, or lines",
+        ),
+        Opt::new(
+            "min_words",
+            T::Integer,
+            "units with fewer words are never removed",
+        )
+        .range(Range::at_least(0.0)),
+    ];
 }
 
 impl Config {

@@ -62,9 +62,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
-use millstone_core::{CorpusPass, Document, Map, Stage, StageStats, Value, Verdict};
+use millstone_core::options::{OptionSpec as Opt, OptionType as T, Range};
+use millstone_core::{CorpusPass, Document, Map, Stage, StageOptions, StageStats, Value, Verdict};
 use rayon::prelude::*;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::cluster::{self, ClusterOptions, Members, Survivor};
@@ -82,7 +83,7 @@ pub const REPRINT_ROWS: usize = 4;
 
 pub const SUMMARY: &str = "drop exact or near-duplicate documents (MinHash-LSH), keep one per cluster, write clusters.jsonl; optional saved index";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Method {
     /// Same text after normalisation (`simplify_text` unless `normalize = false`).
@@ -99,7 +100,7 @@ pub enum Method {
 /// text, 14 bands × 8 rows, seed 1, 64-bit hashes). `bands`, `rows`, `threshold` and
 /// `survivor` left out take the method's default (reprints: [`REPRINT_BANDS`] ×
 /// [`REPRINT_ROWS`], survivor `longest`; `threshold` does not apply, see `reprints`).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub method: Method,
@@ -162,6 +163,28 @@ impl Default for Config {
             spill_dir: None,
         }
     }
+}
+
+impl StageOptions for Config {
+    const OPTIONS: &'static [Opt] = &[
+        Opt::new("method", T::Choice(&["exact", "minhash"]), "exact: same normalised text; minhash: near-duplicates by MinHash-LSH"),
+        Opt::new("shingle", T::Choice(&["word", "char"]), "shingles of spaCy words or of characters"),
+        Opt::new("n_grams", T::Integer, "shingle size").range(Range::at_least(1.0)),
+        Opt::new("bands", T::Integer, "LSH bands (bands x rows <= 1024)").range(Range::between(1.0, 1024.0)),
+        Opt::new("rows", T::Integer, "hashes per band").range(Range::between(1.0, 1024.0)),
+        Opt::new("seed", T::Integer, "seed of the hash permutations (datatrove: 1)").range(Range::at_least(0.0)),
+        Opt::new("verify", T::Bool, "join a candidate pair only if its estimated Jaccard reaches threshold"),
+        Opt::new("threshold", T::Number, "minimum estimated Jaccard of a verified pair").range(Range::FRACTION),
+        Opt::new("max_anchors", T::Integer, "anchors compared per LSH bucket").range(Range::at_least(1.0)),
+        Opt::new("survivor", T::Choice(&["first", "longest", "quality"]), "which member of a cluster stays"),
+        Opt::new("quality_field", T::String, "numeric field maximised by survivor = \"quality\"; not set: none"),
+        Opt::new("normalize", T::Bool, "exact: compare simplify_text(text), not the raw text"),
+        Opt::new("clusters", T::Bool, "write clusters.jsonl"),
+        Opt::new("against", T::Path, "dedup against this saved index (its documents always survive)"),
+        Opt::new("save_index", T::Path, "save the kept documents as an index in this new folder"),
+        Opt::new("memory_limit", T::Size, "memory budget (\"4G\", \"unlimited\"); past half of it the pass spills to disk; not set: half the physical memory"),
+        Opt::new("spill_dir", T::Path, "where spill files go; not set: $TMPDIR"),
+    ];
 }
 
 impl Config {

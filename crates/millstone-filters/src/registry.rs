@@ -1,6 +1,6 @@
 //! The stage registry: one sorted line per stage type.
 
-use millstone_core::Stage;
+use millstone_core::{Stage, StageDoc, StageOptions};
 use serde::de::DeserializeOwned;
 
 use crate::boilerplate;
@@ -12,10 +12,8 @@ use crate::ConfigError;
 
 /// One registered stage type.
 pub struct StageInfo {
-    /// The TOML `type`, the stats key and the drop record's `stage`.
-    pub name: &'static str,
-    /// One line for `--help` and `millstone stages`.
-    pub summary: &'static str,
+    /// Name, summary and option table (`millstone stages NAME`).
+    pub doc: StageDoc,
     build: fn(&toml::Table) -> Result<Box<dyn Stage>, ConfigError>,
 }
 
@@ -34,20 +32,26 @@ pub static STAGES: &[StageInfo] = &[
     entry::<url_filter::Config>(url_filter::NAME, url_filter::SUMMARY),
 ];
 
-/// A stage's configuration: deserialized from its TOML table, then validated into a stage.
-pub trait StageConfig: DeserializeOwned {
+/// A stage's configuration: deserialized from its TOML table (its numbers checked against the
+/// ranges of its option table first), then validated into a stage.
+pub trait StageConfig: DeserializeOwned + StageOptions {
     fn build(self) -> Result<Box<dyn Stage>, ConfigError>;
 }
 
 const fn entry<C: StageConfig>(name: &'static str, summary: &'static str) -> StageInfo {
     StageInfo {
-        name,
-        summary,
+        doc: StageDoc::of::<C>(name, summary),
         build: build_from::<C>,
     }
 }
 
 fn build_from<C: StageConfig>(table: &toml::Table) -> Result<Box<dyn Stage>, ConfigError> {
+    StageDoc::of::<C>("", "")
+        .check(table)
+        .map_err(|message| ConfigError::Invalid {
+            stage: String::new(),
+            message,
+        })?;
     let config: C =
         toml::Value::Table(table.clone())
             .try_into()
@@ -60,13 +64,18 @@ fn build_from<C: StageConfig>(table: &toml::Table) -> Result<Box<dyn Stage>, Con
 
 /// Build stage `name` from its options (the `[[stage]]` table without `type`).
 pub fn build_stage(name: &str, options: &toml::Table) -> Result<Box<dyn Stage>, ConfigError> {
-    let info = STAGES
-        .iter()
-        .find(|s| s.name == name)
-        .ok_or_else(|| ConfigError::UnknownStage {
-            name: name.to_owned(),
-            known: STAGES.iter().map(|s| s.name).collect::<Vec<_>>().join(", "),
-        })?;
+    let info =
+        STAGES
+            .iter()
+            .find(|s| s.doc.name == name)
+            .ok_or_else(|| ConfigError::UnknownStage {
+                name: name.to_owned(),
+                known: STAGES
+                    .iter()
+                    .map(|s| s.doc.name)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })?;
     (info.build)(options).map_err(|e| match e {
         ConfigError::Invalid { message, .. } => ConfigError::Invalid {
             stage: name.to_owned(),
@@ -90,7 +99,7 @@ mod tests {
 
     #[test]
     fn registry_is_sorted_and_unique() {
-        let names: Vec<_> = STAGES.iter().map(|s| s.name).collect();
+        let names: Vec<_> = STAGES.iter().map(|s| s.doc.name).collect();
         let mut sorted = names.clone();
         sorted.sort_unstable();
         sorted.dedup();
@@ -117,11 +126,62 @@ mod tests {
         assert!(err.contains("gopher_quality"), "{err}");
     }
 
+    /// Every option of every stage is in its table (which `millstone stages NAME` prints and
+    /// values are checked against), with a default of the listed type inside the listed range.
+    #[test]
+    fn every_option_of_every_stage_is_listed() {
+        for s in STAGES {
+            (s.doc.audit)(s.doc.name).unwrap();
+            let text = s.doc.describe();
+            for o in s.doc.options {
+                assert!(
+                    text.lines().any(|l| l.starts_with(o.name)),
+                    "{}: {} not shown",
+                    s.doc.name,
+                    o.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn out_of_range_thresholds_are_refused_naming_option_value_and_range() {
+        for (stage, options, message) in [
+            (
+                "fineweb_quality",
+                "char_duplicates_ratio = 5",
+                "stage `fineweb_quality`: char_duplicates_ratio = 5 is out of range: it must be [0, 1]",
+            ),
+            (
+                "gopher_repetition",
+                "dup_line_frac = -0.1",
+                "stage `gopher_repetition`: dup_line_frac = -0.1 is out of range: it must be [0, 1]",
+            ),
+            (
+                "gopher_quality",
+                "min_doc_words = -1",
+                "stage `gopher_quality`: min_doc_words = -1 is out of range: it must be >= 0",
+            ),
+            (
+                "language",
+                "language_threshold = 1.5",
+                "stage `language`: min_score = 1.5 is out of range: it must be [0, 1]",
+            ),
+        ] {
+            let table: toml::Table = toml::from_str(options).unwrap();
+            let err = build_stage(stage, &table).err().unwrap().to_string();
+            assert_eq!(err, message);
+        }
+        // The edges of a range are accepted.
+        let table: toml::Table = toml::from_str("char_duplicates_ratio = 1").unwrap();
+        build_stage("fineweb_quality", &table).unwrap();
+    }
+
     #[test]
     fn every_stage_builds_with_defaults() {
         for s in STAGES {
-            let stage = build_stage(s.name, &toml::Table::new()).unwrap();
-            assert_eq!(stage.name(), s.name);
+            let stage = build_stage(s.doc.name, &toml::Table::new()).unwrap();
+            assert_eq!(stage.name(), s.doc.name);
         }
     }
 }

@@ -85,7 +85,7 @@ fn stage(ty: &str, options: &str) -> Box<dyn Stage> {
 fn apply(stage: &dyn Stage, doc: &mut Document) -> (bool, Option<String>) {
     match stage.process(doc, &mut StageStats::default()) {
         Verdict::Keep => (true, None),
-        Verdict::Drop(r) => (false, Some(r.into_owned())),
+        Verdict::Drop(d) => (false, Some(d.reason.into_owned())),
     }
 }
 

@@ -1,8 +1,10 @@
-//! The `tokens` stage against `tiktoken-rs` itself (`encode_ordinary(text).len()`), both
-//! encodings, on real text: the 1,497 pages of `../shared/data/webpages-dev.jsonl.zst`, the
+//! The `tokens` stage against `tiktoken-rs` itself (`encode_ordinary(text).len()`), every
+//! encoding, on real text: the 1,497 pages of `../shared/data/webpages-dev.jsonl.zst`, the
 //! Universal Declaration of Human Rights in ~390 languages (`../shared/data/udhr2/*.txt`), and
 //! prefixes of every page cut at arbitrary character boundaries (end-of-text cases). Skipped,
-//! with a message, where the shared data is missing.
+//! with a message, where the shared data is missing. GPT-2 counts are also compared with the
+//! counts Python `tiktoken` gave on the same texts (`fixtures/tokens/`, recorded by
+//! `tools/tokens-parity/regenerate.sh`); that test needs the shared data.
 #![cfg(feature = "tokens")]
 
 use std::io::{BufRead, BufReader};
@@ -54,15 +56,66 @@ fn reference(encoding: Encoding) -> tiktoken_rs::CoreBPE {
     match encoding {
         Encoding::O200kBase => tiktoken_rs::o200k_base(),
         Encoding::Cl100kBase => tiktoken_rs::cl100k_base(),
+        Encoding::Gpt2 => tiktoken_rs::r50k_base(),
     }
     .unwrap()
+}
+
+const ENCODINGS: [Encoding; 3] = [Encoding::O200kBase, Encoding::Cl100kBase, Encoding::Gpt2];
+
+/// GPT-2 counts equal Python tiktoken's on every recorded text: the 1,497 pages, 388 UDHR
+/// translations and the edge cases.
+#[test]
+fn gpt2_counts_equal_python_tiktoken() {
+    let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/tokens/tiktoken-gpt2.jsonl.zst");
+    let bytes = zstd::decode_all(std::fs::File::open(&fixture).unwrap()).unwrap();
+    let texts: std::collections::HashMap<String, String> = corpus().into_iter().collect();
+    let gpt2 = Tokenizer::get(Encoding::Gpt2).unwrap();
+    let (mut checked, mut tokens, mut mismatches) = (0, 0, Vec::new());
+    for line in bytes.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+        let rec: serde_json::Value = serde_json::from_slice(line).unwrap();
+        let source = rec["source"].as_str().unwrap();
+        let want = rec["gpt2"].as_u64().unwrap() as usize;
+        let text = match rec["text"].as_str() {
+            Some(t) => t.to_owned(),
+            None => {
+                // The test reads udhr2 texts by path; the fixture names them relative to data/.
+                let key = match source.strip_prefix("udhr2/") {
+                    Some(file) => data("udhr2").join(file).display().to_string(),
+                    None => source.to_owned(),
+                };
+                texts
+                    .get(&key)
+                    .unwrap_or_else(|| panic!("{source}: not in ../shared/data"))
+                    .clone()
+            }
+        };
+        assert_eq!(
+            text.chars().count() as u64,
+            rec["chars"].as_u64().unwrap(),
+            "{source}: not the recorded text"
+        );
+        let got = gpt2.count(&text);
+        if got != want {
+            mismatches.push(format!("{source}: {got} != tiktoken's {want}"));
+        }
+        checked += 1;
+        tokens += want;
+    }
+    eprintln!(
+        "gpt2: {checked} texts, {tokens} tokens, {} mismatches",
+        mismatches.len()
+    );
+    assert!(checked >= 1_497 + 388, "only {checked} texts checked");
+    assert!(mismatches.is_empty(), "{mismatches:#?}");
 }
 
 #[test]
 fn counts_equal_tiktoken_on_real_text() {
     let texts = corpus();
     let chars: usize = texts.iter().map(|(_, t)| t.chars().count()).sum();
-    for encoding in [Encoding::O200kBase, Encoding::Cl100kBase] {
+    for encoding in ENCODINGS {
         let ours = Tokenizer::get(encoding).unwrap();
         let theirs = reference(encoding);
         let mut mismatches = Vec::new();
@@ -109,7 +162,7 @@ fn counts_equal_tiktoken_on_cut_texts() {
             cuts.push((name, &text[start..end]));
         }
     }
-    for encoding in [Encoding::O200kBase, Encoding::Cl100kBase] {
+    for encoding in ENCODINGS {
         let ours = Tokenizer::get(encoding).unwrap();
         let theirs = reference(encoding);
         for (name, cut) in &cuts {

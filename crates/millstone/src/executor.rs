@@ -26,6 +26,7 @@ use rayon::prelude::*;
 use crate::checkpoint::{self, Checkpoint, Lock};
 use crate::output::{OutputConfig, Outputs};
 use crate::pipeline::Pipeline;
+use crate::progress::{Progress, ProgressMode};
 
 /// Everything `millstone run` needs besides the pipeline.
 pub struct RunOptions {
@@ -38,8 +39,8 @@ pub struct RunOptions {
     pub force: bool,
     /// Continue an interrupted run in `out_dir` (or start one if there is none).
     pub resume: bool,
-    /// Draw a progress bar (only when stderr is a terminal).
-    pub progress: bool,
+    /// A progress bar on a terminal, periodic lines otherwise, or nothing.
+    pub progress: ProgressMode,
     /// The run's configuration as data (pipeline, options): stored in checkpoints so that a
     /// resume with different settings is refused.
     pub config: Value,
@@ -68,7 +69,7 @@ enum Item {
         doc: Document,
         read_bytes: usize,
         /// The stage index and reason that dropped it.
-        drop: Option<(usize, std::borrow::Cow<'static, str>)>,
+        drop: Option<(usize, millstone_core::DropReason)>,
         /// Its output line, encoded on the worker (JSONL output only).
         encoded: Option<Result<Vec<u8>>>,
     },
@@ -163,7 +164,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunReport> {
         &inputs,
         &opts.read,
         &pool,
-        opts.progress,
+        opts.progress != ProgressMode::Off,
         &opts.out_dir,
     )?;
     let mut outputs = Outputs::create(&opts.out_dir, &opts.output)?;
@@ -171,7 +172,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunReport> {
     if let Some(cp) = &resumed {
         outputs.set_layouts(&cp.layouts)?;
     }
-    let progress = Progress::new(opts.progress, inputs.len());
+    let progress = Progress::new(opts.progress, &inputs);
     let encoder = outputs.encoder();
 
     let (tx, rx) = mpsc::sync_channel::<Batch>(1);
@@ -223,7 +224,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunReport> {
                                 },
                             ) = (&encoder, item)
                             {
-                                let drop = drop.as_ref().map(|(i, r)| (names[*i], r.as_ref()));
+                                let drop = drop.as_ref().map(|(i, r)| (names[*i], r));
                                 *encoded = Some(crate::output::encode(enc, doc, drop));
                             }
                             stats
@@ -300,7 +301,7 @@ fn write_batches(
                 Item::Doc {
                     doc, drop, encoded, ..
                 } => {
-                    let drop = drop.as_ref().map(|(i, r)| (ctx.names[*i], r.as_ref()));
+                    let drop = drop.as_ref().map(|(i, r)| (ctx.names[*i], r));
                     let encoded = encoded.transpose()?;
                     epoch_bytes += encoded.as_ref().map_or(doc.len_bytes(), Vec::len) as u64;
                     outputs.write_doc(&doc, drop, encoded.as_deref())?
@@ -636,44 +637,4 @@ fn files_bar(enabled: bool, files: usize, message: &str) -> Option<ProgressBar> 
         bar.enable_steady_tick(Duration::from_millis(200));
         bar
     })
-}
-
-/// Progress on stderr: files, documents/s, MB/s, share kept.
-struct Progress {
-    bar: Option<ProgressBar>,
-    started: Instant,
-}
-
-impl Progress {
-    fn new(enabled: bool, files: usize) -> Self {
-        let bar = files_bar(enabled, files, "{wide_msg}");
-        Progress {
-            bar,
-            started: Instant::now(),
-        }
-    }
-
-    fn update(&self, files_done: usize, stats: &RunStats) {
-        let Some(bar) = &self.bar else { return };
-        let secs = self.started.elapsed().as_secs_f64().max(1e-9);
-        let docs = stats.read.documents;
-        let kept = if docs == 0 {
-            0.0
-        } else {
-            100.0 * stats.kept.documents as f64 / docs as f64
-        };
-        bar.set_position(files_done as u64);
-        bar.set_message(format!(
-            "{docs} docs  {:.0} docs/s  {:.1} MB/s  {kept:.1}% kept  {} rejected",
-            docs as f64 / secs,
-            stats.read.bytes as f64 / 1e6 / secs,
-            stats.rejected.documents,
-        ));
-    }
-
-    fn finish(&self) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
-        }
-    }
 }

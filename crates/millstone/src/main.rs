@@ -4,6 +4,7 @@ mod checkpoint;
 mod executor;
 mod output;
 mod pipeline;
+mod progress;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -35,12 +36,18 @@ enum Command {
     Run(RunArgs),
     /// List the built-in presets, or print one as a pipeline file.
     Presets {
-        /// Print the TOML of this preset (a starting point for your own --pipeline file).
+        /// Print the TOML of this preset (a starting point for your own --pipeline file), with
+        /// the options it leaves at their defaults as comments.
         #[arg(long, value_name = "NAME")]
         show: Option<String>,
     },
-    /// List the stage types a pipeline file can use.
-    Stages,
+    /// List the stage types a pipeline file can use, or one stage's options: type, default,
+    /// valid range and meaning.
+    Stages {
+        /// Show this stage type's options.
+        #[arg(value_name = "NAME")]
+        name: Option<String>,
+    },
     /// Remove duplicate documents (exact or MinHash-LSH near-duplicates), keeping one per
     /// cluster; writes kept/, dropped/ (with the survivor named), rejected/, stats.json and
     /// clusters.jsonl to DIR. The same as `run` with one `dedup` stage built from these options.
@@ -189,7 +196,8 @@ Examples:
 Output, in DIR:
   kept/part-NNNNN.<ext>      surviving documents: all input fields, `text` after the stages,
                              measured attributes under `millstone`
-  dropped/part-NNNNN.<ext>   removed documents with millstone.drop = {stage, reason}
+  dropped/part-NNNNN.<ext>   removed documents with millstone.drop = {stage, reason}, plus
+                             value and threshold when the check compares the two
   rejected/part-NNNNN.jsonl  records that could not be read: file, record, error, excerpt
   stats.json                 counts: read = kept + dropped + rejected, by stage and reason";
 
@@ -271,6 +279,11 @@ struct IoArgs {
     /// Do not write DIR/report.html at the end (`millstone report DIR` writes it later).
     #[arg(long)]
     no_report: bool,
+    /// When stderr is not a terminal (a log file, Slurm, CI), print a progress line (documents,
+    /// MB, documents/s, share of input bytes read, ETA) every this many seconds; 0 = after
+    /// every batch. On a terminal a bar shows the same.
+    #[arg(long, default_value_t = 30.0, value_name = "SECS")]
+    progress_interval: f64,
     /// Input files, folders (searched recursively) and glob patterns.
     #[arg(required = true, value_name = "INPUT")]
     inputs: Vec<String>,
@@ -331,7 +344,9 @@ fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Run(args) => run(args),
         Command::Presets { show: Some(name) } => {
-            print!("{}", pipeline::preset(&name)?.toml);
+            let p = pipeline::preset(&name)?;
+            let text = pipeline::with_defaults(p.toml).with_context(|| format!("preset {name}"))?;
+            print!("{text}");
             Ok(())
         }
         Command::Presets { show: None } => {
@@ -340,16 +355,17 @@ fn dispatch(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Stages => {
-            let mut all: Vec<(&str, &str)> = millstone_filters::STAGES
-                .iter()
-                .map(|s| (s.name, s.summary))
-                .chain(millstone_dedup::STAGES.iter().copied())
-                .collect();
-            all.sort_unstable();
-            for (name, summary) in all {
-                println!("{name:<20} {summary}");
+        Command::Stages { name: Some(name) } => {
+            print!("{}", pipeline::stage_doc(&name)?.describe());
+            Ok(())
+        }
+        Command::Stages { name: None } => {
+            for d in pipeline::all_stages() {
+                println!("{:<20} {}", d.name, d.summary);
             }
+            println!(
+                "\n`millstone stages NAME` lists a stage's options with their defaults and ranges."
+            );
             Ok(())
         }
         Command::Dedup(args) => dedup(args),
@@ -571,7 +587,14 @@ fn run_pipeline(pipeline: Pipeline, pipeline_text: String, args: IoArgs) -> Resu
         },
         force: args.force,
         resume: args.resume,
-        progress: !args.quiet,
+        progress: if args.quiet {
+            progress::ProgressMode::Off
+        } else {
+            progress::ProgressMode::On {
+                every: std::time::Duration::try_from_secs_f64(args.progress_interval)
+                    .context("--progress-interval must be a number of seconds >= 0")?,
+            }
+        },
         config: serde_json::json!({
             "pipeline": pipeline_text,
             "format": format!("{:?}", args.format),

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use millstone_core::{Document, Map, Rejection, Value};
+use millstone_core::{Document, DropReason, Map, Rejection, Value};
 use millstone_io::{JsonEncoder, OutputFormat, RejectedWriter, ShardedWriter, WriterOptions};
 
 /// How documents are written.
@@ -93,7 +93,7 @@ impl Outputs {
     pub fn write_doc(
         &mut self,
         doc: &Document,
-        drop: Option<(&str, &str)>,
+        drop: Option<(&str, &DropReason)>,
         encoded: Option<&[u8]>,
     ) -> Result<()> {
         let writer = if drop.is_some() {
@@ -124,13 +124,18 @@ impl Outputs {
 }
 
 /// The `millstone` object of an output record: the measured attributes, plus
-/// `drop = {stage, reason}` for a dropped document.
-pub fn millstone_object(doc: &Document, drop: Option<(&str, &str)>) -> Map {
+/// `drop = {stage, reason}` for a dropped document, with `value` and `threshold` when the check
+/// that fired compares a measure with a threshold.
+pub fn millstone_object(doc: &Document, drop: Option<(&str, &DropReason)>) -> Map {
     let mut m = Map::new();
     if let Some((stage, reason)) = drop {
         let mut d = Map::new();
         d.insert("stage".into(), Value::from(stage));
-        d.insert("reason".into(), Value::from(reason));
+        d.insert("reason".into(), Value::from(reason.reason.as_ref()));
+        if let Some(measured) = &reason.measured {
+            d.insert("value".into(), measured.value.clone());
+            d.insert("threshold".into(), measured.threshold.clone());
+        }
         m.insert("drop".into(), Value::Object(d));
     }
     for (k, v) in &doc.attributes {
@@ -143,7 +148,7 @@ pub fn millstone_object(doc: &Document, drop: Option<(&str, &str)>) -> Map {
 pub fn encode(
     encoder: &JsonEncoder,
     doc: &Document,
-    drop: Option<(&str, &str)>,
+    drop: Option<(&str, &DropReason)>,
 ) -> Result<Vec<u8>> {
     let mut buf = Vec::with_capacity(doc.len_bytes() + 256);
     match drop {

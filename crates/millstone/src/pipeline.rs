@@ -10,7 +10,7 @@
 //! ```
 
 use anyhow::{bail, Context, Result};
-use millstone_core::Stage;
+use millstone_core::{Stage, StageDoc};
 
 /// A built-in pipeline.
 pub struct Preset {
@@ -119,15 +119,97 @@ impl Pipeline {
     }
 }
 
-/// Every stage type a pipeline file may name (filters and dedup), sorted.
-fn all_stage_names() -> Vec<&'static str> {
-    let mut names: Vec<&'static str> = millstone_filters::STAGES
+/// Every stage type a pipeline file may name (filters and dedup), sorted by name.
+pub fn all_stages() -> Vec<StageDoc> {
+    let mut docs: Vec<StageDoc> = millstone_filters::STAGES
         .iter()
-        .map(|s| s.name)
-        .chain(millstone_dedup::STAGES.iter().map(|(name, _)| *name))
+        .map(|s| s.doc)
+        .chain(millstone_dedup::STAGES.iter().copied())
         .collect();
-    names.sort_unstable();
-    names
+    docs.sort_unstable_by_key(|d| d.name);
+    docs
+}
+
+fn all_stage_names() -> Vec<&'static str> {
+    all_stages().iter().map(|d| d.name).collect()
+}
+
+/// The stage type `name`, or an error listing the known ones.
+pub fn stage_doc(name: &str) -> Result<StageDoc> {
+    all_stages()
+        .into_iter()
+        .find(|d| d.name == name)
+        .with_context(|| {
+            format!(
+                "unknown stage type `{name}` (known: {})",
+                all_stage_names().join(", ")
+            )
+        })
+}
+
+/// A pipeline file's text with, after each `[[stage]]` table's own keys, the options it leaves
+/// at their defaults as comments (`# key = default`): what `presets --show` prints. The result
+/// parses to the same pipeline.
+pub fn with_defaults(text: &str) -> Result<String> {
+    let doc: toml::Table = toml::from_str(text).context("not valid TOML")?;
+    let stages = match doc.get("stage") {
+        Some(toml::Value::Array(items)) => items.clone(),
+        _ => bail!("no [[stage]] tables"),
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    let headers: Vec<usize> = (0..lines.len())
+        .filter(|&i| lines[i].trim() == "[[stage]]")
+        .collect();
+    if headers.len() != stages.len() {
+        bail!("cannot match [[stage]] headers to tables");
+    }
+    // A table's last key line: before the next header, ignoring comments and blank lines.
+    let mut insert_after = Vec::with_capacity(headers.len());
+    for (k, &h) in headers.iter().enumerate() {
+        let end = headers.get(k + 1).copied().unwrap_or(lines.len());
+        let last = (h..end)
+            .rev()
+            .find(|&i| {
+                let l = lines[i].trim();
+                !l.is_empty() && !l.starts_with('#')
+            })
+            .unwrap_or(h);
+        insert_after.push(last);
+    }
+    let mut out = String::with_capacity(text.len() * 2);
+    let mut next = 0;
+    for (i, line) in lines.iter().enumerate() {
+        out.push_str(line);
+        out.push('\n');
+        if insert_after.get(next) == Some(&i) {
+            let table = stages[next].as_table().cloned().unwrap_or_default();
+            let ty = table.get("type").and_then(|v| v.as_str()).unwrap_or("");
+            let doc = stage_doc(ty)?;
+            let defaults = (doc.defaults)();
+            let mut block = String::new();
+            for o in doc.options {
+                if table.contains_key(o.name) || o.aliases.iter().any(|a| table.contains_key(*a)) {
+                    continue;
+                }
+                match defaults.get(o.name) {
+                    Some(v) => block.push_str(&format!(
+                        "# {} = {}\n",
+                        o.name,
+                        millstone_core::options::show_value(v)
+                    )),
+                    None => block.push_str(&format!("# {} (not set)\n", o.name)),
+                }
+            }
+            if !block.is_empty() {
+                out.push_str(&format!(
+                    "# defaults of the other options (`millstone stages {ty}` explains each):\n"
+                ));
+                out.push_str(&block);
+            }
+            next += 1;
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -156,6 +238,79 @@ mod tests {
                 "tokens"
             ]
         );
+    }
+
+    /// FineWeb's PIIFormatter() replaces e-mail and IP addresses only; its TokensCounter()
+    /// counts GPT-2 tokens.
+    #[test]
+    fn fineweb_preset_formats_pii_and_counts_tokens_as_fineweb() {
+        use millstone_core::{Document, StageStats};
+        for name in ["fineweb", "news"] {
+            let p = Pipeline::from_toml(preset(name).unwrap().toml, name).unwrap();
+            let stage = |n: &str| p.stages.iter().find(|s| s.name() == n).unwrap();
+            let text = "Write to ann.lee@mail-host.org or call (212) 555-0187; server 93.184.216.34 is up. 東京は晴れ";
+            let mut doc = Document::new("d", text);
+            stage("pii").process(&mut doc, &mut StageStats::default());
+            assert_eq!(
+                doc.text(),
+                "Write to email@example.com or call (212) 555-0187; server 192.0.2.1 is up. 東京は晴れ",
+                "{name}"
+            );
+            // The phone number is one the stage finds when asked to.
+            let all = millstone_filters::build_stage("pii", &toml::Table::new()).unwrap();
+            let mut doc2 = Document::new("d", text);
+            all.process(&mut doc2, &mut StageStats::default());
+            assert!(!doc2.text().contains("555-0187"), "{}", doc2.text());
+            stage("tokens").process(&mut doc, &mut StageStats::default());
+            let gpt2 = millstone_filters::tokens::Tokenizer::get(
+                millstone_filters::tokens::Encoding::Gpt2,
+            )
+            .unwrap();
+            assert_eq!(doc.attributes["tokens"], gpt2.count(doc.text()), "{name}");
+            // GPT-2 and o200k_base disagree on this text, so the check above can fail.
+            let o200k = millstone_filters::tokens::Tokenizer::get(
+                millstone_filters::tokens::Encoding::O200kBase,
+            )
+            .unwrap();
+            assert_ne!(gpt2.count(doc.text()), o200k.count(doc.text()));
+        }
+    }
+
+    #[test]
+    fn shown_presets_list_every_default_and_parse_to_the_same_pipeline() {
+        for p in PRESETS {
+            let shown = with_defaults(p.toml).unwrap();
+            let a = Pipeline::from_toml(p.toml, p.name).unwrap();
+            let b = Pipeline::from_toml(&shown, p.name).unwrap();
+            assert_eq!(a.names().collect::<Vec<_>>(), b.names().collect::<Vec<_>>());
+            assert!(shown.starts_with(p.toml.lines().next().unwrap()));
+        }
+        let shown = with_defaults(preset("fineweb").unwrap().toml).unwrap();
+        // Set options are not repeated; the others are there with their defaults.
+        assert!(shown.contains("filter_no_terminal_punct = false\n# defaults of the other options (`millstone stages c4_quality` explains each):\n# split_paragraph = true\n"), "{shown}");
+        assert!(!shown.contains("# filter_no_terminal_punct"));
+        assert!(shown.contains("# min_doc_words = 50\n"), "{shown}");
+        assert!(
+            shown.contains("# char_duplicates_ratio = 0.01\n"),
+            "{shown}"
+        );
+        assert!(shown.contains("# model (not set)\n"), "{shown}");
+        // min_score is set in the preset: neither it nor its alias is listed again.
+        assert!(!shown.contains("# min_score") && !shown.contains("# language_threshold"));
+        // Every option of every stage is either set or shown.
+        let doc: toml::Table = toml::from_str(&shown).unwrap();
+        for table in doc["stage"].as_array().unwrap() {
+            let table = table.as_table().unwrap();
+            let d = stage_doc(table["type"].as_str().unwrap()).unwrap();
+            for o in d.options {
+                assert!(
+                    table.contains_key(o.name) || shown.contains(&format!("# {} ", o.name)),
+                    "{}: {}",
+                    d.name,
+                    o.name
+                );
+            }
+        }
     }
 
     #[test]

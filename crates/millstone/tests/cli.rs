@@ -81,6 +81,101 @@ fn fineweb_preset_on_the_sample_accounts_for_every_document() {
     );
 }
 
+/// A dropped document records what the check measured and the threshold it crossed, in the
+/// direction of the check; drops without a measure (`curly_bracket`, `empty`) have neither.
+/// Kept documents count GPT-2 tokens, as FineWeb did.
+#[test]
+fn fineweb_drops_record_value_and_threshold() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_ok(&millstone(&[
+        "run",
+        "--preset",
+        "fineweb",
+        "-q",
+        "-o",
+        dir.path().to_str().unwrap(),
+        &sample(),
+    ]));
+    // (reason, the configured threshold, true when the measure must be above it)
+    let checks: &[(&str, f64, bool)] = &[
+        ("language_low_score", 0.65, false),
+        ("dup_para_frac", 0.3, true),
+        ("dup_para_char_frac", 0.2, true),
+        ("dup_line_frac", 0.3, true),
+        ("dup_line_char_frac", 0.2, true),
+        ("top_2_gram", 0.2, true),
+        ("top_3_gram", 0.18, true),
+        ("top_4_gram", 0.16, true),
+        ("duplicated_5_n_grams", 0.15, true),
+        ("duplicated_6_n_grams", 0.14, true),
+        ("duplicated_7_n_grams", 0.13, true),
+        ("duplicated_8_n_grams", 0.12, true),
+        ("duplicated_9_n_grams", 0.11, true),
+        ("duplicated_10_n_grams", 0.10, true),
+        ("gopher_short_doc", 50.0, false),
+        ("gopher_long_doc", 100_000.0, true),
+        ("gopher_below_avg_threshold", 3.0, false),
+        ("gopher_above_avg_threshold", 10.0, true),
+        ("gopher_too_many_hashes", 0.1, true),
+        ("gopher_too_many_ellipsis", 0.1, true),
+        ("gopher_too_many_bullets", 0.9, true),
+        ("gopher_too_many_end_ellipsis", 0.3, true),
+        ("gopher_below_alpha_threshold", 0.8, false),
+        ("gopher_enough_stop_words", 2.0, false),
+        ("too_few_sentences", 5.0, false),
+        ("line_punct_ratio", 0.12, false),
+        ("short_line_ratio", 0.67, true),
+        ("char_dup_ratio", 0.01, true),
+        ("list_ratio", 0.3, true),
+    ];
+    let mut seen = std::collections::BTreeMap::<String, usize>::new();
+    for r in records(dir.path(), "dropped") {
+        let d = &r["millstone"]["drop"];
+        let reason = d["reason"].as_str().unwrap();
+        *seen.entry(reason.to_owned()).or_default() += 1;
+        match checks.iter().find(|c| c.0 == reason) {
+            Some(&(_, threshold, above)) => {
+                let (v, t) = (
+                    d["value"].as_f64().unwrap(),
+                    d["threshold"].as_f64().unwrap(),
+                );
+                assert_eq!(t, threshold, "{d}");
+                assert!(
+                    if above {
+                        v > t
+                    } else {
+                        v < t || (reason == "language_low_score" && v <= t)
+                    },
+                    "{d}"
+                );
+            }
+            None => {
+                assert!(
+                    ["curly_bracket", "lorem_ipsum", "empty"].contains(&reason),
+                    "{d}"
+                );
+                assert!(
+                    d.get("value").is_none() && d.get("threshold").is_none(),
+                    "{d}"
+                );
+            }
+        }
+    }
+    eprintln!("drops by reason: {seen:?}");
+    // The sample exercises measured drops of every stage but C4 (whose `too_few_sentences`
+    // comes after FineWeb's language and Gopher filters took those pages).
+    for reason in [
+        "language_low_score",
+        "dup_line_frac",
+        "gopher_short_doc",
+        "gopher_below_alpha_threshold",
+        "line_punct_ratio",
+        "char_dup_ratio",
+    ] {
+        assert!(seen.contains_key(reason), "no {reason} drop in {seen:?}");
+    }
+}
+
 #[test]
 fn output_does_not_depend_on_thread_count() {
     for preset in ["fineweb", "news"] {
@@ -196,6 +291,27 @@ fn helpful_errors() {
         err.contains("min_doc_wrds") && err.contains("p.toml"),
         "{err}"
     );
+    // A threshold out of its range: the file, the stage, the option, the value and the range.
+    std::fs::write(
+        &pipeline,
+        "[[stage]]\ntype = \"fineweb_quality\"\nchar_duplicates_ratio = 5\n",
+    )
+    .unwrap();
+    let out = millstone(&[
+        "run",
+        "--pipeline",
+        pipeline.to_str().unwrap(),
+        "-o",
+        dir.path().join("o").to_str().unwrap(),
+        &sample(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("p.toml: stage #1")
+            && err.contains("char_duplicates_ratio = 5 is out of range: it must be [0, 1]"),
+        "{err}"
+    );
 
     let out = millstone(&[
         "run",
@@ -233,7 +349,132 @@ fn presets_are_listed_and_shown() {
         assert!(text.contains(p), "{text}");
     }
     let out = millstone(&["presets", "--show", "fineweb"]);
-    assert!(String::from_utf8_lossy(&out.stdout).contains("filter_no_terminal_punct = false"));
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(shown.contains("filter_no_terminal_punct = false"));
+    // The defaults of the options the preset does not set, as comments.
+    assert!(shown.contains("\n# dup_line_frac = 0.3\n"), "{shown}");
+    assert!(shown.contains("\n# min_num_sentences = 5\n"), "{shown}");
+}
+
+/// `millstone stages NAME` for every stage `millstone stages` lists: every option on a line
+/// with its type, default, range and meaning.
+#[test]
+fn stages_lists_every_stage_and_each_stage_its_options() {
+    let out = millstone(&["stages"]);
+    assert_ok(&out);
+    let list = String::from_utf8_lossy(&out.stdout).into_owned();
+    let names: Vec<&str> = list
+        .lines()
+        .take_while(|l| !l.is_empty())
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    for want in [
+        "dedup",
+        "fineweb_quality",
+        "paragraph_dedup",
+        "pii",
+        "tokens",
+        "url_filter",
+    ] {
+        assert!(names.contains(&want), "{list}");
+    }
+    for name in names {
+        let out = millstone(&["stages", name]);
+        assert_ok(&out);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.starts_with(&format!("{name}: ")), "{text}");
+        let rows: Vec<&str> = text.lines().skip(3).collect();
+        assert!(!rows.is_empty(), "{text}");
+        for row in rows {
+            // name, type, default, …, meaning: at least four columns.
+            assert!(
+                row.split("  ").filter(|c| !c.trim().is_empty()).count() >= 4,
+                "{name}: {row}"
+            );
+        }
+    }
+    let out = millstone(&["stages", "fineweb_quality"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let row = text
+        .lines()
+        .find(|l| l.starts_with("char_duplicates_ratio"))
+        .unwrap();
+    let cells: Vec<&str> = row
+        .split("  ")
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    assert_eq!(
+        &cells[..4],
+        ["char_duplicates_ratio", "number", "0.01", "[0, 1]"]
+    );
+    let out = millstone(&["stages", "c4_quality"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(">= 0 or -1 (no limit)"), "{text}");
+    let out = millstone(&["stages", "fineweb"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("fineweb_quality"));
+}
+
+/// Not on a terminal (stderr is a pipe here), progress comes as plain lines with documents, MB,
+/// docs/s, the share of input bytes and an ETA; the last one reaches 100 %.
+#[test]
+fn progress_lines_when_stderr_is_not_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = millstone(&[
+        "run",
+        "--preset",
+        "c4",
+        "--progress-interval",
+        "0",
+        "-o",
+        dir.path().to_str().unwrap(),
+        &sample(),
+    ]);
+    assert_ok(&out);
+    let err = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("progress: "))
+        .collect();
+    assert!(lines.len() >= 2, "{err}");
+    for l in &lines {
+        for part in [
+            " elapsed, ",
+            " docs, ",
+            " MB, ",
+            " docs/s, ",
+            "% of input bytes, ETA ",
+        ] {
+            assert!(l.contains(part), "{l}");
+        }
+    }
+    assert!(lines.last().unwrap().contains(" 1000 docs, "), "{err}");
+    assert!(
+        lines
+            .last()
+            .unwrap()
+            .contains("100.0% of input bytes, ETA 0:00:00"),
+        "{err}"
+    );
+    // The default interval (30 s) prints nothing on a short run; -q never does.
+    for extra in [&[][..], &["-q"][..]] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut args = vec!["run", "--preset", "c4", "-o", dir.path().to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let sample = sample();
+        args.push(&sample);
+        let out = millstone(&args);
+        assert_ok(&out);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.lines().filter(|l| l.starts_with("progress: ")).count() <= 1,
+            "{err}"
+        );
+        if !extra.is_empty() {
+            assert!(!err.contains("progress: "), "{err}");
+        }
+    }
 }
 
 #[test]

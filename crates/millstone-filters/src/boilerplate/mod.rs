@@ -57,9 +57,10 @@ mod news;
 use std::cell::RefCell;
 use std::sync::Arc;
 
-use millstone_core::{CorpusPass, Document, Stage, StageStats, Value, Verdict};
+use millstone_core::options::{OptionSpec as Opt, OptionType as T, Range};
+use millstone_core::{CorpusPass, Document, Stage, StageOptions, StageStats, Value, Verdict};
 use rustc_hash::{FxHashMap, FxHashSet};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 pub use features::{context_feature_names, feature_names};
 
@@ -74,7 +75,7 @@ pub const SUMMARY: &str =
     "remove page furniture lines (menus, link lists, teasers, pleas, repeated blocks, lines recurring across pages) and keep the article";
 
 /// Options. Defaults are the ones scored in `bench/README.md`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// Lines whose content probability is below this are removed. Default: the threshold chosen
@@ -135,6 +136,32 @@ impl Default for Config {
             record_lines: true,
         }
     }
+}
+
+impl StageOptions for Config {
+    const OPTIONS: &'static [Opt] = &[
+        Opt::new("threshold", T::Number, "remove lines whose content probability is below this; not set: the model's trained threshold")
+            .range(Range::FRACTION),
+        Opt::new("cross_document", T::Bool, "count lines across documents first (an extra read of the input)"),
+        Opt::new("host_min_docs", T::Integer, "a line in at least this many pages of one host is furniture (0: off)")
+            .range(Range::between(0.0, u32::MAX as f64)),
+        Opt::new("corpus_min_docs", T::Integer, "a short line in at least this many pages of the corpus is furniture (0: off)")
+            .range(Range::between(0.0, u32::MAX as f64)),
+        Opt::new("recurring_max_words", T::Integer, "only lines of at most this many words count as recurring corpus-wide")
+            .range(Range::between(0.0, u32::MAX as f64)),
+        Opt::new("recurring_keep_score", T::Number, "recurring lines the model scores at least this high are kept")
+            .range(Range::FRACTION),
+        Opt::new("url_field", T::String, "the input field holding the page URL (per-host counts)"),
+        Opt::new("sketch_mb", T::Integer, "memory of the cross-document counts, MiB")
+            .range(Range::between(1.0, 65536.0)),
+        Opt::new("rules", T::Bool, "apply the shape rules (breadcrumbs, bylines, teasers, repeated blocks, …)"),
+        Opt::new("rule_max_score", T::Number, "rules remove only lines the model scores below this")
+            .range(Range::FRACTION),
+        Opt::new("veto_outside_article", T::Bool, "let the model veto the rules outside the article span too"),
+        Opt::new("article_end", T::Number, "cut from a closing line (\"Related posts\") once this share of sentence words lies above it (0: off)")
+            .range(Range::FRACTION),
+        Opt::new("record_lines", T::Bool, "write millstone.removed_lines"),
+    ];
 }
 
 impl StageConfig for Config {

@@ -49,9 +49,10 @@
 use std::path::{Path, PathBuf};
 
 use aho_corasick::AhoCorasick;
-use millstone_core::{Document, Stage, StageStats, Value, Verdict};
+use millstone_core::options::{OptionSpec as Opt, OptionType as T, Range};
+use millstone_core::{Document, Stage, StageOptions, StageStats, Value, Verdict};
 use rustc_hash::FxHashSet;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::registry::StageConfig;
 use crate::ConfigError;
@@ -113,7 +114,7 @@ const DEFAULT_BANNED_SUBWORDS: &[&str] = &[
 ];
 
 /// Options; see the module docs.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub url_field: String,
@@ -207,6 +208,69 @@ fn normalise_word(word: &str) -> String {
 
 fn normalise_domain(domain: &str) -> String {
     domain.trim().trim_end_matches('.').to_lowercase()
+}
+
+impl StageOptions for Config {
+    const OPTIONS: &'static [Opt] = &[
+        Opt::new(
+            "url_field",
+            T::String,
+            "the input field holding the URL (a document without one passes, counted as no_url)",
+        ),
+        Opt::new(
+            "use_default_lists",
+            T::Bool,
+            "add the small built-in lists (datatrove's use_integrated_lists)",
+        ),
+        Opt::new(
+            "block_domains_file",
+            T::Path,
+            "blocked domains, one a line (reasons domain, subdomain)",
+        ),
+        Opt::new(
+            "block_urls_file",
+            T::Path,
+            "blocked URLs, one a line (reason url)",
+        ),
+        Opt::new(
+            "banned_words_file",
+            T::Path,
+            "a URL word from this list drops (hard_blacklisted)",
+        ),
+        Opt::new(
+            "banned_subwords_file",
+            T::Path,
+            "a sub-word anywhere in the URL drops (blacklisted_subword)",
+        ),
+        Opt::new(
+            "soft_banned_words_file",
+            T::Path,
+            "soft_word_threshold of these words drop (soft_blacklisted)",
+        ),
+        Opt::new(
+            "soft_word_threshold",
+            T::Integer,
+            "how many different soft-banned words drop a URL",
+        )
+        .range(Range::at_least(1.0)),
+        Opt::new("extra_domains", T::StringList, "blocked domains, inline"),
+        Opt::new("extra_urls", T::StringList, "blocked URLs, inline"),
+        Opt::new(
+            "extra_banned_words",
+            T::StringList,
+            "banned URL words, inline",
+        ),
+        Opt::new(
+            "extra_banned_subwords",
+            T::StringList,
+            "banned URL sub-words, inline",
+        ),
+        Opt::new(
+            "extra_soft_banned_words",
+            T::StringList,
+            "soft-banned URL words, inline",
+        ),
+    ];
 }
 
 impl StageConfig for Config {
@@ -458,7 +522,7 @@ mod tests {
     fn reason(stage: &dyn Stage, url: &str) -> Option<String> {
         match verdict(stage, Some(Value::String(url.into()))).0 {
             Verdict::Keep => None,
-            Verdict::Drop(r) => Some(r.into_owned()),
+            Verdict::Drop(d) => Some(d.reason.into_owned()),
         }
     }
 

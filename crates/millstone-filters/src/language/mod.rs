@@ -54,8 +54,9 @@ use std::cell::RefCell;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
-use millstone_core::{Document, Stage, StageStats, Value, Verdict};
-use serde::Deserialize;
+use millstone_core::options::{OptionSpec as Opt, OptionType as T, Range};
+use millstone_core::{Document, Stage, StageOptions, StageStats, Value, Verdict};
+use serde::{Deserialize, Serialize};
 
 use self::fasttext::{FastText, ModelError, Prediction, Scratch};
 use crate::registry::StageConfig;
@@ -83,7 +84,7 @@ pub fn embedded_model() -> Result<Arc<FastText>, String> {
 }
 
 /// Options (see the module docs).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     #[serde(alias = "languages")]
@@ -107,6 +108,21 @@ impl Default for Config {
             close_pairs: true,
         }
     }
+}
+
+impl StageOptions for Config {
+    const OPTIONS: &'static [Opt] = &[
+        Opt::new("keep", T::StringList, "labels to keep, e.g. [\"en\"]; [] keeps any document whose best label scores above min_score")
+            .aliases(&["languages"]),
+        Opt::new("min_score", T::Number, "keep when a kept label scores above this (strict >)")
+            .aliases(&["language_threshold"])
+            .range(Range::FRACTION),
+        Opt::new("model", T::Path, "a fastText .bin/.ftz model; not set: the embedded lid.176.ftz"),
+        Opt::new("per_paragraph", T::Bool, "also write each paragraph's language (paragraph_languages)"),
+        Opt::new("max_chars", T::Integer, "classify only the first N characters; not set: the whole text")
+            .range(Range::at_least(1.0)),
+        Opt::new("close_pairs", T::Bool, "second opinion from word frequencies on pairs the model confuses (cs/sk, da/no, es/pt, bg/mk, zh/ja)"),
+    ];
 }
 
 impl StageConfig for Config {
@@ -217,15 +233,17 @@ impl Language {
         }
     }
 
-    fn passes(&self, predictions: &[Prediction]) -> bool {
+    /// The score the decision rests on: the best label's (`keep = []`), or the best kept
+    /// label's; 0 when there is none. The document stays when it is above `min_score`.
+    fn deciding_score(&self, predictions: &[Prediction]) -> f64 {
+        let scores = predictions
+            .iter()
+            .filter(|p| self.keep_any || self.labels[p.label as usize].kept)
+            .map(|p| p.prob as f64);
         if self.keep_any {
-            predictions
-                .first()
-                .is_some_and(|p| p.prob as f64 > self.min_score)
+            scores.take(1).fold(0.0, f64::max)
         } else {
-            predictions
-                .iter()
-                .any(|p| self.labels[p.label as usize].kept && p.prob as f64 > self.min_score)
+            scores.fold(0.0, f64::max)
         }
     }
 
@@ -279,10 +297,11 @@ impl Stage for Language {
                 }
                 stats.count(&label.counter, 1);
             }
-            let verdict = if self.passes(predictions) {
+            let score = self.deciding_score(predictions);
+            let verdict = if score > self.min_score {
                 Verdict::Keep
             } else {
-                Verdict::drop(REASON)
+                Verdict::drop_measured(REASON, score, self.min_score)
             };
             if self.per_paragraph {
                 let p = self.paragraph_languages(doc.text(), scratch, predictions);
@@ -388,15 +407,28 @@ mod tests {
         };
         let (v, doc, _) = process(raw, sk);
         assert_eq!(doc.attributes["language"], "cs");
-        assert_eq!(v, Verdict::drop(REASON));
+        assert_eq!(v.reason(), Some(REASON));
+    }
+
+    /// The drop records the score the decision rested on (the best kept label's) and
+    /// min_score.
+    #[test]
+    fn drop_records_the_kept_languages_score_and_the_threshold() {
+        let (v, doc, _) = process(config(&["en"]), DE);
+        let m = v.measured().unwrap();
+        assert_eq!(m.threshold, 0.65);
+        let en = m.value.as_f64().unwrap();
+        assert!(en < 0.65, "{en}");
+        // Not the best label's score: German scores far higher on a German text.
+        assert!(doc.attributes["language_score"].as_f64().unwrap() > en);
     }
 
     #[test]
     fn drops_other_languages_with_one_reason() {
-        assert_eq!(run_on(config(&["en"]), DE), Verdict::drop(REASON));
+        assert_eq!(run_on(config(&["en"]), DE).reason(), Some(REASON));
         assert_eq!(run_on(config(&["en", "fr"]), FR), Verdict::Keep);
         let (v, doc, _) = process(config(&["en"]), DE);
-        assert_eq!(v, Verdict::drop(REASON));
+        assert_eq!(v.reason(), Some(REASON));
         assert_eq!(doc.attributes["language"], "de");
     }
 
@@ -406,8 +438,8 @@ mod tests {
         assert_eq!(run_on(config(&[]), FR), Verdict::Keep);
         // Not a language at all: the best score stays low.
         assert_eq!(
-            run_on(config(&[]), "1234 5678 90 +-+ %%%"),
-            Verdict::drop(REASON)
+            run_on(config(&[]), "1234 5678 90 +-+ %%%").reason(),
+            Some(REASON)
         );
     }
 
@@ -419,7 +451,7 @@ mod tests {
         let mut doc = Document::new("t", DE);
         let v = stage.process(&mut doc, &mut StageStats::default());
         // A probability is never above 1.
-        assert_eq!(v, Verdict::drop(REASON));
+        assert_eq!(v.reason(), Some(REASON));
         let low = Config {
             min_score: 0.0,
             ..config(&["de"])

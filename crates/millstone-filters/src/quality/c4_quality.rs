@@ -7,7 +7,8 @@
 //! - a word (whitespace-split) longer than `max_word_length` → line removed (`-1` disables);
 //! - citations `[12]`, `[edit]`, `[citation needed]` are deleted when `remove_citations`;
 //! - `filter_no_terminal_punct`: a line not ending in `. ? ! " '`, or ending in `...`, is removed;
-//! - fewer than `min_words_per_line` words (counted before citation removal) → removed;
+//! - fewer than `min_words_per_line` words (counted before citation removal) → removed (`-1`
+//!   or `0` disables, as in datatrove);
 //! - "lorem ipsum" → the whole document is dropped (`lorem_ipsum`);
 //! - "javascript" → removed (`filter_javascript`);
 //! - `{` → the whole document is dropped (`curly_bracket`);
@@ -23,10 +24,11 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
-use millstone_core::{Document, Stage, StageStats, Value, Verdict};
+use millstone_core::options::{OptionSpec as Opt, OptionType as T, Range as Bounds};
+use millstone_core::{Document, Stage, StageOptions, StageStats, Value, Verdict};
 use millstone_text::{lines_with_words, py, EnglishTokenizer, LineWords};
 use regex::Regex;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::registry::StageConfig;
 use crate::text::{char_len, lower, words};
@@ -47,14 +49,14 @@ const POLICY_SUBSTRINGS: [&str; 6] = [
 ];
 
 /// Options, with datatrove's names and defaults. FineWeb uses `filter_no_terminal_punct = false`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub split_paragraph: bool,
     pub remove_citations: bool,
     pub filter_no_terminal_punct: bool,
     pub min_num_sentences: i64,
-    pub min_words_per_line: usize,
+    pub min_words_per_line: i64,
     pub max_word_length: i64,
     pub filter_lorem_ipsum: bool,
     pub filter_javascript: bool,
@@ -79,14 +81,69 @@ impl Default for Config {
     }
 }
 
+/// datatrove's "set to -1 to disable".
+const OFF: Bounds = Bounds::at_least(0.0).or(-1.0, "no limit");
+
+impl StageOptions for Config {
+    const OPTIONS: &'static [Opt] = &[
+        Opt::new(
+            "split_paragraph",
+            T::Bool,
+            "units are lines (true) or spaCy sentences (false)",
+        ),
+        Opt::new(
+            "remove_citations",
+            T::Bool,
+            "delete [12], [edit], [citation needed]",
+        ),
+        Opt::new(
+            "filter_no_terminal_punct",
+            T::Bool,
+            "remove lines not ending in . ? ! \" ' (or ending in ...)",
+        ),
+        Opt::new(
+            "min_num_sentences",
+            T::Integer,
+            "drop the page if kept lines hold fewer sentences",
+        )
+        .range(OFF),
+        Opt::new(
+            "min_words_per_line",
+            T::Integer,
+            "remove lines with fewer words",
+        )
+        .range(OFF),
+        Opt::new(
+            "max_word_length",
+            T::Integer,
+            "remove lines with a longer word (characters)",
+        )
+        .range(OFF),
+        Opt::new(
+            "filter_lorem_ipsum",
+            T::Bool,
+            "drop pages containing \"lorem ipsum\"",
+        ),
+        Opt::new(
+            "filter_javascript",
+            T::Bool,
+            "remove lines mentioning javascript",
+        ),
+        Opt::new(
+            "filter_curly_bracket",
+            T::Bool,
+            "drop pages with a `{` in a kept line",
+        ),
+        Opt::new(
+            "filter_policy",
+            T::Bool,
+            "remove lines with \"terms of use\", \"privacy policy\", cookie notes",
+        ),
+    ];
+}
+
 impl StageConfig for Config {
     fn build(self) -> Result<Box<dyn Stage>, ConfigError> {
-        if self.max_word_length < -1 || self.min_num_sentences < -1 {
-            return Err(ConfigError::invalid(
-                NAME,
-                "max_word_length and min_num_sentences must be >= 0, or -1 to disable",
-            ));
-        }
         let citation = Regex::new(r"\[\d*\]|\[edit\]|\[citation needed\]").expect("static regex");
         Ok(Box::new(C4Quality {
             config: self,
@@ -153,7 +210,7 @@ impl Stage for C4Quality {
         counts.kept = out.lines;
         counts.flush(stats);
         if num_sentences < c.min_num_sentences {
-            return Verdict::drop("too_few_sentences");
+            return Verdict::drop_measured("too_few_sentences", num_sentences, c.min_num_sentences);
         }
         let removed = counts.total - out.lines;
         let Rewrite {
@@ -162,7 +219,7 @@ impl Stage for C4Quality {
             ..
         } = out;
         if new_text != doc.text() {
-            // Kept lines are stripped and non-empty (unless `min_words_per_line = 0`), so the
+            // Kept lines are stripped and non-empty (unless `min_words_per_line` <= 0), so the
             // join needs no final strip and the words carry over; otherwise let them be recomputed.
             let stripped = py::strip(&new_text);
             if stripped.len() == new_text.len() {
@@ -249,7 +306,7 @@ impl C4Quality {
             counts.no_terminal_punct += 1;
             return LineVerdict::Drop;
         }
-        if n_words < c.min_words_per_line {
+        if (n_words as i64) < c.min_words_per_line {
             counts.too_few_words += 1;
             return LineVerdict::Drop;
         }
@@ -299,7 +356,7 @@ impl C4Quality {
         }
         counts.flush(stats);
         if c.min_num_sentences != -1 && num_sentences < c.min_num_sentences {
-            return Verdict::drop("too_few_sentences");
+            return Verdict::drop_measured("too_few_sentences", num_sentences, c.min_num_sentences);
         }
         let removed = counts.total - counts.kept;
         let new_text = py::strip(&kept).to_owned();
@@ -388,21 +445,22 @@ mod tests {
         assert_eq!(run_with(Config::default(), &text).0, Verdict::Keep);
         let text = format!("{ARTICLE}\nThe set {{a, b}} was printed on the sign.");
         assert_eq!(
-            run_with(Config::default(), &text).0,
-            Verdict::drop("curly_bracket")
+            run_with(Config::default(), &text).0.reason(),
+            Some("curly_bracket")
         );
     }
 
     #[test]
     fn too_few_sentences_and_lorem() {
-        assert_eq!(
-            run_with(Config::default(), "One good sentence here.").0,
-            Verdict::drop("too_few_sentences")
-        );
+        let v = run_with(Config::default(), "One good sentence here.").0;
+        assert_eq!(v.reason(), Some("too_few_sentences"));
+        // One sentence kept, five required.
+        let m = v.measured().unwrap();
+        assert_eq!((m.value.as_i64(), m.threshold.as_i64()), (Some(1), Some(5)));
         let text = format!("{ARTICLE}\nLorem ipsum dolor sit amet.");
         assert_eq!(
-            run_with(Config::default(), &text).0,
-            Verdict::drop("lorem_ipsum")
+            run_with(Config::default(), &text).0.reason(),
+            Some("lorem_ipsum")
         );
     }
 
@@ -435,5 +493,41 @@ mod tests {
         assert_eq!(v, Verdict::Keep);
         assert!(text.starts_with("Home | News | Sport\n"));
         assert!(text.contains("Share this article"));
+    }
+
+    /// datatrove's `C4QualityFilter(min_num_sentences=-1, min_words_per_line=-1,
+    /// max_word_length=-1)`: each check is off (datatrove compares `len(words) < -1`, never
+    /// true, and skips the other two when they are -1).
+    #[test]
+    fn minus_one_means_no_limit_as_in_datatrove() {
+        let build = |options: &str| {
+            let table: toml::Table = toml::from_str(options).unwrap();
+            crate::build_stage(NAME, &table)
+        };
+        let long_word = "x".repeat(1200);
+        let text = format!("Hi.\nA {long_word} word.");
+        let run = |options: &str| {
+            let stage = build(options).unwrap();
+            let mut doc = Document::new("t", text.as_str());
+            let v = stage.process(&mut doc, &mut StageStats::default());
+            (v, doc.text().to_owned())
+        };
+        // Defaults: "Hi." has too few words, the other line a too long word, no sentence is left.
+        assert_eq!(run("").0.reason(), Some("too_few_sentences"));
+        let (v, out) = run("min_num_sentences = -1\nmin_words_per_line = -1\nmax_word_length = -1");
+        assert_eq!(v, Verdict::Keep);
+        assert_eq!(out, text);
+        // Each alone.
+        let (v, out) = run("min_num_sentences = -1\nmin_words_per_line = -1");
+        assert_eq!((v, out.as_str()), (Verdict::Keep, "Hi."));
+        let (v, out) = run("min_num_sentences = -1\nmax_word_length = -1");
+        assert_eq!(v, Verdict::Keep);
+        assert_eq!(out, format!("A {long_word} word."));
+        // Below -1 is refused, naming the option, the value and the range.
+        let err = build("min_words_per_line = -2").err().unwrap().to_string();
+        assert_eq!(
+            err,
+            "stage `c4_quality`: min_words_per_line = -2 is out of range: it must be >= 0 or -1 (no limit)"
+        );
     }
 }

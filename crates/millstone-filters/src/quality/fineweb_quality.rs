@@ -14,9 +14,10 @@
 //!
 //! A text with no non-blank line is dropped as `empty`.
 
-use millstone_core::{Document, Stage, StageStats, Verdict};
+use millstone_core::options::{OptionSpec as Opt, OptionType as T, Range};
+use millstone_core::{Document, Stage, StageOptions, StageStats, Verdict};
 use millstone_text::consts::is_terminal_punctuation;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::ratio;
 use crate::registry::StageConfig;
@@ -28,7 +29,7 @@ pub const SUMMARY: &str =
     "drop documents with few punctuated lines, many short or duplicated lines, or list-like layout (datatrove FineWebQualityFilter)";
 
 /// Options, with datatrove's names and defaults.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub line_punct_thr: f64,
@@ -53,6 +54,51 @@ impl Default for Config {
             new_line_ratio: 0.3,
         }
     }
+}
+
+impl StageOptions for Config {
+    const OPTIONS: &'static [Opt] = &[
+        Opt::new(
+            "line_punct_thr",
+            T::Number,
+            "drop if fewer than this share of non-blank lines end in terminal punctuation",
+        )
+        .range(Range::FRACTION),
+        Opt::new(
+            "line_punct_exclude_zero",
+            T::Bool,
+            "do not apply line_punct_thr when no line at all ends in punctuation",
+        ),
+        Opt::new(
+            "stop_chars",
+            T::StringList,
+            "endings that count as punctuation; [] = datatrove's terminal punctuation set",
+        ),
+        Opt::new(
+            "short_line_thr",
+            T::Number,
+            "drop if more than this share of lines are short",
+        )
+        .range(Range::FRACTION),
+        Opt::new(
+            "short_line_length",
+            T::Integer,
+            "a line of at most this many characters is short",
+        )
+        .range(Range::at_least(0.0)),
+        Opt::new(
+            "char_duplicates_ratio",
+            T::Number,
+            "drop if characters of repeated lines exceed this share of all characters",
+        )
+        .range(Range::FRACTION),
+        Opt::new(
+            "new_line_ratio",
+            T::Number,
+            "drop if newlines per word exceed this (list-like pages)",
+        )
+        .range(Range::at_least(0.0)),
+    ];
 }
 
 impl StageConfig for Config {
@@ -109,20 +155,22 @@ impl Stage for FineWebQuality {
         }
         let r = punctuated as f64 / n_lines as f64;
         if r < c.line_punct_thr && !(r == 0.0 && c.line_punct_exclude_zero) {
-            return Verdict::drop("line_punct_ratio");
+            return Verdict::drop_measured("line_punct_ratio", r, c.line_punct_thr);
         }
-        if ratio(short, n_lines).is_some_and(|r| r > c.short_line_thr) {
-            return Verdict::drop("short_line_ratio");
+        if let Some(r) = ratio(short, n_lines).filter(|&r| r > c.short_line_thr) {
+            return Verdict::drop_measured("short_line_ratio", r, c.short_line_thr);
         }
         let (_, dup_chars) = find_duplicates(lines());
         let newlines = memchr::memchr_iter(b'\n', text.as_bytes()).count();
         let non_newline_chars = char_len(text) - newlines;
-        if ratio(dup_chars, non_newline_chars).is_some_and(|r| r > c.char_duplicates_ratio) {
-            return Verdict::drop("char_dup_ratio");
+        if let Some(r) =
+            ratio(dup_chars, non_newline_chars).filter(|&r| r > c.char_duplicates_ratio)
+        {
+            return Verdict::drop_measured("char_dup_ratio", r, c.char_duplicates_ratio);
         }
         let (_, spans) = words(doc);
-        if ratio(newlines, spans.len()).is_some_and(|r| r > c.new_line_ratio) {
-            return Verdict::drop("list_ratio");
+        if let Some(r) = ratio(newlines, spans.len()).filter(|&r| r > c.new_line_ratio) {
+            return Verdict::drop_measured("list_ratio", r, c.new_line_ratio);
         }
         Verdict::Keep
     }
@@ -138,13 +186,13 @@ mod tests {
 
     #[test]
     fn menus_and_lists() {
-        assert_eq!(run("  \n\n "), Verdict::drop("empty"));
+        assert_eq!(run("  \n\n ").reason(), Some("empty"));
         assert_eq!(
-            run("Home\nNews\nSport\nWeather\nContact us"),
-            Verdict::drop("line_punct_ratio")
+            run("Home\nNews\nSport\nWeather\nContact us").reason(),
+            Some("line_punct_ratio")
         );
         let short = "Yes.\nNo.\nMaybe.\nA longer line that is long enough to count as prose here.";
-        assert_eq!(run(short), Verdict::drop("short_line_ratio"));
+        assert_eq!(run(short).reason(), Some("short_line_ratio"));
     }
 
     #[test]
@@ -152,14 +200,20 @@ mod tests {
         let line = "This sentence is long enough to not be a short line at all.";
         let text =
             format!("{line}\n{line}\nAnother sentence that is also long enough to count here.");
-        assert_eq!(run(&text), Verdict::drop("char_dup_ratio"));
+        let v = run(&text);
+        assert_eq!(v.reason(), Some("char_dup_ratio"));
+        // The repeated line's characters over all non-newline characters, against 0.01.
+        let m = v.measured().unwrap();
+        let want = char_len(line) as f64 / (char_len(&text) - 2) as f64;
+        assert_eq!(m.value.as_f64(), Some(want));
+        assert_eq!(m.threshold.as_f64(), Some(0.01));
     }
 
     #[test]
     fn trailing_space_defeats_punctuation() {
         let text = "A line that ends with a full stop and a space. \n\
             Second line that also ends with a full stop but a space. ";
-        assert_eq!(run(text), Verdict::drop("line_punct_ratio"));
+        assert_eq!(run(text).reason(), Some("line_punct_ratio"));
     }
 
     #[test]

@@ -19,10 +19,11 @@
 //! - `gopher_enough_stop_words`: fewer than `min_stop_words` distinct stop words present
 //!   (case-sensitive: `The` does not count as `the`).
 
-use millstone_core::{Document, Stage, StageStats, Value, Verdict};
+use millstone_core::options::{OptionSpec as Opt, OptionType as T, Range};
+use millstone_core::{Document, Stage, StageOptions, StageStats, Value, Verdict};
 use millstone_text::consts::is_punctuation;
 use millstone_text::py;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::ratio;
 use crate::registry::StageConfig;
@@ -36,7 +37,7 @@ pub const SUMMARY: &str =
 const DEFAULT_STOP_WORDS: [&str; 8] = ["the", "be", "to", "of", "and", "that", "have", "with"];
 
 /// Options, with datatrove's names and defaults (0 disables a check).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub min_doc_words: usize,
@@ -66,6 +67,30 @@ impl Default for Config {
             stop_words: DEFAULT_STOP_WORDS.iter().map(|s| s.to_string()).collect(),
         }
     }
+}
+
+impl StageOptions for Config {
+    const OPTIONS: &'static [Opt] = &[
+        Opt::new("min_doc_words", T::Integer, "drop below this many non-symbol words (0: off)")
+            .range(Range::at_least(0.0)),
+        Opt::new("max_doc_words", T::Integer, "drop above this many non-symbol words (0: off)")
+            .range(Range::at_least(0.0)),
+        Opt::new("min_avg_word_length", T::Number, "drop if the mean non-symbol word length (characters) is below this (0: off)")
+            .range(Range::at_least(0.0)),
+        Opt::new("max_avg_word_length", T::Number, "drop if the mean non-symbol word length is above this (0: off)")
+            .range(Range::at_least(0.0)),
+        Opt::new("max_symbol_word_ratio", T::Number, "drop if `#`, or `...` and `…`, per word exceed this (0: off)")
+            .range(Range::at_least(0.0)),
+        Opt::new("max_bullet_lines_ratio", T::Number, "drop if more than this share of lines start with a bullet (0: off)")
+            .range(Range::FRACTION),
+        Opt::new("max_ellipsis_lines_ratio", T::Number, "drop if more than this share of lines end with an ellipsis (0: off)")
+            .range(Range::FRACTION),
+        Opt::new("max_non_alpha_words_ratio", T::Number, "drop if fewer than this share of words hold a letter (datatrove's name; a minimum; 0: off)")
+            .range(Range::FRACTION),
+        Opt::new("min_stop_words", T::Integer, "drop if fewer distinct stop words occur (0: off)")
+            .range(Range::at_least(0.0)),
+        Opt::new("stop_words", T::StringList, "the stop words (case-sensitive)"),
+    ];
 }
 
 impl StageConfig for Config {
@@ -165,10 +190,10 @@ impl Stage for GopherQuality {
         let m = measure(text, spans, self);
 
         if c.min_doc_words != 0 && m.non_symbol < c.min_doc_words {
-            return Verdict::drop("gopher_short_doc");
+            return Verdict::drop_measured("gopher_short_doc", m.non_symbol, c.min_doc_words);
         }
         if c.max_doc_words != 0 && m.non_symbol > c.max_doc_words {
-            return Verdict::drop("gopher_long_doc");
+            return Verdict::drop_measured("gopher_long_doc", m.non_symbol, c.max_doc_words);
         }
         // np.mean of an empty list is NaN: every comparison with it is false.
         let avg = if m.non_symbol == 0 {
@@ -177,19 +202,35 @@ impl Stage for GopherQuality {
             m.non_symbol_chars as f64 / m.non_symbol as f64
         };
         if c.min_avg_word_length != 0.0 && avg < c.min_avg_word_length {
-            return Verdict::drop("gopher_below_avg_threshold");
+            return Verdict::drop_measured(
+                "gopher_below_avg_threshold",
+                avg,
+                c.min_avg_word_length,
+            );
         }
         if c.max_avg_word_length != 0.0 && avg > c.max_avg_word_length {
-            return Verdict::drop("gopher_above_avg_threshold");
+            return Verdict::drop_measured(
+                "gopher_above_avg_threshold",
+                avg,
+                c.max_avg_word_length,
+            );
         }
         if c.max_symbol_word_ratio != 0.0 {
             let hashes = memchr::memchr_iter(b'#', text.as_bytes()).count();
-            if ratio(hashes, m.words).is_some_and(|r| r > c.max_symbol_word_ratio) {
-                return Verdict::drop("gopher_too_many_hashes");
+            if let Some(r) = ratio(hashes, m.words).filter(|&r| r > c.max_symbol_word_ratio) {
+                return Verdict::drop_measured(
+                    "gopher_too_many_hashes",
+                    r,
+                    c.max_symbol_word_ratio,
+                );
             }
             let ellipses = text.matches("...").count() + text.matches('…').count();
-            if ratio(ellipses, m.words).is_some_and(|r| r > c.max_symbol_word_ratio) {
-                return Verdict::drop("gopher_too_many_ellipsis");
+            if let Some(r) = ratio(ellipses, m.words).filter(|&r| r > c.max_symbol_word_ratio) {
+                return Verdict::drop_measured(
+                    "gopher_too_many_ellipsis",
+                    r,
+                    c.max_symbol_word_ratio,
+                );
             }
         }
         if c.max_bullet_lines_ratio != 0.0 || c.max_ellipsis_lines_ratio != 0.0 {
@@ -201,25 +242,41 @@ impl Stage for GopherQuality {
                 let r = py::rstrip(line);
                 end_ellipsis += (r.ends_with("...") || r.ends_with('…')) as usize;
             }
-            if c.max_bullet_lines_ratio != 0.0
-                && ratio(bullets, lines).is_some_and(|r| r > c.max_bullet_lines_ratio)
+            if let Some(r) = ratio(bullets, lines)
+                .filter(|&r| c.max_bullet_lines_ratio != 0.0 && r > c.max_bullet_lines_ratio)
             {
-                return Verdict::drop("gopher_too_many_bullets");
+                return Verdict::drop_measured(
+                    "gopher_too_many_bullets",
+                    r,
+                    c.max_bullet_lines_ratio,
+                );
             }
-            if c.max_ellipsis_lines_ratio != 0.0
-                && ratio(end_ellipsis, lines).is_some_and(|r| r > c.max_ellipsis_lines_ratio)
+            if let Some(r) = ratio(end_ellipsis, lines)
+                .filter(|&r| c.max_ellipsis_lines_ratio != 0.0 && r > c.max_ellipsis_lines_ratio)
             {
-                return Verdict::drop("gopher_too_many_end_ellipsis");
+                return Verdict::drop_measured(
+                    "gopher_too_many_end_ellipsis",
+                    r,
+                    c.max_ellipsis_lines_ratio,
+                );
             }
         }
-        if c.max_non_alpha_words_ratio != 0.0
-            && ratio(m.with_alpha, m.words).is_some_and(|r| r < c.max_non_alpha_words_ratio)
+        if let Some(r) = ratio(m.with_alpha, m.words)
+            .filter(|&r| c.max_non_alpha_words_ratio != 0.0 && r < c.max_non_alpha_words_ratio)
         {
-            return Verdict::drop("gopher_below_alpha_threshold");
+            return Verdict::drop_measured(
+                "gopher_below_alpha_threshold",
+                r,
+                c.max_non_alpha_words_ratio,
+            );
         }
         let stop_words_found = m.stop_bits.count_ones() as usize + m.stop_more.len();
         if c.min_stop_words != 0 && stop_words_found < c.min_stop_words {
-            return Verdict::drop("gopher_enough_stop_words");
+            return Verdict::drop_measured(
+                "gopher_enough_stop_words",
+                stop_words_found,
+                c.min_stop_words,
+            );
         }
         doc.attributes.insert("words".into(), Value::from(m.words));
         Verdict::Keep
@@ -248,27 +305,31 @@ mod tests {
 
     #[test]
     fn short_doc() {
+        let v = run("Only a handful of words here.");
+        assert_eq!(v.reason(), Some("gopher_short_doc"));
+        // Six non-symbol words (the full stop is a symbol), fewer than 50.
+        let m = v.measured().unwrap();
         assert_eq!(
-            run("Only a handful of words here."),
-            Verdict::drop("gopher_short_doc")
+            (m.value.as_u64(), m.threshold.as_u64()),
+            (Some(6), Some(50))
         );
     }
 
     #[test]
     fn hashes_and_bullets() {
         let tagged = format!("{PROSE} {}", "#tag ".repeat(30));
-        assert_eq!(run(&tagged), Verdict::drop("gopher_too_many_hashes"));
+        assert_eq!(run(&tagged).reason(), Some("gopher_too_many_hashes"));
         let bullets: String = (0..60)
             .map(|i| format!("- item number {i} of the list with the words\n"))
             .collect();
-        assert_eq!(run(&bullets), Verdict::drop("gopher_too_many_bullets"));
+        assert_eq!(run(&bullets).reason(), Some("gopher_too_many_bullets"));
     }
 
     #[test]
     fn stop_words_are_case_sensitive_and_distinct() {
         let text = "The The The ".repeat(10)
             + &"alpha beta gamma delta epsilon zeta theta iota kappa lambda ".repeat(6);
-        assert_eq!(run(&text), Verdict::drop("gopher_enough_stop_words"));
+        assert_eq!(run(&text).reason(), Some("gopher_enough_stop_words"));
     }
 
     #[test]
@@ -276,6 +337,6 @@ mod tests {
         // Many numbers and punctuation tokens: fewer than 80 % of tokens contain a letter.
         let text = "Call 555 - 1234 , 555 - 9876 , or 555 - 0000 to book the room and the hall . "
             .repeat(8);
-        assert_eq!(run(&text), Verdict::drop("gopher_below_alpha_threshold"));
+        assert_eq!(run(&text).reason(), Some("gopher_below_alpha_threshold"));
     }
 }

@@ -21,8 +21,9 @@
 
 use std::cell::RefCell;
 
-use millstone_core::{Document, Stage, StageStats, Verdict};
-use serde::Deserialize;
+use millstone_core::options::{OptionSpec as Opt, OptionType as T, Range};
+use millstone_core::{Document, Stage, StageOptions, StageStats, Verdict};
+use serde::{Deserialize, Serialize};
 
 use super::ratio;
 use crate::registry::StageConfig;
@@ -34,7 +35,7 @@ pub const SUMMARY: &str =
     "drop documents with repeated paragraphs, lines or word n-grams (datatrove GopherRepetitionFilter)";
 
 /// Options, with datatrove's names and defaults.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub dup_line_frac: f64,
@@ -65,6 +66,21 @@ impl Default for Config {
             ],
         }
     }
+}
+
+impl StageOptions for Config {
+    const OPTIONS: &'static [Opt] = &[
+        Opt::new("dup_line_frac", T::Number, "drop if more than this share of lines repeat an earlier line (0: off)")
+            .range(Range::FRACTION),
+        Opt::new("dup_para_frac", T::Number, "drop if more than this share of paragraphs repeat an earlier one (0: off)")
+            .range(Range::FRACTION),
+        Opt::new("dup_line_char_frac", T::Number, "drop if repeated lines hold more than this share of the characters (0: off)")
+            .range(Range::FRACTION),
+        Opt::new("dup_para_char_frac", T::Number, "drop if repeated paragraphs hold more than this share of the characters (0: off)")
+            .range(Range::FRACTION),
+        Opt::new("top_n_grams", T::PairList, "[n, frac]: drop if the most frequent word n-gram covers more than frac of the characters (n >= 1)"),
+        Opt::new("dup_n_grams", T::PairList, "[n, frac]: drop if repeated word n-grams cover more than frac of the characters (n >= 1)"),
+    ];
 }
 
 impl StageConfig for Config {
@@ -110,8 +126,9 @@ impl Stage for GopherRepetition {
             return Verdict::drop("empty");
         }
         let text_len = char_len(text);
+        // `part / whole` when it exceeds a non-zero `thr`: the drop's measure.
         let exceeds = |part: usize, whole: usize, thr: f64| {
-            thr != 0.0 && ratio(part, whole).is_some_and(|r| r > thr)
+            ratio(part, whole).filter(|&r| thr != 0.0 && r > thr)
         };
 
         let stripped = millstone_text::py::strip(text);
@@ -120,21 +137,21 @@ impl Stage for GopherRepetition {
             let dups = find_duplicates(split_min_newlines(stripped, 2).inspect(|_| n += 1));
             ((dups.0, n), dups.1)
         };
-        if exceeds(paras.0, paras.1, c.dup_para_frac) {
-            return Verdict::drop("dup_para_frac");
+        if let Some(r) = exceeds(paras.0, paras.1, c.dup_para_frac) {
+            return Verdict::drop_measured("dup_para_frac", r, c.dup_para_frac);
         }
-        if exceeds(para_chars, text_len, c.dup_para_char_frac) {
-            return Verdict::drop("dup_para_char_frac");
+        if let Some(r) = exceeds(para_chars, text_len, c.dup_para_char_frac) {
+            return Verdict::drop_measured("dup_para_char_frac", r, c.dup_para_char_frac);
         }
 
         let mut n_lines = 0usize;
         let (line_dups, line_chars) =
             find_duplicates(split_min_newlines(text, 1).inspect(|_| n_lines += 1));
-        if exceeds(line_dups, n_lines, c.dup_line_frac) {
-            return Verdict::drop("dup_line_frac");
+        if let Some(r) = exceeds(line_dups, n_lines, c.dup_line_frac) {
+            return Verdict::drop_measured("dup_line_frac", r, c.dup_line_frac);
         }
-        if exceeds(line_chars, text_len, c.dup_line_char_frac) {
-            return Verdict::drop("dup_line_char_frac");
+        if let Some(r) = exceeds(line_chars, text_len, c.dup_line_char_frac) {
+            return Verdict::drop_measured("dup_line_char_frac", r, c.dup_line_char_frac);
         }
 
         if c.top_n_grams.is_empty() && c.dup_n_grams.is_empty() {
@@ -146,15 +163,15 @@ impl Stage for GopherRepetition {
             s.prepare(text, spans);
             for (i, &(n, frac)) in c.top_n_grams.iter().enumerate() {
                 if let Some(top) = s.top_duplicate(n) {
-                    if ratio(top, text_len).is_some_and(|r| r > frac) {
-                        return Verdict::drop(self.top_reasons[i].clone());
+                    if let Some(r) = ratio(top, text_len).filter(|&r| r > frac) {
+                        return Verdict::drop_measured(self.top_reasons[i].clone(), r, frac);
                     }
                 }
             }
             for (i, &(n, frac)) in c.dup_n_grams.iter().enumerate() {
                 let rep = s.all_duplicate(n);
-                if ratio(rep, text_len).is_some_and(|r| r > frac) {
-                    return Verdict::drop(self.dup_reasons[i].clone());
+                if let Some(r) = ratio(rep, text_len).filter(|&r| r > frac) {
+                    return Verdict::drop_measured(self.dup_reasons[i].clone(), r, frac);
                 }
             }
             Verdict::Keep
@@ -446,18 +463,19 @@ mod tests {
     #[test]
     fn datatrove_examples() {
         // Recorded from datatrove 0.10.1 (anchors §4).
-        assert_eq!(run(""), Verdict::drop("empty"));
+        assert_eq!(run("").reason(), Some("empty"));
         assert_eq!(
-            run("one two three four five six"),
-            Verdict::drop("top_2_gram")
+            run("one two three four five six").reason(),
+            Some("top_2_gram")
         );
         assert_eq!(
-            run("A normal sentence with about twelve words in it, nothing repeated at all here."),
-            Verdict::drop("top_3_gram")
+            run("A normal sentence with about twelve words in it, nothing repeated at all here.")
+                .reason(),
+            Some("top_3_gram")
         );
         assert_eq!(
-            run("\nThis is a perfectly normal line of text that is long enough.\n"),
-            Verdict::drop("dup_line_frac")
+            run("\nThis is a perfectly normal line of text that is long enough.\n").reason(),
+            Some("dup_line_frac")
         );
     }
 
@@ -466,7 +484,12 @@ mod tests {
         let p = "The council met on Tuesday to discuss the budget for the coming year.";
         let text =
             format!("{p}\n\n{p}\n\nSomething else entirely was said afterwards by the mayor.");
-        assert_eq!(run(&text), Verdict::drop("dup_para_frac"));
+        let v = run(&text);
+        assert_eq!(v.reason(), Some("dup_para_frac"));
+        // One of three paragraphs repeats an earlier one: 1/3 > 0.3.
+        let m = v.measured().unwrap();
+        assert_eq!(m.value.as_f64(), Some(1.0 / 3.0));
+        assert_eq!(m.threshold.as_f64(), Some(0.3));
     }
 
     #[test]

@@ -7,14 +7,21 @@
 //!
 //! Options:
 //! - `encoding`: `"o200k_base"` (default: the vocabulary of OpenAI's current models, GPT-4o and
-//!   later, with better coverage of non-English text) or `"cl100k_base"` (GPT-4 / GPT-3.5, the
-//!   one many published token budgets were counted with).
+//!   later, with better coverage of non-English text), `"cl100k_base"` (GPT-4 / GPT-3.5, the
+//!   one many published token budgets were counted with) or `"gpt2"` (GPT-2's 50,257-token
+//!   vocabulary, tiktoken's `gpt2` / `r50k_base`: what FineWeb's token counts were made with,
+//!   datatrove's `TokensCounter("gpt2")`; the `fineweb` preset uses it).
 //! - `field`: the attribute name, default `"tokens"` (e.g. `"tokens_cl100k"` to count with both
 //!   encodings in one run).
 //!
 //! The count is exactly tiktoken's `encode_ordinary(text).len()`: text that looks like a special
 //! token (`<|endoftext|>`) is counted as ordinary text. The vocabularies are the ones `tiktoken-rs`
-//! ships, loaded once per process per encoding (about 0.2 s). Counting does not run tiktoken's
+//! ships inside its crate (MIT licence, kept with the crate; the files are OpenAI's, published
+//! with `tiktoken` under MIT), compiled into the binary: nothing is downloaded. They are loaded
+//! once per process per encoding (about 0.2 s). GPT-2 counts are checked against Python
+//! `tiktoken`'s `gpt2` encoding on real pages by `tests/tokens.rs`, from a fixture that
+//! `tools/tokens-parity/regenerate.sh` records. datatrove counts with HuggingFace `tokenizers`'
+//! `gpt2` tokenizer, which has the same vocabulary, merges and split pattern. Counting does not run tiktoken's
 //! regex: `split.rs` cuts the same pieces by hand and `bpe.rs` counts each piece's tokens (one
 //! hash lookup for the common case of a piece that is a token), 3–5× faster than tiktoken-rs
 //! (`benches/tokens.rs`, figures in `bench/README.md`). Tests compare every count with
@@ -34,9 +41,10 @@ mod split;
 use std::cell::RefCell;
 use std::sync::OnceLock;
 
-use millstone_core::{Document, Stage, StageStats, Value, Verdict};
+use millstone_core::options::{OptionSpec as Opt, OptionType as T};
+use millstone_core::{Document, Stage, StageOptions, StageStats, Value, Verdict};
 use rustc_hash::FxHashMap;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::registry::StageConfig;
 use crate::ConfigError;
@@ -45,10 +53,10 @@ use split::{Classes, Pattern, Splitter};
 
 pub const NAME: &str = "tokens";
 pub const SUMMARY: &str =
-    "count each document's BPE tokens (tiktoken o200k_base or cl100k_base) into millstone.tokens and the stats";
+    "count each document's BPE tokens (tiktoken o200k_base, cl100k_base or gpt2) into millstone.tokens and the stats";
 
 /// A vocabulary and split pattern of OpenAI's `tiktoken`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Encoding {
     /// GPT-4o and later (~200k tokens).
@@ -56,6 +64,8 @@ pub enum Encoding {
     O200kBase,
     /// GPT-4, GPT-3.5 (~100k tokens).
     Cl100kBase,
+    /// GPT-2 (50,257 tokens; tiktoken's `gpt2`, the same ranks as `r50k_base`).
+    Gpt2,
 }
 
 impl Encoding {
@@ -63,6 +73,7 @@ impl Encoding {
         match self {
             Encoding::O200kBase => "o200k_base",
             Encoding::Cl100kBase => "cl100k_base",
+            Encoding::Gpt2 => "gpt2",
         }
     }
 
@@ -70,6 +81,7 @@ impl Encoding {
         match self {
             Encoding::O200kBase => Pattern::O200k,
             Encoding::Cl100kBase => Pattern::Cl100k,
+            Encoding::Gpt2 => Pattern::Gpt2,
         }
     }
 }
@@ -107,9 +119,11 @@ impl Tokenizer {
     pub fn get(encoding: Encoding) -> Result<&'static Tokenizer, TokenizerError> {
         static O200K: OnceLock<Result<Tokenizer, TokenizerError>> = OnceLock::new();
         static CL100K: OnceLock<Result<Tokenizer, TokenizerError>> = OnceLock::new();
+        static GPT2: OnceLock<Result<Tokenizer, TokenizerError>> = OnceLock::new();
         let cell = match encoding {
             Encoding::O200kBase => &O200K,
             Encoding::Cl100kBase => &CL100K,
+            Encoding::Gpt2 => &GPT2,
         };
         cell.get_or_init(|| Tokenizer::load(encoding))
             .as_ref()
@@ -124,6 +138,7 @@ impl Tokenizer {
         let core = match encoding {
             Encoding::O200kBase => tiktoken_rs::o200k_base(),
             Encoding::Cl100kBase => tiktoken_rs::cl100k_base(),
+            Encoding::Gpt2 => tiktoken_rs::r50k_base(),
         }
         .map_err(|e| err(format!("{e:#}")))?;
         // tiktoken-rs does not expose its rank table; read it back rank by rank. Ordinary ranks
@@ -214,11 +229,11 @@ const CACHE_ENTRIES: usize = 1 << 16;
 
 thread_local! {
     /// Per thread and encoding: token counts of pieces that are not one token.
-    static MERGED: RefCell<[FxHashMap<Box<[u8]>, u32>; 2]> = RefCell::default();
+    static MERGED: RefCell<[FxHashMap<Box<[u8]>, u32>; 3]> = RefCell::default();
 }
 
 /// Options.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub encoding: Encoding,
@@ -233,6 +248,21 @@ impl Default for Config {
             field: NAME.to_owned(),
         }
     }
+}
+
+impl StageOptions for Config {
+    const OPTIONS: &'static [Opt] = &[
+        Opt::new(
+            "encoding",
+            T::Choice(&["o200k_base", "cl100k_base", "gpt2"]),
+            "the tiktoken vocabulary counted with (gpt2: FineWeb's)",
+        ),
+        Opt::new(
+            "field",
+            T::String,
+            "the attribute under millstone that holds the count",
+        ),
+    ];
 }
 
 impl StageConfig for Config {
@@ -276,10 +306,13 @@ impl Stage for Tokens {
 mod tests {
     use super::*;
 
+    const ENCODINGS: [Encoding; 3] = [Encoding::O200kBase, Encoding::Cl100kBase, Encoding::Gpt2];
+
     fn oracle(encoding: Encoding) -> tiktoken_rs::CoreBPE {
         match encoding {
             Encoding::O200kBase => tiktoken_rs::o200k_base(),
             Encoding::Cl100kBase => tiktoken_rs::cl100k_base(),
+            Encoding::Gpt2 => tiktoken_rs::r50k_base(),
         }
         .unwrap()
     }
@@ -290,6 +323,10 @@ mod tests {
             Encoding::O200kBase => tiktoken_rs::O200K_BASE_PAT_STR,
             Encoding::Cl100kBase => {
                 r"'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s"
+            }
+            // tiktoken's r50k_pat_str, as tiktoken-rs compiles r50k_base.
+            Encoding::Gpt2 => {
+                r"'(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s"
             }
         };
         fancy_regex::Regex::new(pattern).unwrap()
@@ -337,7 +374,7 @@ mod tests {
 
     #[test]
     fn edge_cases_match_tiktoken() {
-        for encoding in [Encoding::O200kBase, Encoding::Cl100kBase] {
+        for encoding in ENCODINGS {
             for text in EDGE_CASES {
                 check(encoding, text);
             }
@@ -360,7 +397,7 @@ mod tests {
             "=".repeat(1 << 20),
             "xyzzy".repeat(1 << 18),
         ];
-        for encoding in [Encoding::O200kBase, Encoding::Cl100kBase] {
+        for encoding in ENCODINGS {
             for text in &texts {
                 check(encoding, text);
             }
@@ -377,7 +414,7 @@ mod tests {
             "😀", "\u{200d}", "#", "_", "-", "x",
         ];
         let mut next = crate::test_rng::below(0x9e37_79b9_7f4a_7c15);
-        let encodings = [Encoding::O200kBase, Encoding::Cl100kBase];
+        let encodings = ENCODINGS;
         let oracles = encodings.map(oracle);
         let patterns = encodings.map(oracle_pattern);
         for _ in 0..3000 {
@@ -405,6 +442,8 @@ mod tests {
         assert_eq!(o200k.vocabulary_size(), 199_998);
         let cl100k = Tokenizer::get(Encoding::Cl100kBase).unwrap();
         assert_eq!(cl100k.vocabulary_size(), 100_256);
+        let gpt2 = Tokenizer::get(Encoding::Gpt2).unwrap();
+        assert_eq!(gpt2.vocabulary_size(), 50_256);
     }
 
     #[test]
@@ -430,7 +469,7 @@ mod tests {
         assert_eq!(doc.attributes["tokens_cl100k"], Value::from(2));
 
         for (options, needle) in [
-            ("encoding = \"gpt2\"", "o200k_base"),
+            ("encoding = \"gpt3\"", "o200k_base"),
             ("field = \"\"", "field"),
             ("field = \"drop\"", "drop"),
             ("fields = \"x\"", "fields"),

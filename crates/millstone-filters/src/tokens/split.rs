@@ -76,6 +76,8 @@ fn is_in(cat: Cat, mask: u8) -> bool {
 pub(crate) enum Pattern {
     O200k,
     Cl100k,
+    /// GPT-2's (tiktoken's `gpt2` and `r50k_base`).
+    Gpt2,
 }
 
 /// Code point → [`Cat`] for all of Unicode, plus the case-insensitive letters of the
@@ -241,6 +243,7 @@ impl<'a> Splitter<'a> {
             let end = match pattern {
                 Pattern::O200k => self.o200k_end(i),
                 Pattern::Cl100k => self.cl100k_end(i),
+                Pattern::Gpt2 => self.gpt2_end(i),
             };
             f(&self.b[i..end]);
             i = end;
@@ -393,7 +396,7 @@ impl<'a> Splitter<'a> {
             return self.run_bytes(e, b"\r\n/");
         }
         // Alternatives 5–7: c0 is whitespace (every other class matched above).
-        self.whitespace_end(i, after0, false)
+        self.whitespace_end(i, after0, false, true)
     }
 
     /// End of the cl100k_base piece that starts at `i < len`.
@@ -426,7 +429,43 @@ impl<'a> Splitter<'a> {
         if let Some(e) = self.punctuation(i, c0, after0) {
             return self.run_bytes(e, b"\r\n");
         }
-        self.whitespace_end(i, after0, true)
+        self.whitespace_end(i, after0, true, true)
+    }
+
+    /// End of the GPT-2 (`gpt2`, `r50k_base`) piece that starts at `i < len`.
+    ///
+    /// ```text
+    /// '(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s
+    /// ```
+    ///
+    /// Unlike the later patterns: contractions are lower-case ASCII only, digit runs are not
+    /// cut in threes, and line breaks are whitespace like any other.
+    pub(crate) fn gpt2_end(&self, i: usize) -> usize {
+        let (c0, n0) = self.at(i);
+        let after0 = i + n0;
+        // Alternative 1: a contraction, case-sensitive.
+        if self.b[i] == b'\'' {
+            let rest = &self.b[after0..];
+            for suffix in [&b"ll"[..], b"ve", b"re", b"s", b"d", b"m", b"t"] {
+                if rest.starts_with(suffix) {
+                    return after0 + suffix.len();
+                }
+            }
+        }
+        // Alternatives 2 and 3: an optional space, then a run of letters, or of numbers. The
+        // run is possessive, but giving back could not help: the space is not in either class.
+        for class in [LETTER, set(&[Cat::Number])] {
+            if self.b[i] == b' ' && self.is(after0, class) {
+                return self.run(after0, class);
+            }
+            if is_in(c0, class) {
+                return self.run(after0, class);
+            }
+        }
+        if let Some(e) = self.punctuation(i, c0, after0) {
+            return e;
+        }
+        self.whitespace_end(i, after0, true, false)
     }
 
     /// `\p{N}{1,3}` after the first digit, which ends at `i`.
@@ -455,13 +494,14 @@ impl<'a> Splitter<'a> {
 
     /// The whitespace alternatives, on the whitespace run starting at `i`:
     /// - cl100k only, `\s++$`: a run that reaches the end of the text is one piece;
-    /// - `\s*[\r\n]+` / `\s*[\r\n]`: a run holding a line break ends after its last one (the
-    ///   leading `\s*` gives back characters until a break can follow, from the end);
+    /// - `\s*[\r\n]+` / `\s*[\r\n]` (not in GPT-2's pattern: `breaks = false`): a run holding a
+    ///   line break ends after its last one (the leading `\s*` gives back characters until a
+    ///   break can follow, from the end);
     /// - `\s+(?!\S)`: a run up to the end of the text is one piece; before anything else the
     ///   run gives back its last character, which then starts the next piece (e.g. a space
     ///   before a word), unless the run is that one character;
     /// - `\s+` / `\s`: that one character.
-    fn whitespace_end(&self, i: usize, after0: usize, end_is_piece: bool) -> usize {
+    fn whitespace_end(&self, i: usize, after0: usize, end_is_piece: bool, breaks: bool) -> usize {
         let len = self.b.len();
         let mut w = i;
         let mut last_start = i;
@@ -471,7 +511,7 @@ impl<'a> Splitter<'a> {
             if !is_in(cat, WHITESPACE) {
                 break;
             }
-            if cat == Cat::Newline {
+            if breaks && cat == Cat::Newline {
                 after_break = Some(w + n);
             }
             last_start = w;
@@ -558,5 +598,19 @@ mod tests {
         assert_eq!(p("e\u{301}t"), ["e", "\u{301}t"]);
         assert_eq!(p("x\n  "), ["x", "\n  "]);
         assert_eq!(p("x\n  y"), ["x", "\n", " ", " y"]);
+    }
+
+    #[test]
+    fn gpt2_pieces() {
+        let p = |t| pieces(Pattern::Gpt2, t);
+        assert_eq!(
+            p("don't DON'T we'll"),
+            ["don", "'t", " DON", "'", "T", " we", "'ll"]
+        );
+        assert_eq!(p("12345 67"), ["12345", " 67"]);
+        assert_eq!(p("x \n\n  y  "), ["x", " \n\n ", " y", "  "]);
+        assert_eq!(p("a \t!"), ["a", " ", "\t", "!"]);
+        assert_eq!(p(" ...//\r\n"), [" ...//", "\r\n"]);
+        assert_eq!(p("e\u{301}t"), ["e", "\u{301}", "t"]);
     }
 }

@@ -37,8 +37,9 @@ mod phone;
 
 use std::ops::Range;
 
-use millstone_core::{Document, Map, Stage, StageStats, Value, Verdict};
-use serde::Deserialize;
+use millstone_core::options::{OptionSpec as Opt, OptionType as T};
+use millstone_core::{Document, Map, Stage, StageOptions, StageStats, Value, Verdict};
+use serde::{Deserialize, Serialize};
 
 use crate::registry::StageConfig;
 use crate::ConfigError;
@@ -83,7 +84,7 @@ impl Kind {
 }
 
 /// Options; see the module docs.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub kinds: Vec<String>,
@@ -105,6 +106,37 @@ impl Default for Config {
             record_counts: true,
         }
     }
+}
+
+impl StageOptions for Config {
+    const OPTIONS: &'static [Opt] = &[
+        Opt::new(
+            "kinds",
+            T::StringList,
+            "what to replace: any of \"email\", \"ip\" (IPv4 and IPv6), \"phone\"",
+        ),
+        Opt::new(
+            "email_replacement",
+            T::String,
+            "replaces every e-mail address",
+        ),
+        Opt::new("ip_replacement", T::String, "replaces every IP address"),
+        Opt::new(
+            "phone_replacement",
+            T::String,
+            "replaces every phone number",
+        ),
+        Opt::new(
+            "only_public_ips",
+            T::Bool,
+            "leave private, loopback, documentation and other special addresses alone",
+        ),
+        Opt::new(
+            "record_counts",
+            T::Bool,
+            "write millstone.pii = {kind: count} when something was replaced",
+        ),
+    ];
 }
 
 impl StageConfig for Config {
