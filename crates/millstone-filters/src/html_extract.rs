@@ -26,9 +26,10 @@
 //! Not for: decoding bytes to text (the readers do, with the page's charset) or pages that are
 //! not HTML (a plain-text page becomes one block, classified like any other).
 
-use millstone_core::{Document, Stage, StageStats, Value, Verdict};
+use millstone_core::options::{OptionSpec as Opt, OptionType as T, Range};
+use millstone_core::{Document, Stage, StageOptions, StageStats, Value, Verdict};
 use millstone_html::{extract, Favor, Format, Options};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::registry::StageConfig;
 use crate::ConfigError;
@@ -39,7 +40,7 @@ pub const SUMMARY: &str =
 const REASON: &str = "no_main_content";
 
 /// Options; see the module docs.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub favor: Favor,
@@ -62,6 +63,34 @@ impl Default for Config {
             max_html_bytes: 50 << 20,
         }
     }
+}
+
+impl StageOptions for Config {
+    const OPTIONS: &'static [Opt] = &[
+        Opt::new(
+            "favor",
+            T::Choice(&["precision", "balanced", "recall"]),
+            "which side of the precision/recall trade-off to favour (trafilatura's favor_*)",
+        ),
+        Opt::new("tables", T::Bool, "keep the rows of content tables"),
+        Opt::new("comments", T::Bool, "keep comment threads under the main content"),
+        Opt::new(
+            "format",
+            T::Choice(&["text", "markdown"]),
+            "text: one line per block; markdown: headings, list items and code marked",
+        ),
+        Opt::new(
+            "keep_html",
+            T::String,
+            "copy the raw HTML into this field of the output record (not kept by default)",
+        ),
+        Opt::new(
+            "max_html_bytes",
+            T::Integer,
+            "longer pages are cut to this many bytes before parsing (counted as truncated)",
+        )
+        .range(Range::at_least(1.0)),
+    ];
 }
 
 impl StageConfig for Config {
