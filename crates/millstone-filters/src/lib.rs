@@ -26,7 +26,7 @@
 //! let stage = millstone_filters::build_stage("gopher_quality", &toml::Table::new()).unwrap();
 //! let mut doc = Document::new("d1", "Too short.");
 //! let verdict = stage.process(&mut doc, &mut StageStats::default());
-//! assert_eq!(verdict, millstone_core::Verdict::drop("gopher_short_doc"));
+//! assert_eq!(verdict.reason(), Some("gopher_short_doc"));
 //! ```
 
 pub mod boilerplate;
