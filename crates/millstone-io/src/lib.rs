@@ -59,6 +59,7 @@
 //!     match record {
 //!         Record::Doc(doc) => out.write(&doc, &millstone_io::Map::new()).unwrap(),
 //!         Record::Rejected(r) => eprintln!("{}: {}", r.file, r.error),
+//!         Record::Skipped(s) => eprintln!("skipped a {} record: {}", s.record_type, s.reason),
 //!     }
 //! }
 //! let parts = out.finish().unwrap();
@@ -71,8 +72,13 @@ mod read;
 mod write;
 
 pub use error::IoError;
-pub use input::{expand_inputs, expand_inputs_report, ExpandedInputs, InputFile, InputKind};
-pub use read::{read, ReadOptions, Record, Utf8Policy, BOMB_CHECK_AFTER, INVALID_UTF8_ATTRIBUTE};
+pub use input::{
+    expand_inputs, expand_inputs_report, is_millstone_output, ExpandedInputs, InputFile, InputKind,
+    SkippedInput,
+};
+pub use read::{
+    read, ReadOptions, Record, Skipped, Utf8Policy, BOMB_CHECK_AFTER, INVALID_UTF8_ATTRIBUTE,
+};
 pub use write::{
     Compression, JsonEncoder, OutputFormat, RejectedWriter, ShardedWriter, WriterOptions,
     DEFAULT_SHARD_SIZE,
