@@ -7,13 +7,17 @@ use crate::Map;
 
 /// Where a document came from: the input file and its record number there.
 ///
-/// `record` is 1-based: the line number for JSONL, the row number for Parquet, 1 for a text file.
+/// `record` is 1-based: the line number for JSONL, the row number for Parquet, 1 for a text file,
+/// the record number (counting every record) for WARC and ARC.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Source {
     pub file: Arc<str>,
     pub record: u64,
     /// Position of `file` in the run's sorted input list (set by the executor).
     pub input: u32,
+    /// The WARC/ARC record type the document came from (`response`, `resource`, `conversion`),
+    /// counted under `records` in `stats.json`; empty for other inputs.
+    pub record_type: &'static str,
 }
 
 impl Source {

@@ -29,6 +29,12 @@ pub enum RejectKind {
     Io,
     /// The file is empty (0 bytes): counted, so that an input that held nothing is visible.
     EmptyFile,
+    /// A WARC/ARC record that does not parse (bad header, block past the end of the file, bytes
+    /// between records that are no record, a body that does not decode).
+    MalformedRecord,
+    /// A file in a format millstone does not read (CSV, binary, LZ4, a WAT file, ...): one
+    /// rejection saying what it looks like.
+    UnsupportedFormat,
 }
 
 impl RejectKind {
@@ -45,6 +51,8 @@ impl RejectKind {
             RejectKind::Parquet => "parquet",
             RejectKind::Io => "io",
             RejectKind::EmptyFile => "empty_file",
+            RejectKind::MalformedRecord => "malformed_record",
+            RejectKind::UnsupportedFormat => "unsupported_format",
         }
     }
 }

@@ -94,6 +94,15 @@ pub struct RunStats {
     pub stages: Vec<(String, StageStats)>,
     /// Rejected records by kind.
     pub rejected_by: BTreeMap<RejectKind, u64>,
+    /// WARC/ARC records by type (`response`, `request`, `warcinfo`, ...): those that became
+    /// documents and those skipped; records too malformed to have a type are only in
+    /// `rejected_by`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub records: BTreeMap<String, u64>,
+    /// WARC/ARC records that are not documents, by reason (`request`, `status_404`,
+    /// `content_type`, `too_large`, ...). Not part of `read`: they were never documents.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub skipped: BTreeMap<String, u64>,
 }
 
 /// `read != kept + dropped + rejected`: a bug in the executor, never a data problem.
@@ -139,6 +148,17 @@ impl RunStats {
         Ok(())
     }
 
+    /// Count one WARC/ARC record of type `record_type`.
+    pub fn count_record(&mut self, record_type: &str) {
+        bump(&mut self.records, record_type);
+    }
+
+    /// Count one skipped record (type and reason).
+    pub fn count_skipped(&mut self, record_type: &str, reason: &str) {
+        bump(&mut self.records, record_type);
+        bump(&mut self.skipped, reason);
+    }
+
     /// Drop counts keyed `"stage/reason"`, for summaries.
     pub fn dropped_by(&self) -> BTreeMap<String, u64> {
         let mut out = BTreeMap::new();
@@ -170,6 +190,20 @@ impl AddAssign<&RunStats> for RunStats {
         for (k, v) in &rhs.rejected_by {
             *self.rejected_by.entry(*k).or_default() += v;
         }
+        for (k, v) in &rhs.records {
+            *self.records.entry(k.clone()).or_default() += v;
+        }
+        for (k, v) in &rhs.skipped {
+            *self.skipped.entry(k.clone()).or_default() += v;
+        }
+    }
+}
+
+fn bump(map: &mut BTreeMap<String, u64>, key: &str) {
+    if let Some(v) = map.get_mut(key) {
+        *v += 1;
+    } else {
+        map.insert(key.to_owned(), 1);
     }
 }
 
@@ -196,6 +230,17 @@ mod tests {
         assert_eq!(a.read.bytes, 18);
         a.check_accounting().unwrap();
         assert_eq!(a.dropped_by().get("s2/bad"), Some(&1));
+        let mut c = RunStats::for_stages(["s1", "s2"]);
+        c.count_record("response");
+        c.count_skipped("request", "request");
+        c.count_skipped("response", "status_404");
+        a += &c;
+        a += &c;
+        assert_eq!(a.records.get("response"), Some(&4));
+        assert_eq!(a.records.get("request"), Some(&2));
+        assert_eq!(a.skipped.get("status_404"), Some(&2));
+        // Skipped records are not documents: accounting is unchanged.
+        a.check_accounting().unwrap();
     }
 
     #[test]

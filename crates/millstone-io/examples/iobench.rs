@@ -52,6 +52,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                         }
                     }
                     Record::Rejected(_) => rejected += 1,
+                    Record::Skipped(_) => {}
                 }
             }
         }

@@ -1,8 +1,8 @@
 //! Turning command-line arguments into input files: [`expand_inputs`], [`InputFile`].
 //!
-//! For: finding files (folders walked, globs expanded), deciding how to read each one (magic
-//! bytes, then extension, then a sniff of the first byte). Not for: opening or decoding them
-//! (see [`crate::read`]).
+//! For: finding files (folders walked, globs expanded), deciding how to read each one from its
+//! decompressed first bytes (WARC, ARC, JSON lines, HTML, a table, binary data), the name only
+//! breaking ties. Not for: opening or decoding them (see [`crate::read`]).
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -20,6 +20,17 @@ pub enum InputKind {
     Parquet,
     /// A plain text file: the whole file is one document.
     Text,
+    /// A WARC file (plain, gzip or zstd) holding HTTP responses: HTML documents.
+    Warc,
+    /// A WET file: a WARC of `conversion` records, text documents as given.
+    Wet,
+    /// An ARC file (plain or gzip): the WARC format's predecessor.
+    Arc,
+    /// An HTML page (plain, gzip or zstd): one document of raw HTML.
+    Html,
+    /// A file in a format millstone does not read (CSV, binary, LZ4, a WAT file, ...):
+    /// [`crate::read`] turns it into one `unsupported_format` rejection saying what it looks like.
+    Unsupported,
     /// Something a folder walk found but cannot read: a folder it cannot list, a dangling or
     /// looping symbolic link, a FIFO / socket / device named like an input, a file that cannot be
     /// opened or vanished. [`crate::read`] turns it into one `io` rejection saying why, so the run
@@ -37,22 +48,41 @@ pub struct InputFile {
     pub root: Option<PathBuf>,
 }
 
+impl InputKind {
+    /// Whether documents of this kind are raw HTML, which a pipeline must extract text from.
+    pub fn is_html(self) -> bool {
+        matches!(self, InputKind::Warc | InputKind::Arc | InputKind::Html)
+    }
+}
+
 /// The result of [`expand_inputs_report`]: the files, and what a folder walk passed over.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ExpandedInputs {
     /// Sorted by path, each path once.
     pub files: Vec<InputFile>,
-    /// Files found in folder walks whose extension is not an input format, sorted.
-    pub skipped: Vec<PathBuf>,
+    /// What folder walks (and globs) passed over and why, sorted by path.
+    pub skipped: Vec<SkippedInput>,
+}
+
+/// A path a folder walk or glob passed over, and why.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SkippedInput {
+    pub path: PathBuf,
+    /// `hidden`, `not an input format (.csv)`, `symbolic link to a folder`, `millstone output
+    /// folder`, ...
+    pub reason: String,
 }
 
 /// Expand files, folders and glob patterns into a sorted, deduplicated list of input files.
 ///
 /// Folders are walked recursively in sorted order; hidden entries (name starting with `.`) are
-/// skipped, symlinked folders are not followed (no cycles), and only files with an input
-/// extension are taken (`.jsonl`, `.json`, `.ndjson`, optionally `.gz`/`.zst`; `.parquet`;
-/// `.txt`, `.md`). A file named explicitly is always taken. An argument that matches nothing is an
-/// error naming it. Use [`expand_inputs_report`] to also learn which files a walk skipped.
+/// skipped, symlinked folders are not followed (no cycles), the outputs of millstone runs (a
+/// folder holding `.millstone/`, or `stats.json` beside `kept/`, `dropped/` or `rejected/`) are
+/// not entered, and only files with an input extension are taken (`.jsonl`, `.json`, `.ndjson`,
+/// `.warc`, `.wet`, `.arc`, `.html`, `.htm`, optionally `.gz`/`.zst`; `.parquet`; `.txt`). Each
+/// file's kind is then decided by its decompressed first bytes. A file named explicitly is always
+/// taken. An argument that matches nothing is an error naming it. Use [`expand_inputs_report`] to
+/// also learn what a walk skipped and why.
 ///
 /// What a walk finds but cannot read does not fail the expansion: a folder it cannot list, a
 /// dangling symbolic link, a FIFO / socket / device, or a file that cannot be opened (each with an
@@ -86,6 +116,7 @@ pub fn expand_inputs_report(args: &[String]) -> Result<ExpandedInputs, IoError> 
                     source: e.into(),
                 })?;
                 if is_hidden(&p) {
+                    skip(&mut skipped, p, "hidden");
                     continue;
                 }
                 matched_any |= add_path(&p, true, &mut found, &mut skipped)?;
@@ -127,7 +158,7 @@ fn add_path(
     path: &Path,
     explicit: bool,
     found: &mut BTreeMap<PathBuf, InputFile>,
-    skipped: &mut Vec<PathBuf>,
+    skipped: &mut Vec<SkippedInput>,
 ) -> Result<bool, IoError> {
     let meta = std::fs::metadata(path).map_err(|source| IoError::Read {
         path: path.to_path_buf(),
@@ -155,7 +186,7 @@ fn add_path(
             Ok(true)
         }
         None => {
-            skipped.push(path.to_path_buf());
+            skip(skipped, path.to_path_buf(), "not an input format");
             Ok(false)
         }
     }
@@ -165,7 +196,7 @@ fn walk(
     root: &Path,
     dir: &Path,
     found: &mut BTreeMap<PathBuf, InputFile>,
-    skipped: &mut Vec<PathBuf>,
+    skipped: &mut Vec<SkippedInput>,
     any: &mut bool,
 ) -> Result<(), IoError> {
     let mut entries = Vec::new();
@@ -185,6 +216,7 @@ fn walk(
     let mut subdirs = Vec::new();
     for path in entries {
         if is_hidden(&path) {
+            skip(skipped, path, "hidden");
             continue;
         }
         let Ok(link) = std::fs::symlink_metadata(&path) else {
@@ -194,14 +226,17 @@ fn walk(
         let meta = if link.file_type().is_symlink() {
             // Follow links to files, not to folders: a folder link may form a cycle.
             match std::fs::metadata(&path) {
-                Ok(m) if m.is_dir() => continue,
+                Ok(m) if m.is_dir() => {
+                    skip(skipped, path, "symbolic link to a folder (not followed)");
+                    continue;
+                }
                 Ok(m) => m,
                 Err(_) => {
                     // Dangling or looping link.
                     if extension_kind(&path).is_some() {
                         add_unreadable(root, path, found, any);
                     } else {
-                        skipped.push(path);
+                        skip(skipped, path, "symbolic link that cannot be followed");
                     }
                     continue;
                 }
@@ -210,11 +245,19 @@ fn walk(
             link
         };
         if meta.is_dir() {
-            subdirs.push(path);
+            if is_millstone_output(&path) {
+                skip(skipped, path, "output folder of a millstone run");
+            } else {
+                subdirs.push(path);
+            }
             continue;
         }
         if extension_kind(&path).is_none() {
-            skipped.push(path);
+            let reason = match path.extension() {
+                Some(ext) => format!("not an input format (.{})", ext.to_string_lossy()),
+                None => "not an input format (no extension)".to_owned(),
+            };
+            skip(skipped, path, &reason);
             continue;
         }
         if !meta.is_file() {
@@ -223,7 +266,9 @@ fn walk(
             continue;
         }
         let kind = detect_kind(&path, false).unwrap_or(Some(InputKind::Unreadable));
-        if let Some(kind) = kind {
+        if kind.is_none() {
+            skip(skipped, path, "not an input format");
+        } else if let Some(kind) = kind {
             *any = true;
             found.entry(path.clone()).or_insert(InputFile {
                 path,
@@ -236,6 +281,23 @@ fn walk(
         walk(root, &sub, found, skipped, any)?;
     }
     Ok(())
+}
+
+fn skip(skipped: &mut Vec<SkippedInput>, path: PathBuf, reason: &str) {
+    skipped.push(SkippedInput {
+        path,
+        reason: reason.to_owned(),
+    });
+}
+
+/// Whether `dir` holds the outputs of a millstone run: its `.millstone/` state folder, or
+/// `stats.json` beside `kept/`, `dropped/` or `rejected/`.
+pub fn is_millstone_output(dir: &Path) -> bool {
+    dir.join(".millstone").is_dir()
+        || (dir.join("stats.json").is_file()
+            && ["kept", "dropped", "rejected"]
+                .iter()
+                .any(|d| dir.join(d).is_dir()))
 }
 
 /// Record a path the walk cannot read (see [`InputKind::Unreadable`]).
@@ -273,8 +335,8 @@ pub(crate) fn file_type_name(t: &std::fs::FileType) -> &'static str {
     }
 }
 
-/// The kind a file name suggests: `.jsonl`/`.json`/`.ndjson` (optionally `.gz`/`.zst`),
-/// `.parquet`, `.txt`. (Not `.md`: a folder of data often holds a README that is not a document;
+/// The kind a file name suggests: `.jsonl`/`.json`/`.ndjson`, `.warc`, `.wet`, `.wat`, `.arc`,
+/// `.html`/`.htm` (optionally `.gz`/`.zst`), `.parquet`, `.txt`. (Not `.md`: a folder of data often holds a README that is not a document;
 /// a Markdown file named explicitly is still read, as text, by the sniff in [`detect_kind`].)
 fn extension_kind(path: &Path) -> Option<InputKind> {
     let name = path.file_name()?.to_str()?.to_ascii_lowercase();
@@ -287,50 +349,239 @@ fn extension_kind(path: &Path) -> Option<InputKind> {
     let ext = base.rsplit_once('.')?.1;
     match ext {
         "jsonl" | "json" | "ndjson" => Some(InputKind::Jsonl),
+        "warc" | "wat" => Some(InputKind::Warc),
+        "wet" => Some(InputKind::Wet),
+        "arc" => Some(InputKind::Arc),
+        "html" | "htm" | "xhtml" => Some(InputKind::Html),
         "parquet" if !compressed => Some(InputKind::Parquet),
         "txt" if !compressed => Some(InputKind::Text),
         _ => None,
     }
 }
 
-/// Magic bytes first (gzip, zstd → JSONL; `PAR1` → Parquet), then the extension, then — for an
-/// explicitly named file only — a sniff: a first non-blank byte `{` means JSONL, else text.
+/// What a file holds, from its first bytes (decompressed); the name breaks ties. `None`: a file
+/// a walk passes over (no input extension, nothing recognisable). Named files (`explicit`)
+/// without an input extension are read as text when they look like text.
 fn detect_kind(path: &Path, explicit: bool) -> std::io::Result<Option<InputKind>> {
-    let mut head = [0u8; 512];
-    let n = read_head(path, &mut head)?;
-    let head = &head[..n];
-    if let Some(kind) = magic_kind(head) {
-        return Ok(Some(kind));
+    let mut raw = [0u8; 512];
+    let n = read_head(path, &mut raw)?;
+    let raw = &raw[..n];
+    if raw.starts_with(b"PAR1") {
+        return Ok(Some(InputKind::Parquet));
     }
-    if let Some(kind) = extension_kind(path) {
-        return Ok(Some(kind));
+    let ext = extension_kind(path);
+    let head = decompressed_head(path, raw);
+    let looks = sniff(raw, &head);
+    Ok(match looks {
+        Looks::Warc => Some(InputKind::Warc),
+        Looks::Wet => Some(InputKind::Wet),
+        Looks::Arc => Some(InputKind::Arc),
+        Looks::Json => Some(InputKind::Jsonl),
+        Looks::Html => Some(InputKind::Html),
+        Looks::Empty => Some(ext.unwrap_or(InputKind::Jsonl)),
+        Looks::Other(_) => match ext {
+            // The name says what the file should be: its reader explains what is wrong.
+            Some(k @ (InputKind::Jsonl | InputKind::Text | InputKind::Parquet)) => Some(k),
+            _ => Some(InputKind::Unsupported),
+        },
+        Looks::Text => match ext {
+            Some(k @ (InputKind::Jsonl | InputKind::Text | InputKind::Parquet)) => Some(k),
+            // A page fragment (`<div>…`) named .html.
+            Some(InputKind::Html) => Some(InputKind::Html),
+            Some(_) => Some(InputKind::Unsupported),
+            None if explicit && compression_of(raw).is_none() => Some(InputKind::Text),
+            None if explicit => Some(InputKind::Unsupported),
+            None => None,
+        },
+    })
+}
+
+/// What a file's first bytes look like.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Looks {
+    Warc,
+    Wet,
+    Arc,
+    Json,
+    Html,
+    Text,
+    /// Nothing to go by (an empty or undecodable head).
+    Empty,
+    /// Not readable, with what it looks like.
+    Other(String),
+}
+
+const SNIFF_BYTES: usize = 16 << 10;
+
+fn compression_of(raw: &[u8]) -> Option<&'static str> {
+    match crate::read::stream::compression_name(raw) {
+        "none" => None,
+        c => Some(c),
     }
-    if !explicit {
-        return Ok(None);
+}
+
+/// The first [`SNIFF_BYTES`] of the file, decompressed (as far as they decode).
+fn decompressed_head(path: &Path, raw: &[u8]) -> Vec<u8> {
+    if compression_of(raw).is_none() {
+        return raw.to_vec();
     }
-    let first = head
+    let mut out = Vec::new();
+    if let Ok(dec) = crate::read::stream::Decoded::open(path, 0) {
+        let mut dec = dec.take(SNIFF_BYTES as u64);
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = dec.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&buf[..n]);
+        }
+    }
+    out
+}
+
+fn sniff(raw: &[u8], head: &[u8]) -> Looks {
+    for (magic, what) in [
+        (
+            &b"\x04\x22\x4d\x18"[..],
+            "LZ4-compressed data (decompress it first, e.g. `lz4 -d`)",
+        ),
+        (b"BZh", "bzip2-compressed data (decompress it first)"),
+        (b"\xfd7zXZ\x00", "xz-compressed data (decompress it first)"),
+        (b"PK\x03\x04", "a ZIP archive (unpack it first)"),
+        (b"%PDF", "a PDF document"),
+        (b"\x89PNG", "a PNG image"),
+        (b"\xff\xd8\xff", "a JPEG image"),
+        (b"GIF8", "a GIF image"),
+    ] {
+        if raw.starts_with(magic) {
+            return Looks::Other(what.into());
+        }
+    }
+    if head.is_empty() {
+        return Looks::Empty;
+    }
+    let body = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let start = body
         .iter()
-        .copied()
-        .find(|b| !b.is_ascii_whitespace() && *b != 0xEF && *b != 0xBB && *b != 0xBF);
-    Ok(Some(if first == Some(b'{') {
-        InputKind::Jsonl
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(body.len());
+    let body = &body[start..];
+    if body.starts_with(b"WARC/") {
+        return warc_flavour(head);
+    }
+    if body.starts_with(b"filedesc://") {
+        return Looks::Arc;
+    }
+    let tar = head.len() > 262 && &head[257..262] == b"ustar";
+    if tar {
+        return Looks::Other("a tar archive (unpack it first)".into());
+    }
+    // Binary: a NUL byte, or bytes that are not UTF-8 (allowing a character cut at the end).
+    let valid = match std::str::from_utf8(head) {
+        Ok(_) => true,
+        Err(e) => e.error_len().is_none() && head.len() >= SNIFF_BYTES.min(raw.len().max(1)),
+    };
+    if memchr::memchr(0, head).is_some() {
+        return Looks::Other("binary data (NUL bytes; or UTF-16 text)".into());
+    }
+    if body.starts_with(b"{") {
+        return Looks::Json;
+    }
+    if looks_like_html(body) {
+        return Looks::Html;
+    }
+    if body.starts_with(b"[") {
+        return Looks::Other(
+            "a JSON array (millstone reads JSON lines: one object per line)".into(),
+        );
+    }
+    if let Some(sep) = table_separator(body) {
+        return Looks::Other(format!("a {sep}-separated table (CSV/TSV), not documents"));
+    }
+    if !valid {
+        return Looks::Other("binary data (not UTF-8 text)".into());
+    }
+    Looks::Text
+}
+
+/// WARC, WET (conversion records) or WAT (JSON metadata records, which millstone does not read).
+fn warc_flavour(head: &[u8]) -> Looks {
+    let has = |needle: &[u8]| memchr::memmem::find(head, needle).is_some();
+    if has(b"WARC-Type: conversion") || has(b".warc.wet") {
+        Looks::Wet
+    } else if (has(b"WARC-Type: metadata")
+        && has(b"application/json")
+        && !has(b"WARC-Type: response"))
+        || has(b".warc.wat")
+    {
+        Looks::Other(
+            "a WAT file (WARC records of JSON metadata); millstone reads WARC responses and WET text"
+                .into(),
+        )
     } else {
-        InputKind::Text
-    }))
+        Looks::Warc
+    }
+}
+
+fn looks_like_html(body: &[u8]) -> bool {
+    let lower: Vec<u8> = body[..body.len().min(1024)].to_ascii_lowercase();
+    [
+        &b"<!doctype html"[..],
+        b"<html",
+        b"<head",
+        b"<body",
+        b"<?xml",
+        b"<meta",
+        b"<title",
+    ]
+    .iter()
+    .any(|p| lower.starts_with(p))
+        || (lower.starts_with(b"<!--") && memchr::memmem::find(&lower, b"<html").is_some())
+}
+
+/// `,` or tab when the first lines (at least two, up to five) hold the same non-zero number of
+/// them.
+fn table_separator(body: &[u8]) -> Option<&'static str> {
+    let lines: Vec<&[u8]> = body.split(|&b| b == b'\n').take(6).collect();
+    // The last piece may be cut by the sniff window: only whole lines count.
+    let whole = &lines[..lines.len().saturating_sub(1)];
+    if whole.len() < 2 {
+        return None;
+    }
+    let whole = &whole[..whole.len().min(5)];
+    for (sep, name) in [(b'\t', "tab"), (b',', "comma")] {
+        let count = |l: &[u8]| l.iter().filter(|&&b| b == sep).count();
+        let n = count(whole[0]);
+        if n > 0 && whole.iter().all(|l| count(l) == n) {
+            return Some(name);
+        }
+    }
+    None
+}
+
+/// What a file looks like, for the rejection of a file millstone cannot read.
+pub(crate) fn describe(path: &Path) -> String {
+    let mut raw = [0u8; 512];
+    let n = match read_head(path, &mut raw) {
+        Ok(n) => n,
+        Err(e) => return format!("cannot be read: {e}"),
+    };
+    let raw = &raw[..n];
+    let head = decompressed_head(path, raw);
+    let what = match sniff(raw, &head) {
+        Looks::Other(what) => what,
+        Looks::Text => "text, named like another format".into(),
+        Looks::Empty => "nothing readable".into(),
+        other => format!("{other:?}"),
+    };
+    match compression_of(raw) {
+        Some(c) if !what.contains("compressed") => format!("{c}-compressed {what}"),
+        _ => what,
+    }
 }
 
 pub(crate) const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 pub(crate) const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
-
-fn magic_kind(head: &[u8]) -> Option<InputKind> {
-    if head.starts_with(&GZIP_MAGIC) || head.starts_with(&ZSTD_MAGIC) {
-        Some(InputKind::Jsonl)
-    } else if head.starts_with(b"PAR1") {
-        Some(InputKind::Parquet)
-    } else {
-        None
-    }
-}
 
 fn read_head(path: &Path, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut f = File::open(path)?;

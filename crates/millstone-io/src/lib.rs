@@ -1,7 +1,8 @@
 //! Streaming readers and writers of millstone, with bounded memory.
 //!
 //! Reading: [`expand_inputs`] turns command-line arguments (files, folders, globs) into a sorted,
-//! deduplicated list of [`InputFile`]s, and [`read`] turns one of them into an iterator of
+//! deduplicated list of [`InputFile`]s, each one's kind sniffed from its decompressed first bytes
+//! (JSONL, Parquet, text, WARC, WET, ARC, HTML), and [`read`] turns one of them into an iterator of
 //! [`Record`]s — a [`Document`] or a [`Rejection`]. A bad record is data: the reader yields a
 //! rejection naming the file and record and goes on; nothing it meets in a file panics or stops the
 //! run (a file that cannot be opened yields one rejection).
@@ -28,6 +29,13 @@
 //! | an empty (0-byte) file | one `empty_file` rejection naming the file, whatever its kind (a compressed stream of nothing has bytes on disk: zero records) |
 //! | a Parquet file that cannot be read, has no text column, or a text column that is not a string | one rejection [`parquet`], record 0, naming the schema |
 //! | a file that cannot be opened; in a folder walk, a folder that cannot be listed, a dangling or looping link, a FIFO / socket / device named like an input | one rejection [`io`], record 0 ([`InputKind::Unreadable`]) |
+//! | a file in a format not read here (CSV/TSV, binary, JSON array, LZ4/bzip2/xz/ZIP, PDF, image, WAT) | one rejection [`unsupported_format`] saying what it looks like ([`InputKind::Unsupported`]) |
+//! | a WARC/ARC record with a bad header, bytes between records that are no record, a block past the end of the file, a body that does not decode under its `Content-Encoding` | one rejection [`malformed_record`] naming the byte offset; reading goes on at the next record |
+//! | a broken gzip member in a `.warc.gz` / `.arc.gz` | one rejection [`decompression`] with the compressed offset; reading resumes at the next gzip member |
+//!
+//! WARC/ARC records that are no document (`request`, `warcinfo`, non-2xx responses, other
+//! content types, records over the size limit — passed over unread) are [`Record::Skipped`], with
+//! their type and reason: counted, never silently passed over.
 //!
 //! Not covered: invalid UTF-8 inside a Parquet string column fails that file's batch (a
 //! `parquet` rejection of the rest of the file; Parquet's decoder validates it, there is no
@@ -44,6 +52,8 @@
 //! [`decompression_bomb`]: RejectKind::DecompressionBomb
 //! [`parquet`]: RejectKind::Parquet
 //! [`io`]: RejectKind::Io
+//! [`unsupported_format`]: RejectKind::UnsupportedFormat
+//! [`malformed_record`]: RejectKind::MalformedRecord
 //!
 //! Not here: deciding what to keep (stages, `millstone-filters`), threads and progress (the
 //! `millstone` binary), the shape of the `millstone` attributes object (built by the caller).
@@ -59,6 +69,7 @@
 //!     match record {
 //!         Record::Doc(doc) => out.write(&doc, &millstone_io::Map::new()).unwrap(),
 //!         Record::Rejected(r) => eprintln!("{}: {}", r.file, r.error),
+//!         Record::Skipped(s) => eprintln!("skipped a {} record: {}", s.record_type, s.reason),
 //!     }
 //! }
 //! let parts = out.finish().unwrap();
@@ -71,8 +82,13 @@ mod read;
 mod write;
 
 pub use error::IoError;
-pub use input::{expand_inputs, expand_inputs_report, ExpandedInputs, InputFile, InputKind};
-pub use read::{read, ReadOptions, Record, Utf8Policy, BOMB_CHECK_AFTER, INVALID_UTF8_ATTRIBUTE};
+pub use input::{
+    expand_inputs, expand_inputs_report, is_millstone_output, ExpandedInputs, InputFile, InputKind,
+    SkippedInput,
+};
+pub use read::{
+    read, ReadOptions, Record, Skipped, Utf8Policy, BOMB_CHECK_AFTER, INVALID_UTF8_ATTRIBUTE,
+};
 pub use write::{
     Compression, JsonEncoder, OutputFormat, RejectedWriter, ShardedWriter, WriterOptions,
     DEFAULT_SHARD_SIZE,

@@ -35,6 +35,7 @@ fn all_null_dictionary_column_reads_as_null_fields_not_a_panic() {
         .map(|r| match r {
             Record::Doc(d) => d,
             Record::Rejected(r) => panic!("rejected: {}", r.error),
+            Record::Skipped(s) => panic!("skipped: {s:?}"),
         })
         .collect();
     assert_eq!(docs.len(), 2);

@@ -46,12 +46,22 @@ fn folder_walk_is_recursive_sorted_skips_hidden_and_other_extensions() {
         ]
     );
     assert!(got.files.iter().all(|f| f.root.as_deref() == Some(&*root)));
+    let skipped: Vec<(PathBuf, &str)> = got
+        .skipped
+        .iter()
+        .map(|s| (s.path.clone(), s.reason.as_str()))
+        .collect();
     assert_eq!(
-        got.skipped,
+        skipped,
         [
-            root.join("README.md"),
-            root.join("notes.csv"),
-            root.join("sub/deeper/image.png")
+            (root.join(".hidden.jsonl"), "hidden"),
+            (root.join(".hidden_dir"), "hidden"),
+            (root.join("README.md"), "not an input format (.md)"),
+            (root.join("notes.csv"), "not an input format (.csv)"),
+            (
+                root.join("sub/deeper/image.png"),
+                "not an input format (.png)"
+            ),
         ]
     );
 }
@@ -190,5 +200,7 @@ fn binary_junk_named_as_text_is_rejected_not_a_panic() {
     let recs: Vec<_> = read(&files[0], &ReadOptions::default()).collect();
     assert_eq!(recs.len(), 1);
     let r = recs.into_iter().next().unwrap().rejection().unwrap();
-    assert_eq!(r.kind, RejectKind::InvalidUtf8);
+    // Named without an input extension: sniffed, and one rejection saying what it looks like.
+    assert_eq!(r.kind, RejectKind::UnsupportedFormat);
+    assert!(r.error.contains("binary data"), "{}", r.error);
 }

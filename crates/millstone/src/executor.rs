@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use millstone_core::{Document, Map, Rejection, RunStats, Stage, Value, Verdict};
-use millstone_io::{InputFile, ReadOptions, Record};
+use millstone_io::{InputFile, ReadOptions, Record, Skipped, SkippedInput};
 use rayon::prelude::*;
 
 use crate::checkpoint::{self, Checkpoint, Lock};
@@ -53,7 +53,12 @@ pub struct RunReport {
     pub inputs: usize,
     /// The output folder already held this run, complete: nothing was done.
     pub already_complete: bool,
+    /// What folder walks passed over, and why.
+    pub skipped_inputs: Vec<SkippedInput>,
 }
+
+/// The stage a pipeline needs to read HTML (WARC responses, ARC records, HTML files).
+pub const HTML_STAGE: &str = "html_extract";
 
 /// Batch limits: whichever comes first. Fixed (not scaled by thread count) because part
 /// boundaries fall on batch ends, and output must not depend on `--threads`. Small on purpose:
@@ -74,6 +79,8 @@ enum Item {
         encoded: Option<Result<Vec<u8>>>,
     },
     Rejected(Rejection),
+    /// A WARC/ARC record that is no document: counted only.
+    Skipped(Skipped),
 }
 
 /// A batch and where it ends in the input: `records_end` records of input `input` are read.
@@ -94,10 +101,12 @@ struct Position {
 
 pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunReport> {
     let started = Instant::now();
-    let inputs = millstone_io::expand_inputs(&opts.inputs).context("listing inputs")?;
+    let expanded = millstone_io::expand_inputs_report(&opts.inputs).context("listing inputs")?;
+    let (inputs, skipped_inputs) = (expanded.files, expanded.skipped);
     if inputs.is_empty() {
         bail!("no input files found in {:?}", opts.inputs);
     }
+    check_html_stage(pipeline, &inputs)?;
     let input_list: Vec<String> = inputs
         .iter()
         .map(|i| i.path.display().to_string())
@@ -127,6 +136,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunReport> {
                 elapsed: started.elapsed(),
                 inputs: inputs.len(),
                 already_complete: true,
+                skipped_inputs,
             });
         }
     }
@@ -252,7 +262,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunReport> {
         .map_err(|_| anyhow::anyhow!("the reader thread panicked"))?;
     progress.finish();
     total.check_accounting()?;
-    write_stats(&opts.out_dir.join("stats.json"), &total)?;
+    write_stats(&opts.out_dir.join("stats.json"), &total, &skipped_inputs)?;
     checkpoint::save(
         &opts.out_dir,
         &Checkpoint {
@@ -271,7 +281,25 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunReport> {
         elapsed: started.elapsed(),
         inputs: inputs_n,
         already_complete: false,
+        skipped_inputs,
     })
+}
+
+/// HTML input (WARC responses, ARC records, HTML files) without an `html_extract` stage would
+/// give documents of raw tags: refuse before the run, naming the stage to add.
+fn check_html_stage(pipeline: &Pipeline, inputs: &[InputFile]) -> Result<()> {
+    let Some(html) = inputs.iter().find(|i| i.kind.is_html()) else {
+        return Ok(());
+    };
+    if pipeline.names().any(|n| n == HTML_STAGE) {
+        return Ok(());
+    }
+    bail!(
+        "{} holds HTML ({:?} input), but the pipeline has no `{HTML_STAGE}` stage: its documents \
+         would be raw tags. Add it first in the pipeline file:\n  [[stage]]\n  type = \"{HTML_STAGE}\"",
+        html.path.display(),
+        html.kind
+    )
 }
 
 /// What the writer thread needs besides the outputs.
@@ -310,6 +338,7 @@ fn write_batches(
                     epoch_bytes += (r.excerpt.len() + r.error.len()) as u64;
                     outputs.write_rejected(&r)?
                 }
+                Item::Skipped(_) => {}
             }
         }
         *total += &stats;
@@ -425,21 +454,27 @@ fn run_corpus_passes(
 
 /// Run one document through the stages, recording where it stopped.
 fn process_item(stages: &[Box<dyn Stage>], item: &mut Item, stats: &mut RunStats) {
-    let Item::Doc {
-        doc,
-        read_bytes,
-        drop,
-        ..
-    } = item
-    else {
-        let Item::Rejected(r) = item else {
-            unreachable!()
-        };
-        stats.read.add(0);
-        stats.rejected.add(0);
-        *stats.rejected_by.entry(r.kind).or_default() += 1;
-        return;
+    let (doc, read_bytes, drop) = match item {
+        Item::Doc {
+            doc,
+            read_bytes,
+            drop,
+            ..
+        } => (doc, read_bytes, drop),
+        Item::Rejected(r) => {
+            stats.read.add(0);
+            stats.rejected.add(0);
+            *stats.rejected_by.entry(r.kind).or_default() += 1;
+            return;
+        }
+        Item::Skipped(s) => {
+            stats.count_skipped(s.record_type, &s.reason);
+            return;
+        }
     };
+    if !doc.source.record_type.is_empty() {
+        stats.count_record(doc.source.record_type);
+    }
     stats.read.add(*read_bytes);
     for (i, stage) in stages.iter().enumerate() {
         let st = &mut stats.stages[i].1;
@@ -490,6 +525,7 @@ fn read_batches(
                     }
                 }
                 Record::Rejected(r) => Item::Rejected(r),
+                Record::Skipped(s) => Item::Skipped(s),
             });
             if batch.len() >= BATCH_DOCS || bytes >= BATCH_BYTES {
                 let items = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_DOCS));
@@ -569,8 +605,22 @@ fn prepare_out_dir(dir: &Path, force: bool, resume: bool) -> Result<Lock> {
     Ok(lock)
 }
 
-fn write_stats(path: &Path, stats: &RunStats) -> Result<()> {
-    let mut text = serde_json::to_string_pretty(&stats_value(stats))?;
+fn write_stats(path: &Path, stats: &RunStats, skipped_inputs: &[SkippedInput]) -> Result<()> {
+    let mut value = stats_value(stats);
+    if let Value::Object(m) = &mut value {
+        if !stats.records.is_empty() {
+            m.insert("records".into(), serde_json::to_value(&stats.records)?);
+            m.insert("skipped".into(), serde_json::to_value(&stats.skipped)?);
+        }
+        if !skipped_inputs.is_empty() {
+            let list: Vec<Value> = skipped_inputs
+                .iter()
+                .map(|s| serde_json::json!({"path": s.path.display().to_string(), "reason": s.reason}))
+                .collect();
+            m.insert("inputs_skipped".into(), Value::Array(list));
+        }
+    }
+    let mut text = serde_json::to_string_pretty(&value)?;
     text.push('\n');
     let tmp = path.with_extension("json.tmp");
     fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;

@@ -261,8 +261,21 @@ struct IoArgs {
     /// 8 MiB) is rejected as a decompression bomb and the rest of the file skipped; 0 = no limit.
     #[arg(long, default_value_t = 1000, value_name = "N")]
     max_decompression_ratio: u64,
+    /// Content types of WARC/ARC responses that become documents (comma-separated MIME types;
+    /// other responses are counted as skipped `content_type`). Add text/plain for plain-text pages.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "text/html,application/xhtml+xml",
+        value_name = "TYPES"
+    )]
+    content_types: Vec<String>,
+    /// Read WARC records the crawler cut short (WARC-Truncated) instead of skipping them.
+    #[arg(long)]
+    keep_truncated: bool,
     /// Exit with code 3 (after writing all outputs) if more than N records were rejected.
-    /// Without it, rejections only print a warning.
+    /// Without it, rejections only print a warning, unless every record was rejected (exit 3;
+    /// pass --max-rejected to allow that).
     #[arg(long, value_name = "N")]
     max_rejected: Option<u64>,
     /// Replace the outputs of an earlier run in DIR.
@@ -569,6 +582,8 @@ fn run_pipeline(pipeline: Pipeline, pipeline_text: String, args: IoArgs) -> Resu
                 Utf8Arg::Replace => millstone_io::Utf8Policy::Replace,
             },
             max_decompression_ratio: args.max_decompression_ratio,
+            content_types: args.content_types.clone(),
+            keep_truncated: args.keep_truncated,
         },
         output: OutputConfig {
             format: match args.format {
@@ -606,6 +621,8 @@ fn run_pipeline(pipeline: Pipeline, pipeline_text: String, args: IoArgs) -> Resu
             "max_record_bytes": args.max_record_bytes,
             "invalid_utf8": format!("{:?}", args.invalid_utf8),
             "max_decompression_ratio": args.max_decompression_ratio,
+            "content_types": args.content_types,
+            "keep_truncated": args.keep_truncated,
         }),
     };
     let report = executor::run(&pipeline, &opts)?;
@@ -628,10 +645,21 @@ fn run_pipeline(pipeline: Pipeline, pipeline_text: String, args: IoArgs) -> Resu
 struct TooManyRejected {
     rejected: u64,
     max: u64,
+    /// Every record was rejected (and no --max-rejected was given).
+    all: bool,
 }
 
 impl std::fmt::Display for TooManyRejected {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.all {
+            // Without --max-rejected: only a run in which nothing could be read fails.
+            return write!(
+                f,
+                "every record was rejected ({}): nothing could be read (all outputs were \
+                 written; pass --max-rejected N to accept rejections)",
+                self.rejected
+            );
+        }
         write!(
             f,
             "{} records rejected, more than --max-rejected {} (all outputs were written)",
@@ -664,7 +692,18 @@ fn check_rejected(
         );
     }
     match max {
-        Some(max) if rejected > max => Err(TooManyRejected { rejected, max }.into()),
+        Some(max) if rejected > max => Err(TooManyRejected {
+            rejected,
+            max,
+            all: false,
+        }
+        .into()),
+        None if rejected > 0 && rejected == s.read.documents => Err(TooManyRejected {
+            rejected,
+            max: 0,
+            all: true,
+        }
+        .into()),
         _ => Ok(()),
     }
 }
@@ -736,6 +775,29 @@ fn print_summary(report: &RunReport, out: &std::path::Path, pipeline: &Pipeline)
     );
     for (kind, n) in &s.rejected_by {
         eprintln!("    {n:>9}  {}", kind.as_str());
+    }
+    if !s.records.is_empty() {
+        let total: u64 = s.records.values().sum();
+        let skipped: u64 = s.skipped.values().sum();
+        eprintln!(
+            "WARC/ARC records {total}: {} documents, {skipped} skipped",
+            total - skipped
+        );
+        for (reason, n) in &s.skipped {
+            eprintln!("    {n:>9}  {reason}");
+        }
+    }
+    if !report.skipped_inputs.is_empty() {
+        eprintln!(
+            "passed over {} path(s) in folder walks (listed in stats.json):",
+            report.skipped_inputs.len()
+        );
+        for skipped in report.skipped_inputs.iter().take(10) {
+            eprintln!("    {}  ({})", skipped.path.display(), skipped.reason);
+        }
+        if report.skipped_inputs.len() > 10 {
+            eprintln!("    … {} more", report.skipped_inputs.len() - 10);
+        }
     }
     eprintln!("output: {}", out.display());
 }

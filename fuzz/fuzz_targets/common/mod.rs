@@ -48,6 +48,7 @@ pub enum Key {
         record: u64,
         kind: millstone_io::RejectKind,
     },
+    Skipped(millstone_io::Skipped),
 }
 
 pub fn key(r: &Record) -> Key {
@@ -71,6 +72,7 @@ pub fn key(r: &Record) -> Key {
                 kind: r.kind,
             }
         }
+        Record::Skipped(s) => Key::Skipped(s.clone()),
     }
 }
 

@@ -335,6 +335,7 @@ impl JsonlReader {
             file: Arc::clone(&self.file),
             record: self.line_no,
             input: 0,
+            record_type: "",
         };
         doc.fields = map;
         if replaced {

@@ -5,10 +5,14 @@
 //! Not for: finding files ([`crate::expand_inputs`]) or threading (the caller reads files in
 //! parallel, one iterator per file).
 
+mod charset;
+mod html;
 mod jsonl;
 mod lines;
 mod parquet;
+pub(crate) mod stream;
 mod text;
+mod warc;
 
 use std::sync::Arc;
 
@@ -37,6 +41,14 @@ pub struct ReadOptions {
     /// `0` turns the check off. Default 1000 (gzip cannot exceed about 1032; real text compresses
     /// 3–20×).
     pub max_decompression_ratio: u64,
+    /// Content types (MIME, without parameters) of WARC/ARC `response` and `resource` records
+    /// that become documents; other records are skipped as `content_type`. Default `text/html`
+    /// and `application/xhtml+xml`; add `text/plain` to take plain-text pages too. (WET
+    /// `conversion` records are always text documents.)
+    pub content_types: Vec<String>,
+    /// Read records the crawler cut short (`WARC-Truncated`) as documents instead of skipping
+    /// them as `truncated`. Default false.
+    pub keep_truncated: bool,
 }
 
 /// Decompressed bytes before [`ReadOptions::max_decompression_ratio`] is first checked: small
@@ -63,6 +75,8 @@ impl Default for ReadOptions {
             max_record_bytes: 64 << 20,
             invalid_utf8: Utf8Policy::Reject,
             max_decompression_ratio: 1000,
+            content_types: vec!["text/html".into(), "application/xhtml+xml".into()],
+            keep_truncated: false,
         }
     }
 }
@@ -70,11 +84,25 @@ impl Default for ReadOptions {
 /// The attribute set on a document whose invalid UTF-8 was replaced ([`Utf8Policy::Replace`]).
 pub const INVALID_UTF8_ATTRIBUTE: &str = "invalid_utf8";
 
-/// One record of an input: a document, or the reason it could not become one.
+/// One record of an input: a document, the reason it could not become one, or a WARC/ARC record
+/// that is no document (counted, not read).
 #[derive(Debug, Clone)]
 pub enum Record {
     Doc(Document),
     Rejected(Rejection),
+    Skipped(Skipped),
+}
+
+/// A WARC/ARC record that is not a document: a `request`, `warcinfo`, `metadata` or `revisit`
+/// record, a response with another status or content type, one over the size limit, ... Counted
+/// in `stats.json` under `records` (by type) and `skipped` (by reason).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// The record's `WARC-Type` (`other` for types outside the standard's list).
+    pub record_type: &'static str,
+    /// Why it is no document: its type (`request`, `warcinfo`, ...), `status_NNN`,
+    /// `content_type`, `too_large`, `truncated`, `not_http`, `content_encoding_<name>`.
+    pub reason: String,
 }
 
 impl Record {
@@ -82,14 +110,14 @@ impl Record {
     pub fn doc(self) -> Option<Document> {
         match self {
             Record::Doc(d) => Some(d),
-            Record::Rejected(_) => None,
+            Record::Rejected(_) | Record::Skipped(_) => None,
         }
     }
 
     /// The rejection, if this record is one.
     pub fn rejection(self) -> Option<Rejection> {
         match self {
-            Record::Doc(_) => None,
+            Record::Doc(_) | Record::Skipped(_) => None,
             Record::Rejected(r) => Some(r),
         }
     }
@@ -120,6 +148,18 @@ pub fn read(input: &InputFile, opts: &ReadOptions) -> Box<dyn Iterator<Item = Re
         InputKind::Jsonl => jsonl::read(&input.path, name, opts),
         InputKind::Parquet => parquet::read(&input.path, name, opts),
         InputKind::Text => text::read(input, name, opts),
+        InputKind::Warc | InputKind::Wet => warc::read(&input.path, name, opts, warc::Format::Warc),
+        InputKind::Arc => warc::read(&input.path, name, opts, warc::Format::Arc),
+        InputKind::Html => html::read(input, name, opts),
+        InputKind::Unsupported => {
+            let what = crate::input::describe(&input.path);
+            let r = file_rejection(
+                &name,
+                RejectKind::UnsupportedFormat,
+                format!("{name}: not a format millstone reads: {what}"),
+            );
+            Box::new(std::iter::once(Record::Rejected(r)))
+        }
         InputKind::Unreadable => unreadable(&input.path, &name),
     }
 }

@@ -306,6 +306,7 @@ impl ParquetReader {
             file: Arc::clone(&self.file),
             record: self.row,
             input: 0,
+            record_type: "",
         };
         doc.fields = fields;
         Record::Doc(doc)

@@ -70,7 +70,25 @@ pub(super) fn read(
             Utf8Policy::Replace => (String::from_utf8_lossy(e.as_bytes()).into_owned(), true),
         },
     };
-    let id = match &input.root {
+    let id = relative_id(input, &file);
+    let mut doc = Document::new(id, text);
+    doc.source = Source {
+        file,
+        record: 1,
+        input: 0,
+        record_type: "",
+    };
+    if replaced {
+        doc.attributes
+            .insert(INVALID_UTF8_ATTRIBUTE.into(), Value::Bool(true));
+    }
+    Box::new(std::iter::once(Record::Doc(doc)))
+}
+
+/// The id of a one-file document: its path relative to the folder it was found under (with `/`),
+/// or its file name when named directly.
+pub(super) fn relative_id(input: &InputFile, file: &str) -> String {
+    match &input.root {
         Some(root) => input.path.strip_prefix(root).ok().map(|rel| {
             rel.components()
                 .map(|c| c.as_os_str().to_string_lossy())
@@ -85,16 +103,5 @@ pub(super) fn read(
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
     })
-    .unwrap_or_else(|| file.to_string());
-    let mut doc = Document::new(id, text);
-    doc.source = Source {
-        file,
-        record: 1,
-        input: 0,
-    };
-    if replaced {
-        doc.attributes
-            .insert(INVALID_UTF8_ATTRIBUTE.into(), Value::Bool(true));
-    }
-    Box::new(std::iter::once(Record::Doc(doc)))
+    .unwrap_or_else(|| file.to_owned())
 }

@@ -60,6 +60,7 @@ pub fn read_all(input: &InputFile, opts: &ReadOptions) -> (Vec<Document>, Vec<Re
         match r {
             Record::Doc(d) => docs.push(d),
             Record::Rejected(r) => rejected.push(r),
+            Record::Skipped(s) => panic!("unexpected skipped record {s:?}"),
         }
     }
     (docs, rejected)
