@@ -53,7 +53,7 @@ enum Codec {
     /// Between members (`None` decoder, the source back in `src`) or inside one.
     Gzip {
         src: Option<Counted>,
-        dec: Option<GzDecoder<Counted>>,
+        dec: Option<Box<GzDecoder<Counted>>>,
     },
     Zstd(Box<zstd::stream::read::Decoder<'static, Counted>>),
 }
@@ -326,7 +326,7 @@ impl Read for Decoded {
                     }
                     self.member = (s.pos, self.out);
                     let s = src.take().expect("source present");
-                    *dec = Some(GzDecoder::new(s));
+                    *dec = Some(Box::new(GzDecoder::new(s)));
                 }
             }
         }

@@ -224,7 +224,7 @@ impl WarcReader {
             Err(e) => {
                 return self
                     .stream_failed(at, e)
-                    .map_or(Start::Again, Start::Rejected)
+                    .map_or(Start::Again, |r| Start::Rejected(Box::new(r)))
             }
         }
         let start = self.pos();
@@ -249,11 +249,11 @@ impl WarcReader {
                         if self.src.get_mut().resync().is_none() {
                             self.done = true;
                         }
-                        return Start::Rejected(r);
+                        return Start::Rejected(Box::new(r));
                     }
                     return self
                         .stream_failed(line_start, e)
-                        .map_or(Start::Again, Start::Rejected);
+                        .map_or(Start::Again, |r| Start::Rejected(Box::new(r)));
                 }
             }
             trim_cr(&mut self.line);
@@ -269,12 +269,12 @@ impl WarcReader {
                     line_start - start,
                     self.format_name()
                 );
-                return Start::Rejected(self.reject(
+                return Start::Rejected(Box::new(self.reject(
                     start,
                     RejectKind::MalformedRecord,
                     msg,
                     &excerpt,
-                ));
+                )));
             }
             if excerpt.len() < Rejection::EXCERPT_BYTES {
                 if !excerpt.is_empty() {
@@ -294,7 +294,12 @@ impl WarcReader {
             end - start,
             self.format_name()
         );
-        Start::Rejected(self.reject(start, RejectKind::MalformedRecord, msg, &excerpt))
+        Start::Rejected(Box::new(self.reject(
+            start,
+            RejectKind::MalformedRecord,
+            msg,
+            &excerpt,
+        )))
     }
 
     fn format_name(&self) -> &'static str {
@@ -635,7 +640,7 @@ impl WarcReader {
 /// What [`WarcReader::first_line`] found.
 enum Start {
     Record(u64, Option<u64>),
-    Rejected(Record),
+    Rejected(Box<Record>),
     /// Nothing yet (a failure passed over while resynchronising): call again.
     Again,
     Eof,
@@ -655,7 +660,7 @@ impl Iterator for WarcReader {
                     self.done = true;
                     return None;
                 }
-                Start::Rejected(r) => return Some(r),
+                Start::Rejected(r) => return Some(*r),
                 Start::Again => continue,
             }
         };
