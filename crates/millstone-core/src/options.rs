@@ -31,6 +31,8 @@ pub enum OptionType {
     StringList,
     /// A list of `[n, fraction]` pairs.
     PairList,
+    /// A sub-table of options (e.g. dedup's `[stage.reprints]`), checked by the stage itself.
+    Table,
 }
 
 impl OptionType {
@@ -46,6 +48,7 @@ impl OptionType {
             OptionType::Choice(words) => words.join("|"),
             OptionType::StringList => "[string]".into(),
             OptionType::PairList => "[[n, frac]]".into(),
+            OptionType::Table => "table".into(),
         }
     }
 
@@ -62,6 +65,7 @@ impl OptionType {
             (OptionType::PairList, Value::Array(a)) => {
                 a.iter().all(|p| p.as_array().is_some_and(|p| p.len() == 2))
             }
+            (OptionType::Table, Value::Object(_)) => true,
             _ => false,
         }
     }

@@ -57,7 +57,7 @@ impl Anchor {
 
 /// Reprint options (`[stage]` keys of `method = "reprints"`). Defaults chosen on the tune part
 /// of the reprint set (bench/dedup/README.md, "Reprints").
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct ReprintParams {
     /// Characters (letters and digits) per n-gram.

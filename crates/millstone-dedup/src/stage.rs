@@ -167,7 +167,7 @@ impl Default for Config {
 
 impl StageOptions for Config {
     const OPTIONS: &'static [Opt] = &[
-        Opt::new("method", T::Choice(&["exact", "minhash"]), "exact: same normalised text; minhash: near-duplicates by MinHash-LSH"),
+        Opt::new("method", T::Choice(&["exact", "minhash", "reprints"]), "exact: same normalised text; minhash: near-duplicates by MinHash-LSH; reprints: edited, noisy, truncated or excerpted copies"),
         Opt::new("shingle", T::Choice(&["word", "char"]), "shingles of spaCy words or of characters"),
         Opt::new("n_grams", T::Integer, "shingle size").range(Range::at_least(1.0)),
         Opt::new("bands", T::Integer, "LSH bands (bands x rows <= 1024)").range(Range::between(1.0, 1024.0)),
@@ -176,7 +176,9 @@ impl StageOptions for Config {
         Opt::new("verify", T::Bool, "join a candidate pair only if its estimated Jaccard reaches threshold"),
         Opt::new("threshold", T::Number, "minimum estimated Jaccard of a verified pair").range(Range::FRACTION),
         Opt::new("max_anchors", T::Integer, "anchors compared per LSH bucket").range(Range::at_least(1.0)),
-        Opt::new("survivor", T::Choice(&["first", "longest", "quality"]), "which member of a cluster stays"),
+        Opt::new("survivor", T::Choice(&["first", "longest", "quality"]), "which member of a cluster stays (reprints: longest)"),
+        Opt::new("reprints", T::Table, "method = \"reprints\": ngram, sample, min_estimate, min_similarity, min_aligned, gap, min_run"),
+        Opt::new("keep_all", T::Bool, "drop nothing: write clusters and attributes, keep every document"),
         Opt::new("quality_field", T::String, "numeric field maximised by survivor = \"quality\"; not set: none"),
         Opt::new("normalize", T::Bool, "exact: compare simplify_text(text), not the raw text"),
         Opt::new("clusters", T::Bool, "write clusters.jsonl"),

@@ -73,7 +73,11 @@ impl StageOptions for Config {
             "which side of the precision/recall trade-off to favour (trafilatura's favor_*)",
         ),
         Opt::new("tables", T::Bool, "keep the rows of content tables"),
-        Opt::new("comments", T::Bool, "keep comment threads under the main content"),
+        Opt::new(
+            "comments",
+            T::Bool,
+            "keep comment threads under the main content",
+        ),
         Opt::new(
             "format",
             T::Choice(&["text", "markdown"]),

@@ -10,8 +10,11 @@ use std::hash::{Hash, Hasher};
 /// Words per compared run.
 pub const SHINGLE: usize = 5;
 
-/// Both texts cut into `(passage, shared)` segments that concatenate back to the texts.
-pub fn mark_shared(a: &str, b: &str) -> (Vec<(String, bool)>, Vec<(String, bool)>) {
+/// A text cut into `(passage, shared with the other text)` pieces, in order.
+pub type Segments = Vec<(String, bool)>;
+
+/// Both texts cut into segments that concatenate back to the texts.
+pub fn mark_shared(a: &str, b: &str) -> (Segments, Segments) {
     let wa = words(a);
     let wb = words(b);
     let ha = window_hashes(a, &wa);
@@ -77,8 +80,8 @@ fn covered(words: &[(usize, usize)], hashes: &[u64], other: &HashSet<u64>) -> Ve
 }
 
 /// Cut `text` where the marking changes; whitespace between two shared words is shared.
-fn segments(text: &str, words: &[(usize, usize)], shared: &[bool]) -> Vec<(String, bool)> {
-    let mut out: Vec<(String, bool)> = Vec::new();
+fn segments(text: &str, words: &[(usize, usize)], shared: &[bool]) -> Segments {
+    let mut out: Segments = Vec::new();
     let mut push = |piece: &str, mark: bool| {
         if piece.is_empty() {
             return;
