@@ -741,6 +741,46 @@ fn a_broken_gzip_member_is_one_rejection_and_the_next_member_is_read() {
         .contains(&format!("compressed byte {broken_at}")));
 }
 
+/// Regression: a member that starts one byte before the end of the reader's 256 KiB buffer (its
+/// `1f` visible, its `8b` not yet read) was taken for garbage between members; found on a
+/// 68 MB WARC that warcio and FastWARC read whole.
+#[test]
+fn a_member_whose_magic_number_straddles_the_read_buffer_is_read() {
+    const BUFFER: usize = 256 << 10;
+    let tmp = tempfile::tempdir().unwrap();
+    // A stored (uncompressed) member of about 250 KB, padded to exactly BUFFER - 1 bytes by the
+    // gzip header's comment field (flate2 reads header fields of up to 64 KiB).
+    let mut body = page("first");
+    body.extend(b"<p>filler</p>".repeat(19_000));
+    let first = response("200 OK", "Content-Type: text/html\r\n", &body);
+    let member = |comment_len: usize| {
+        let mut e = flate2::GzBuilder::new()
+            .comment(vec![b'x'; comment_len])
+            .write(Vec::new(), flate2::Compression::none());
+        e.write_all(&first).unwrap();
+        e.finish().unwrap()
+    };
+    let base = member(1).len();
+    assert!(base < BUFFER - 1 && BUFFER - 1 - base < 60_000, "{base}");
+    let padded = member(1 + (BUFFER - 1 - base));
+    assert_eq!(padded.len(), BUFFER - 1);
+    let mut file = padded;
+    let second_at = file.len();
+    file.extend(gz(&response(
+        "200 OK",
+        "Content-Type: text/html\r\n",
+        &page("second"),
+    )));
+    let path = tmp.path().join("straddle.warc.gz");
+    std::fs::write(&path, &file).unwrap();
+    let records = read_file(&path, &ReadOptions::default());
+    let shown = format!("{records:?}");
+    let docs: Vec<Document> = records.into_iter().filter_map(Record::doc).collect();
+    assert_eq!(docs.len(), 2, "{}", &shown[..shown.len().min(600)]);
+    assert!(docs[1].text().contains("second body"));
+    assert_eq!(field(&docs[1], "warc")["offset"], second_at as u64);
+}
+
 #[test]
 fn zstd_with_a_dictionary_frame() {
     let tmp = tempfile::tempdir().unwrap();

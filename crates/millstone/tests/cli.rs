@@ -606,6 +606,7 @@ fn ids_and_urls_never_become_paths() {
             "in.jsonl",
             "out/.millstone/checkpoint.json",
             "out/dropped/part-00000.jsonl.zst",
+            "out/report.html",
             "out/stats.json"
         ]
     );
