@@ -1,8 +1,8 @@
 //! The `tokens` stage against `tiktoken-rs` itself (`encode_ordinary(text).len()`), every
 //! encoding, on real text: the 1,497 pages of `../shared/data/webpages-dev.jsonl.zst`, the
 //! Universal Declaration of Human Rights in ~390 languages (`../shared/data/udhr2/*.txt`), and
-//! prefixes of every page cut at arbitrary character boundaries (end-of-text cases). Skipped,
-//! with a message, where the shared data is missing. GPT-2 counts are also compared with the
+//! prefixes of every page cut at arbitrary character boundaries (end-of-text cases). Missing
+//! shared data fails the tests (it is always beside the checkout in CI). GPT-2 counts are also compared with the
 //! counts Python `tiktoken` gave on the same texts (`fixtures/tokens/`, recorded by
 //! `tools/tokens-parity/regenerate.sh`); that test needs the shared data.
 #![cfg(feature = "tokens")]
@@ -35,7 +35,9 @@ fn corpus() -> Vec<(String, String)> {
                 texts.push((format!("webpages-dev line {}", i + 1), text));
             }
         }
-        Err(e) => eprintln!("tokens test: no webpages-dev ({e}), skipping it"),
+        Err(e) => panic!(
+            "tokens test needs ../shared/data/webpages-dev.jsonl.zst beside the checkout: {e}"
+        ),
     }
     match std::fs::read_dir(data("udhr2")) {
         Ok(dir) => {
@@ -47,7 +49,7 @@ fn corpus() -> Vec<(String, String)> {
                 }
             }
         }
-        Err(e) => eprintln!("tokens test: no udhr2 ({e}), skipping it"),
+        Err(e) => panic!("tokens test needs ../shared/data/udhr2 beside the checkout: {e}"),
     }
     texts
 }
