@@ -24,8 +24,12 @@ fn sample_report_renders_and_responds_in_chromium() {
     );
 
     let tmp = tempfile::tempdir().unwrap();
-    // Sorted before the sample's files, so its documents are among each group's first.
+    // Inputs are read in path order and the report samples each group's first documents, so the
+    // hostile file and a copy of the sample sit in one folder with the hostile one sorted first:
+    // where the checkout lives (before or after the temp folder) must not decide what is sampled.
     let hostile = tmp.path().join("0-hostile.jsonl");
+    let sample = tmp.path().join("1-sample.jsonl.zst");
+    std::fs::copy(root.join("data/sample/webpages.jsonl.zst"), &sample).unwrap();
     let script = "<script>window.__pwned=1</script>";
     let docs = [
         serde_json::json!({"id": "</textarea><img src=x onerror=\"window.__pwned=2\">", "url": "javascript:window.__pwned=3",
@@ -42,7 +46,7 @@ fn sample_report_renders_and_responds_in_chromium() {
         .args(["run", "--preset", "fineweb", "-q", "-o"])
         .arg(&out)
         .arg(&hostile)
-        .arg(root.join("data/sample"))
+        .arg(&sample)
         .output()
         .unwrap();
     assert!(
