@@ -963,3 +963,47 @@ fn a_walk_lists_what_it_passes_over_and_never_enters_millstone_outputs() {
         ]
     );
 }
+
+/// After a broken member the reader looks for the next `1f 8b 08`; a good member whose header
+/// begins in the last one or two bytes of the 256 KiB read buffer must be found, not passed over
+/// because the buffer shows only part of its header.
+#[test]
+fn resync_finds_a_member_whose_header_straddles_the_read_buffer() {
+    const BUFFER: usize = 256 << 10;
+    let tmp = tempfile::tempdir().unwrap();
+    for shown in [1usize, 2] {
+        // A gzip header, then deflate data with the reserved block type 3 (an error at once),
+        // then filler without a 0x1f byte up to where the good member starts.
+        let mut file = vec![0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff];
+        file.resize(BUFFER - shown, b'x');
+        let good_at = file.len();
+        file.extend(gz(&response(
+            "200 OK",
+            "Content-Type: text/html\r\n",
+            &page("after the break"),
+        )));
+        let path = tmp.path().join(format!("resync-{shown}.warc.gz"));
+        std::fs::write(&path, &file).unwrap();
+        let records = read_file(&path, &ReadOptions::default());
+        let shown_records = format!("{records:?}");
+        let rejected = records
+            .iter()
+            .filter(|r| matches!(r, Record::Rejected(_)))
+            .count();
+        let docs: Vec<Document> = records.into_iter().filter_map(Record::doc).collect();
+        assert_eq!(
+            rejected,
+            1,
+            "{}",
+            &shown_records[..shown_records.len().min(600)]
+        );
+        assert_eq!(
+            docs.len(),
+            1,
+            "header bytes shown {shown}: {}",
+            &shown_records[..shown_records.len().min(600)]
+        );
+        assert!(docs[0].text().contains("after the break body"));
+        assert_eq!(field(&docs[0], "warc")["offset"], good_at as u64);
+    }
+}

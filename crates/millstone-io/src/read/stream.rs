@@ -18,6 +18,8 @@ use super::BOMB_CHECK_AFTER;
 use crate::input::{GZIP_MAGIC, ZSTD_MAGIC};
 
 const READ_BUFFER: usize = 256 << 10;
+/// How a gzip member starts: the magic number and the deflate method byte.
+const MEMBER_HEADER: [u8; 3] = [0x1f, 0x8b, 0x08];
 /// The magic number of the skippable zstd frame that holds a `.warc.zst` dictionary.
 const ZSTD_DICT_FRAME: [u8; 4] = [0x5D, 0x2A, 0x4D, 0x18];
 /// Largest dictionary accepted (Common Crawl's are ~100 KiB).
@@ -151,8 +153,11 @@ impl Decoded {
         }
         let s = src.as_mut()?;
         // Never resume at the header we failed in: step one byte past the member start if we are
-        // still on it.
-        if s.pos == self.member.0 && s.fill_buf().is_ok_and(|b| b.starts_with(&GZIP_MAGIC)) {
+        // still on it (its first byte may be all the buffer shows).
+        if s.pos == self.member.0
+            && s.fill_buf()
+                .is_ok_and(|b| b.first() == Some(&GZIP_MAGIC[0]))
+        {
             s.consume(1);
         }
         loop {
@@ -166,29 +171,20 @@ impl Decoded {
             if buf.is_empty() {
                 return None;
             }
-            match memchr::memchr(0x1f, buf) {
-                Some(i) if buf.len() - i >= 3 => {
-                    if buf[i + 1] == 0x8b && buf[i + 2] == 8 {
-                        s.consume(i);
-                        return Some(s.pos);
-                    }
-                    s.consume(i + 1);
-                }
-                Some(i) if buf.len() > 3 => s.consume(i), // keep the tail: it may be a header
-                Some(_) | None => {
-                    let n = buf.len();
-                    if n < 3 {
-                        // A short tail at the end of the file cannot hold a header.
-                        let more = buf.len();
-                        s.consume(more);
-                        if s.fill_buf().map(|b| b.is_empty()).unwrap_or(true) {
-                            return None;
-                        }
-                    } else {
-                        s.consume(n);
-                    }
-                }
+            let Some(i) = memchr::memchr(MEMBER_HEADER[0], buf) else {
+                let n = buf.len();
+                s.consume(n);
+                continue;
+            };
+            // The buffer may end inside a header (`1f` or `1f 8b` its last bytes): what shows
+            // matches, so it is a candidate; the decoder reads on across the buffer's end and a
+            // false one is a failure passed over while resynchronising, then a one-byte step.
+            let shown = &buf[i..buf.len().min(i + MEMBER_HEADER.len())];
+            if MEMBER_HEADER.starts_with(shown) {
+                s.consume(i);
+                return Some(s.pos);
             }
+            s.consume(i + 1);
         }
     }
 
