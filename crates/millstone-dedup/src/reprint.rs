@@ -230,34 +230,54 @@ impl Comparison {
 /// Scratch for [`compare`], kept per thread.
 #[derive(Default)]
 pub struct CompareScratch {
-    a: Vec<(u32, u32)>,
-    b: Vec<(u32, u32)>,
-    matches: Vec<(u32, u32)>,
+    a: Prepared,
+    b: Prepared,
+    matches: Vec<u64>,
 }
 
-/// Sort `(hash, index)` pairs and mark repeated hashes (index set to `u32::MAX`, first copy
-/// kept with the mark too: a repeated n-gram cannot anchor an alignment). Returns the number
-/// of distinct hashes.
-fn sorted_unique(anchors: &[Anchor], out: &mut Vec<(u32, u32)>) -> usize {
-    out.clear();
-    out.extend(anchors.iter().enumerate().map(|(i, a)| (a.hash, i as u32)));
-    out.sort_unstable();
-    let mut distinct = 0;
-    let mut i = 0;
-    while i < out.len() {
-        let mut j = i + 1;
-        while j < out.len() && out[j].0 == out[i].0 {
-            j += 1;
-        }
-        distinct += 1;
-        if j - i > 1 {
-            for e in &mut out[i..j] {
-                e.1 = u32::MAX;
+/// One side of a comparison made ready once: its anchors' hashes sorted, with repeats marked.
+/// A cluster's survivor is compared with every member; [`Prepared::set`] it once and call
+/// [`compare_prepared`] per member instead of sorting it again each time.
+#[derive(Default)]
+pub struct Prepared {
+    /// `hash << 32 | index into the anchors`, sorted (one u64 sorts faster than a pair); the
+    /// index is `u32::MAX` for a hash that occurs more than once (a repeated n-gram cannot
+    /// anchor an alignment).
+    keys: Vec<u64>,
+    distinct: usize,
+}
+
+const REPEATED: u64 = u32::MAX as u64;
+
+impl Prepared {
+    pub fn set(&mut self, anchors: &[Anchor]) {
+        let keys = &mut self.keys;
+        keys.clear();
+        keys.extend(
+            anchors
+                .iter()
+                .enumerate()
+                .map(|(i, a)| u64::from(a.hash) << 32 | i as u64),
+        );
+        keys.sort_unstable();
+        let mut distinct = 0;
+        let mut i = 0;
+        while i < keys.len() {
+            let hash = keys[i] >> 32;
+            let mut j = i + 1;
+            while j < keys.len() && keys[j] >> 32 == hash {
+                j += 1;
             }
+            distinct += 1;
+            if j - i > 1 {
+                for k in &mut keys[i..j] {
+                    *k = hash << 32 | REPEATED;
+                }
+            }
+            i = j;
         }
-        i = j;
+        self.distinct = distinct;
     }
-    distinct
 }
 
 /// Compare two documents' anchors (see the module docs).
@@ -267,8 +287,24 @@ pub fn compare(
     p: &ReprintParams,
     s: &mut CompareScratch,
 ) -> Comparison {
-    let da = sorted_unique(a, &mut s.a);
-    let db = sorted_unique(b, &mut s.b);
+    let mut pb = std::mem::take(&mut s.b);
+    pb.set(b);
+    let c = compare_prepared(a, b, &pb, p, s);
+    s.b = pb;
+    c
+}
+
+/// [`compare`] with `b` already prepared (`pb` = [`Prepared::set`] of `b`).
+pub fn compare_prepared(
+    a: &[Anchor],
+    b: &[Anchor],
+    pb: &Prepared,
+    p: &ReprintParams,
+    s: &mut CompareScratch,
+) -> Comparison {
+    s.a.set(a);
+    let (ka, kb) = (&s.a.keys, &pb.keys);
+    let (da, db) = (s.a.distinct, pb.distinct);
     if da == 0 || db == 0 {
         return Comparison::default();
     }
@@ -276,21 +312,22 @@ pub fn compare(
     let mut shared = 0usize;
     s.matches.clear();
     let (mut i, mut j) = (0, 0);
-    while i < s.a.len() && j < s.b.len() {
-        let (ha, hb) = (s.a[i].0, s.b[j].0);
+    while i < ka.len() && j < kb.len() {
+        let (ha, hb) = (ka[i] >> 32, kb[j] >> 32);
         if ha < hb {
             i += 1;
         } else if hb < ha {
             j += 1;
         } else {
             shared += 1;
-            if s.a[i].1 != u32::MAX && s.b[j].1 != u32::MAX {
-                s.matches.push((s.a[i].1, s.b[j].1));
+            let (ia, ib) = (ka[i] & REPEATED, kb[j] & REPEATED);
+            if ia != REPEATED && ib != REPEATED {
+                s.matches.push(ia << 32 | ib);
             }
-            while i < s.a.len() && s.a[i].0 == ha {
+            while i < ka.len() && ka[i] >> 32 == ha {
                 i += 1;
             }
-            while j < s.b.len() && s.b[j].0 == hb {
+            while j < kb.len() && kb[j] >> 32 == hb {
                 j += 1;
             }
         }
@@ -309,7 +346,8 @@ pub fn compare(
             }
         }
     };
-    for &(ia, ib) in &s.matches {
+    for &m in &s.matches {
+        let (ia, ib) = ((m >> 32) as u32, m as u32);
         let (x, y) = (a[ia as usize], b[ib as usize]);
         let extends = run.as_ref().is_some_and(|(_, la, lb)| {
             let (px, py) = (a[*la as usize], b[*lb as usize]);

@@ -72,7 +72,7 @@ use crate::cluster::{self, ClusterOptions, Members, Survivor};
 use crate::index::{Index, IndexFiles};
 use crate::minhash::{band_hashes, MinHashParams, ShingleKind, SignScratch, Signer};
 use crate::normalize::simplify_text;
-use crate::reprint::{self, Anchor, CompareScratch, Comparison, ReprintParams};
+use crate::reprint::{self, Anchor, CompareScratch, Comparison, Prepared, ReprintParams};
 use crate::spill::{self, Chunked, IdFile, RunSet, SlotFile, SpillError};
 use crate::StageError;
 
@@ -830,7 +830,9 @@ impl Dedup {
             .map(|cl| {
                 let (mut centre, mut other) = (Vec::new(), Vec::new());
                 let mut scratch = CompareScratch::default();
+                let mut prepared = Prepared::default();
                 load(cl.survivor, &mut centre)?;
+                prepared.set(&centre);
                 cl.members
                     .iter()
                     .map(|&m| {
@@ -838,7 +840,13 @@ impl Dedup {
                             return Ok(None);
                         }
                         load(m, &mut other)?;
-                        Ok(Some(reprint::compare(&other, &centre, p, &mut scratch)))
+                        Ok(Some(reprint::compare_prepared(
+                            &other,
+                            &centre,
+                            &prepared,
+                            p,
+                            &mut scratch,
+                        )))
                     })
                     .collect()
             })
