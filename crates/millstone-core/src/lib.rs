@@ -7,9 +7,10 @@
 //! - [`StageStats`] and [`RunStats`]: plain values that merge with `+=`, so each worker thread
 //!   counts on its own and the totals are added at the end.
 //! - [`Rejection`]: a record that could not be read, kept as data (file, record, error, excerpt).
+//! - [`StatsFile`]: the shape of a run's `stats.json`, written by the engine, read by the report.
 //!
 //! This crate is deliberately small: no I/O, no threads, no tokenizer. Readers and writers live in
-//! `millstone-io`, the stages in `millstone-filters`, and the executor in the `millstone` binary.
+//! `millstone-io`, the stages in `millstone-filters`, and the executor in `millstone-engine`.
 //!
 //! ```
 //! use millstone_core::{Document, Stage, StageStats, Verdict};
@@ -31,12 +32,14 @@ pub mod options;
 mod reject;
 mod stage;
 mod stats;
+pub mod stats_file;
 
 pub use document::{Document, Source};
 pub use options::{OptionSpec, OptionType, Range, StageDoc, StageOptions};
 pub use reject::{RejectKind, Rejection};
 pub use stage::{CorpusPass, DropReason, Measured, Stage, Verdict};
 pub use stats::{AccountingError, RunStats, StageStats};
+pub use stats_file::StatsFile;
 
 /// JSON object type used for pass-through fields and measured attributes (keeps key order).
 pub type Map = serde_json::Map<String, serde_json::Value>;

@@ -1,9 +1,5 @@
-//! The `millstone` command line: glue between the pipeline, the executor and the user.
+//! The `millstone` command line: arguments, progress and printing around `millstone-engine`.
 
-mod checkpoint;
-mod executor;
-mod output;
-mod pipeline;
 mod progress;
 
 use std::path::PathBuf;
@@ -13,9 +9,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use millstone_io::{Compression, OutputFormat};
 
-use crate::executor::{RunOptions, RunReport};
-use crate::output::OutputConfig;
-use crate::pipeline::{Pipeline, PRESETS};
+use millstone_engine::{pipeline, OutputConfig, Pipeline, RunOptions, RunReport, PRESETS};
 
 /// Turn raw web-crawled text into clean, quality-filtered corpora.
 ///
@@ -602,14 +596,6 @@ fn run_pipeline(pipeline: Pipeline, pipeline_text: String, args: IoArgs) -> Resu
         },
         force: args.force,
         resume: args.resume,
-        progress: if args.quiet {
-            progress::ProgressMode::Off
-        } else {
-            progress::ProgressMode::On {
-                every: std::time::Duration::try_from_secs_f64(args.progress_interval)
-                    .context("--progress-interval must be a number of seconds >= 0")?,
-            }
-        },
         config: serde_json::json!({
             "pipeline": pipeline_text,
             "format": format!("{:?}", args.format),
@@ -625,7 +611,17 @@ fn run_pipeline(pipeline: Pipeline, pipeline_text: String, args: IoArgs) -> Resu
             "keep_truncated": args.keep_truncated,
         }),
     };
-    let report = executor::run(&pipeline, &opts)?;
+    let mode = if args.quiet {
+        progress::ProgressMode::Off
+    } else {
+        progress::ProgressMode::On {
+            every: std::time::Duration::try_from_secs_f64(args.progress_interval)
+                .context("--progress-interval must be a number of seconds >= 0")?,
+        }
+    };
+    let report = millstone_engine::executor::run(&pipeline, &opts, &|inputs| {
+        Box::new(progress::Progress::new(mode, inputs))
+    })?;
     let written = (!args.no_report).then(|| write_report(&args.out, &opts.output));
     if !args.quiet {
         print_summary(&report, &args.out, &pipeline);

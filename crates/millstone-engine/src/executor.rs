@@ -10,25 +10,118 @@
 //! Memory: a reader thread fills small batches, the workers process one, a writer thread writes
 //! the previous one; every hand-over is a one-slot channel, so a handful of batches are alive at
 //! once, whatever the input size.
+//!
+//! The loop itself ([`execute`]) reads from a [`Source`] (numbered inputs, each a stream of
+//! [`Record`]s) and writes to a [`Sink`] (kept, dropped, rejected, and an *epoch* hook where a
+//! sink may make what it wrote durable); [`run`] is the file-to-folder run of `millstone run`
+//! ([`FileSource`], [`DirSink`], checkpoints, `stats.json`). Progress display is the caller's,
+//! through [`Progress`].
 
 use std::fs;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context, Result};
-use indicatif::{ProgressBar, ProgressStyle};
-use millstone_core::{Document, Map, Rejection, RunStats, Stage, Value, Verdict};
-use millstone_io::{InputFile, ReadOptions, Record, Skipped, SkippedInput};
+use millstone_core::stats_file::SkippedPath;
+use millstone_core::{Document, DropReason, Rejection, RunStats, Stage, StatsFile, Value, Verdict};
+use millstone_io::{InputFile, JsonEncoder, ReadOptions, Record, Skipped, SkippedInput};
 use rayon::prelude::*;
 
 use crate::checkpoint::{self, Checkpoint, Lock};
+use crate::error::{Context, Error, Result};
 use crate::output::{OutputConfig, Outputs};
 use crate::pipeline::Pipeline;
-use crate::progress::{Progress, ProgressMode};
 
-/// Everything `millstone run` needs besides the pipeline.
+macro_rules! bail {
+    ($($t:tt)*) => { return Err(Error::Run(format!($($t)*))) };
+}
+
+/// Where documents come from: numbered inputs (files, shards, batches), each a stream of records
+/// read in order. Reading must be repeatable (a corpus pass reads every input once more).
+pub trait Source: Sync {
+    /// How many inputs there are.
+    fn inputs(&self) -> usize;
+    /// The records of input `i`, from the first.
+    fn records(&self, i: usize) -> Box<dyn Iterator<Item = Record> + Send + '_>;
+}
+
+/// Input files read with the same options: what `millstone run` reads.
+pub struct FileSource<'a> {
+    pub files: &'a [InputFile],
+    pub options: &'a ReadOptions,
+}
+
+impl Source for FileSource<'_> {
+    fn inputs(&self) -> usize {
+        self.files.len()
+    }
+
+    fn records(&self, i: usize) -> Box<dyn Iterator<Item = Record> + Send + '_> {
+        millstone_io::read(&self.files[i], self.options)
+    }
+}
+
+/// Documents already in memory, as one input.
+pub struct DocsSource<'a>(pub &'a [Document]);
+
+impl Source for DocsSource<'_> {
+    fn inputs(&self) -> usize {
+        1
+    }
+
+    fn records(&self, _: usize) -> Box<dyn Iterator<Item = Record> + Send + '_> {
+        Box::new(self.0.iter().cloned().map(Record::Doc))
+    }
+}
+
+/// Where processed records go, in input order.
+pub trait Sink: Send {
+    /// A JSONL encoder the worker threads may use to encode documents ahead of
+    /// [`Sink::write_doc`]; `None` (the default) when the sink encodes itself.
+    fn encoder(&self) -> Option<JsonEncoder> {
+        None
+    }
+    /// A kept document (`drop` is `None`) or a dropped one (`Some((stage, reason))`); `encoded`
+    /// is its line from [`Sink::encoder`], when there is one.
+    fn write_doc(
+        &mut self,
+        doc: Document,
+        drop: Option<(&str, &DropReason)>,
+        encoded: Option<&[u8]>,
+    ) -> Result<()>;
+    /// A record that could not be read.
+    fn write_rejected(&mut self, r: Rejection) -> Result<()>;
+    /// Everything up to `position` is written and `stats` are the totals so far: a sink may close
+    /// its parts and record a checkpoint here. Called every `epoch_bytes` of output and at the
+    /// end.
+    fn end_epoch(&mut self, _position: Position, _stats: &RunStats) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// What a caller shows while the engine works (the binary draws bars and lines; a library user
+/// may log). Every method has an empty default; calls come from the engine's threads.
+pub trait Progress: Sync {
+    /// A corpus pass (`describe`: what it does) starts reading `inputs` inputs.
+    fn pass_started(&self, _describe: &str, _inputs: usize) {}
+    /// The corpus pass has read `done` inputs.
+    fn pass_inputs_done(&self, _done: usize) {}
+    /// The corpus pass ended.
+    fn pass_finished(&self) {}
+    /// The main pass (processing and writing) starts.
+    fn main_started(&self) {}
+    /// The main pass wrote a batch: `done` inputs are fully read, `total` counts so far.
+    fn update(&self, _done: usize, _total: &RunStats) {}
+    /// The main pass ended.
+    fn finish(&self) {}
+}
+
+/// Shows nothing.
+pub struct NoProgress;
+
+impl Progress for NoProgress {}
+
+/// Everything a file-to-folder run needs besides the pipeline.
 pub struct RunOptions {
     pub inputs: Vec<String>,
     pub out_dir: PathBuf,
@@ -39,8 +132,6 @@ pub struct RunOptions {
     pub force: bool,
     /// Continue an interrupted run in `out_dir` (or start one if there is none).
     pub resume: bool,
-    /// A progress bar on a terminal, periodic lines otherwise, or nothing.
-    pub progress: ProgressMode,
     /// The run's configuration as data (pipeline, options): stored in checkpoints so that a
     /// resume with different settings is refused.
     pub config: Value,
@@ -69,7 +160,7 @@ const BATCH_BYTES: usize = 4 << 20;
 // Documents are the common case: boxing them to shrink the rare rejection would cost an
 // allocation per document.
 #[allow(clippy::large_enum_variant)]
-enum Item {
+pub(crate) enum Item {
     Doc {
         doc: Document,
         read_bytes: usize,
@@ -84,7 +175,7 @@ enum Item {
 }
 
 /// A batch and where it ends in the input: `records_end` records of input `input` are read.
-struct Batch {
+pub(crate) struct Batch {
     items: Vec<Item>,
     input: usize,
     records_end: u64,
@@ -92,14 +183,21 @@ struct Batch {
     files_done: usize,
 }
 
-/// Where reading starts: input index and records of it to skip.
-#[derive(Clone, Copy, Default)]
-struct Position {
-    input: usize,
-    record: u64,
+/// A place in a [`Source`]: input index, and records of it already read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Position {
+    pub input: usize,
+    pub record: u64,
 }
 
-pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunReport> {
+/// `millstone run`: read `opts.inputs`, run `pipeline`, write `opts.out_dir` (kept/, dropped/,
+/// rejected/, `stats.json`, checkpoints; `--resume` continues from the last one).
+/// `progress` is made once the inputs are listed.
+pub fn run(
+    pipeline: &Pipeline,
+    opts: &RunOptions,
+    progress: &dyn Fn(&[InputFile]) -> Box<dyn Progress>,
+) -> Result<RunReport> {
     let started = Instant::now();
     let expanded = millstone_io::expand_inputs_report(&opts.inputs).context("listing inputs")?;
     let (inputs, skipped_inputs) = (expanded.files, expanded.skipped);
@@ -140,7 +238,7 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunReport> {
             });
         }
     }
-    let (start, mut next_part, mut total) = match &resumed {
+    let (start, mut next_part, total) = match &resumed {
         Some(cp) => {
             checkpoint::clean_after(&opts.out_dir, cp.next_part)?;
             (
@@ -167,55 +265,103 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunReport> {
         .thread_name(|i| format!("millstone-worker-{i}"))
         .build()
         .context("starting worker threads")?;
+    let source = FileSource {
+        files: &inputs,
+        options: &opts.read,
+    };
+    let progress = progress(&inputs);
     // Stages that need the whole corpus first (cross-document line counts) get their pass now,
     // before anything is written. It is redone on resume: counting is deterministic.
-    run_corpus_passes(
-        &pipeline.stages,
-        &inputs,
-        &opts.read,
-        &pool,
-        opts.progress != ProgressMode::Off,
-        &opts.out_dir,
-    )?;
+    run_corpus_passes(&pipeline.stages, &source, &pool, &*progress)?;
+    write_pass_outputs(&pipeline.stages, &opts.out_dir)?;
     let mut outputs = Outputs::create(&opts.out_dir, &opts.output)?;
     outputs.set_next_part(next_part);
     if let Some(cp) = &resumed {
         outputs.set_layouts(&cp.layouts)?;
     }
-    let progress = Progress::new(opts.progress, &inputs);
-    let encoder = outputs.encoder();
-
-    let (tx, rx) = mpsc::sync_channel::<Batch>(1);
-    let read_opts = opts.read.clone();
+    let mut sink = DirSink {
+        outputs: Some(outputs),
+        out_dir: &opts.out_dir,
+        config: &config,
+        next_part: &mut next_part,
+    };
+    let total = execute(
+        pipeline,
+        &source,
+        start,
+        &mut sink,
+        total,
+        opts.output.shard_size,
+        &pool,
+        &*progress,
+    )?;
+    sink.finish()?;
+    progress.finish();
+    total.check_accounting()?;
+    write_stats(&opts.out_dir.join("stats.json"), &total, &skipped_inputs)?;
     let inputs_n = inputs.len();
-    let reader = std::thread::Builder::new()
-        .name("millstone-reader".into())
-        .spawn(move || read_batches(&inputs, &read_opts, start, tx))
-        .context("starting the reader thread")?;
+    checkpoint::save(
+        &opts.out_dir,
+        &Checkpoint {
+            version: 1,
+            config,
+            next_part,
+            input: inputs_n,
+            record: 0,
+            stats: total.clone(),
+            complete: true,
+            layouts: [None, None],
+        },
+    )?;
+    Ok(RunReport {
+        stats: total,
+        elapsed: started.elapsed(),
+        inputs: inputs_n,
+        already_complete: false,
+        skipped_inputs,
+    })
+}
 
+/// Run `pipeline` over `source` from `start` into `sink`, adding to `total` (the counts of what
+/// was read before `start`), on `pool`: the reader, worker and writer loop. The sink's
+/// [`Sink::end_epoch`] is called whenever `epoch_bytes` of output were written since the last
+/// one, and once at the end if anything was written since. Corpus passes must have run.
+#[allow(clippy::too_many_arguments)] // one call site per kind of run; a struct would only rename them
+pub fn execute(
+    pipeline: &Pipeline,
+    source: &dyn Source,
+    start: Position,
+    sink: &mut dyn Sink,
+    mut total: RunStats,
+    epoch_bytes: u64,
+    pool: &rayon::ThreadPool,
+    progress: &dyn Progress,
+) -> Result<RunStats> {
+    let names: Vec<&str> = pipeline.names().collect();
+    let encoder = sink.encoder();
+    progress.main_started();
+    let (tx, rx) = mpsc::sync_channel::<Batch>(1);
     // Three stages overlap: the reader parses batch k+1 while the workers process batch k and
     // the writer compresses and writes batch k-1. Each hand-over is a one-slot channel.
     let (to_writer, from_workers) = mpsc::sync_channel::<(Batch, RunStats)>(1);
-    let writer_ctx = WriterCtx {
-        names: &names,
-        out_dir: &opts.out_dir,
-        config: &config,
-        shard_size: opts.output.shard_size,
-        progress: &progress,
-    };
-    let (total, next_part) = std::thread::scope(|scope| -> Result<(RunStats, u32)> {
+    std::thread::scope(|scope| -> Result<RunStats> {
+        let reader = std::thread::Builder::new()
+            .name("millstone-reader".into())
+            .spawn_scoped(scope, move || read_batches(source, start, tx))
+            .context("starting the reader thread")?;
+        let names_w = &names;
         let writer = std::thread::Builder::new()
             .name("millstone-writer".into())
             .spawn_scoped(scope, move || {
                 write_batches(
-                    &mut outputs,
-                    &writer_ctx,
-                    &mut next_part,
+                    sink,
+                    names_w,
+                    epoch_bytes,
+                    progress,
                     &mut total,
                     from_workers,
                 )?;
-                outputs.finish()?;
-                Ok((total, next_part))
+                Ok::<_, Error>(total)
             })
             .context("starting the writer thread")?;
         for mut batch in rx {
@@ -253,35 +399,13 @@ pub fn run(pipeline: &Pipeline, opts: &RunOptions) -> Result<RunReport> {
             }
         }
         drop(to_writer);
-        writer
+        let total = writer
             .join()
-            .map_err(|_| anyhow::anyhow!("the writer thread panicked"))?
-    })?;
-    reader
-        .join()
-        .map_err(|_| anyhow::anyhow!("the reader thread panicked"))?;
-    progress.finish();
-    total.check_accounting()?;
-    write_stats(&opts.out_dir.join("stats.json"), &total, &skipped_inputs)?;
-    checkpoint::save(
-        &opts.out_dir,
-        &Checkpoint {
-            version: 1,
-            config,
-            next_part,
-            input: inputs_n,
-            record: 0,
-            stats: total.clone(),
-            complete: true,
-            layouts: [None, None],
-        },
-    )?;
-    Ok(RunReport {
-        stats: total,
-        elapsed: started.elapsed(),
-        inputs: inputs_n,
-        already_complete: false,
-        skipped_inputs,
+            .map_err(|_| Error::Run("the writer thread panicked".into()))??;
+        reader
+            .join()
+            .map_err(|_| Error::Run("the reader thread panicked".into()))?;
+        Ok(total)
     })
 }
 
@@ -302,26 +426,84 @@ fn check_html_stage(pipeline: &Pipeline, inputs: &[InputFile]) -> Result<()> {
     )
 }
 
-/// What the writer thread needs besides the outputs.
-struct WriterCtx<'a> {
-    names: &'a [&'a str],
+/// The output folder of `millstone run`: kept/, dropped/ and rejected/ parts, closed together at
+/// each epoch, then a checkpoint (see [`crate::checkpoint`]).
+pub struct DirSink<'a> {
+    outputs: Option<Outputs>,
     out_dir: &'a Path,
     config: &'a Value,
-    shard_size: u64,
-    progress: &'a Progress,
+    next_part: &'a mut u32,
 }
 
-/// The writer thread: every processed batch, in order, to kept/, dropped/ and rejected/. Once
-/// `shard_size` bytes were written since the last epoch, all parts are closed and a checkpoint
-/// is saved; the last epoch is closed when the input ends.
+impl DirSink<'_> {
+    fn outputs(&mut self) -> Result<&mut Outputs> {
+        self.outputs
+            .as_mut()
+            .ok_or_else(|| Error::Run("the output folder was already finished".into()))
+    }
+
+    /// Close the writers (after the last epoch).
+    fn finish(&mut self) -> Result<()> {
+        match self.outputs.take() {
+            Some(o) => o.finish(),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Sink for DirSink<'_> {
+    fn encoder(&self) -> Option<JsonEncoder> {
+        self.outputs.as_ref().and_then(Outputs::encoder)
+    }
+
+    fn write_doc(
+        &mut self,
+        doc: Document,
+        drop: Option<(&str, &DropReason)>,
+        encoded: Option<&[u8]>,
+    ) -> Result<()> {
+        self.outputs()?.write_doc(&doc, drop, encoded)
+    }
+
+    fn write_rejected(&mut self, r: Rejection) -> Result<()> {
+        self.outputs()?.write_rejected(&r)
+    }
+
+    /// Close every open part (renaming it into place), then record the checkpoint.
+    fn end_epoch(&mut self, position: Position, stats: &RunStats) -> Result<()> {
+        let next = *self.next_part + 1;
+        let outputs = self.outputs()?;
+        outputs.end_parts()?;
+        let layouts = outputs.layouts();
+        outputs.set_next_part(next);
+        *self.next_part = next;
+        checkpoint::save(
+            self.out_dir,
+            &Checkpoint {
+                version: 1,
+                config: self.config.clone(),
+                next_part: next,
+                input: position.input,
+                record: position.record,
+                stats: stats.clone(),
+                complete: false,
+                layouts,
+            },
+        )
+    }
+}
+
+/// The writer thread: every processed batch, in order, to the sink. Once `epoch_bytes` were
+/// written since the last epoch, the sink ends one; the last epoch ends with the input.
 fn write_batches(
-    outputs: &mut Outputs,
-    ctx: &WriterCtx<'_>,
-    next_part: &mut u32,
+    sink: &mut dyn Sink,
+    names: &[&str],
+    epoch_bytes: u64,
+    progress: &dyn Progress,
     total: &mut RunStats,
     batches: mpsc::Receiver<(Batch, RunStats)>,
 ) -> Result<()> {
-    let mut epoch_bytes = 0u64;
+    let mut written = 0u64;
     let mut position = None;
     for (batch, stats) in batches {
         for item in batch.items {
@@ -329,92 +511,56 @@ fn write_batches(
                 Item::Doc {
                     doc, drop, encoded, ..
                 } => {
-                    let drop = drop.as_ref().map(|(i, r)| (ctx.names[*i], r));
+                    let drop = drop.as_ref().map(|(i, r)| (names[*i], r));
                     let encoded = encoded.transpose()?;
-                    epoch_bytes += encoded.as_ref().map_or(doc.len_bytes(), Vec::len) as u64;
-                    outputs.write_doc(&doc, drop, encoded.as_deref())?
+                    written += encoded.as_ref().map_or(doc.len_bytes(), Vec::len) as u64;
+                    sink.write_doc(doc, drop, encoded.as_deref())?
                 }
                 Item::Rejected(r) => {
-                    epoch_bytes += (r.excerpt.len() + r.error.len()) as u64;
-                    outputs.write_rejected(&r)?
+                    written += (r.excerpt.len() + r.error.len()) as u64;
+                    sink.write_rejected(r)?
                 }
                 Item::Skipped(_) => {}
             }
         }
         *total += &stats;
-        ctx.progress.update(batch.files_done, total);
-        position = Some((batch.input, batch.records_end));
-        if epoch_bytes >= ctx.shard_size {
-            close_epoch(
-                outputs,
-                ctx,
-                next_part,
-                total,
-                (batch.input, batch.records_end),
-            )?;
-            epoch_bytes = 0;
+        progress.update(batch.files_done, total);
+        let here = Position {
+            input: batch.input,
+            record: batch.records_end,
+        };
+        position = Some(here);
+        if written >= epoch_bytes {
+            sink.end_epoch(here, total)?;
+            written = 0;
         }
     }
-    if epoch_bytes > 0 {
+    if written > 0 {
         if let Some(pos) = position {
-            close_epoch(outputs, ctx, next_part, total, pos)?;
+            sink.end_epoch(pos, total)?;
         }
     }
     Ok(())
 }
 
-/// Close every open part (renaming it into place), then record the checkpoint.
-fn close_epoch(
-    outputs: &mut Outputs,
-    ctx: &WriterCtx<'_>,
-    next_part: &mut u32,
-    total: &RunStats,
-    (input, record): (usize, u64),
-) -> Result<()> {
-    outputs.end_parts()?;
-    let layouts = outputs.layouts();
-    *next_part += 1;
-    outputs.set_next_part(*next_part);
-    checkpoint::save(
-        ctx.out_dir,
-        &Checkpoint {
-            version: 1,
-            config: ctx.config.clone(),
-            next_part: *next_part,
-            input,
-            record,
-            stats: total.clone(),
-            complete: false,
-            layouts,
-        },
-    )
-}
-
 /// For each stage that asks for a corpus pass: read every input, run each document through the
 /// stages before it, and show what reaches it to the pass. Nothing is written.
-fn run_corpus_passes(
+pub(crate) fn run_corpus_passes(
     stages: &[Box<dyn Stage>],
-    inputs: &[InputFile],
-    read: &ReadOptions,
+    source: &dyn Source,
     pool: &rayon::ThreadPool,
-    show_progress: bool,
-    out_dir: &Path,
+    progress: &dyn Progress,
 ) -> Result<()> {
     for (k, stage) in stages.iter().enumerate() {
         let Some(pass) = stage.corpus_pass() else {
             continue;
         };
-        let bar = files_bar(show_progress, inputs.len(), "{msg}");
-        if let Some(bar) = &bar {
-            bar.set_message(pass.describe().to_owned());
-        }
+        progress.pass_started(pass.describe(), source.inputs());
         let (tx, rx) = mpsc::sync_channel::<Batch>(1);
         std::thread::scope(|scope| -> Result<()> {
             let reader = std::thread::Builder::new()
                 .name("millstone-reader".into())
-                .spawn_scoped(scope, move || {
-                    read_batches(inputs, read, Position::default(), tx)
-                })
+                .spawn_scoped(scope, move || read_batches(source, Position::default(), tx))
                 .context("starting the reader thread")?;
             for mut batch in rx {
                 pool.install(|| {
@@ -429,31 +575,36 @@ fn run_corpus_passes(
                         pass.observe(doc);
                     })
                 });
-                if let Some(bar) = &bar {
-                    bar.set_position(batch.files_done as u64);
-                }
+                progress.pass_inputs_done(batch.files_done);
             }
             reader
                 .join()
-                .map_err(|_| anyhow::anyhow!("the reader thread panicked"))
+                .map_err(|_| Error::Run("the reader thread panicked".into()))
         })?;
         pass.finish();
-        pass.write_outputs(out_dir).with_context(|| {
-            format!(
-                "{}: writing its outputs to {}",
-                stage.name(),
-                out_dir.display()
-            )
-        })?;
-        if let Some(bar) = bar {
-            bar.finish_and_clear();
+        progress.pass_finished();
+    }
+    Ok(())
+}
+
+/// Write what the corpus passes produced next to the run's outputs (dedup's `clusters.jsonl`).
+fn write_pass_outputs(stages: &[Box<dyn Stage>], out_dir: &Path) -> Result<()> {
+    for stage in stages {
+        if let Some(pass) = stage.corpus_pass() {
+            pass.write_outputs(out_dir).with_context(|| {
+                format!(
+                    "{}: writing its outputs to {}",
+                    stage.name(),
+                    out_dir.display()
+                )
+            })?;
         }
     }
     Ok(())
 }
 
 /// Run one document through the stages, recording where it stopped.
-fn process_item(stages: &[Box<dyn Stage>], item: &mut Item, stats: &mut RunStats) {
+pub(crate) fn process_item(stages: &[Box<dyn Stage>], item: &mut Item, stats: &mut RunStats) {
     let (doc, read_bytes, drop) = match item {
         Item::Doc {
             doc,
@@ -496,22 +647,14 @@ fn process_item(stages: &[Box<dyn Stage>], item: &mut Item, stats: &mut RunStats
     }
 }
 
-/// The reader thread: every input in order, cut into batches. Returns the number of inputs.
 /// The reader thread: every input in order from `start`, cut into batches.
-fn read_batches(
-    inputs: &[InputFile],
-    opts: &ReadOptions,
-    start: Position,
-    tx: mpsc::SyncSender<Batch>,
-) {
-    for (i, input) in inputs.iter().enumerate().skip(start.input) {
+fn read_batches(source: &dyn Source, start: Position, tx: mpsc::SyncSender<Batch>) {
+    for i in start.input..source.inputs() {
         let skip = if i == start.input { start.record } else { 0 };
         let mut batch = Vec::with_capacity(BATCH_DOCS);
         let mut bytes = 0usize;
         // `records`: how many records of this input are accounted for once this one is.
-        for (records, record) in
-            (skip + 1..).zip(millstone_io::read(input, opts).skip(skip as usize))
-        {
+        for (records, record) in (skip + 1..).zip(source.records(i).skip(skip as usize)) {
             batch.push(match record {
                 Record::Doc(mut doc) => {
                     doc.source.input = i as u32;
@@ -606,85 +749,15 @@ fn prepare_out_dir(dir: &Path, force: bool, resume: bool) -> Result<Lock> {
 }
 
 fn write_stats(path: &Path, stats: &RunStats, skipped_inputs: &[SkippedInput]) -> Result<()> {
-    let mut value = stats_value(stats);
-    if let Value::Object(m) = &mut value {
-        if !stats.records.is_empty() {
-            m.insert("records".into(), serde_json::to_value(&stats.records)?);
-            m.insert("skipped".into(), serde_json::to_value(&stats.skipped)?);
-        }
-        if !skipped_inputs.is_empty() {
-            let list: Vec<Value> = skipped_inputs
-                .iter()
-                .map(|s| serde_json::json!({"path": s.path.display().to_string(), "reason": s.reason}))
-                .collect();
-            m.insert("inputs_skipped".into(), Value::Array(list));
-        }
-    }
-    let mut text = serde_json::to_string_pretty(&value)?;
-    text.push('\n');
+    let skipped = skipped_inputs
+        .iter()
+        .map(|s| SkippedPath {
+            path: s.path.display().to_string(),
+            reason: s.reason.clone(),
+        })
+        .collect();
+    let text = StatsFile::from_run(stats, skipped).to_json();
     let tmp = path.with_extension("json.tmp");
     fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
     fs::rename(&tmp, path).with_context(|| format!("renaming to {}", path.display()))
-}
-
-/// `stats.json`: the run's totals, per-stage counts in pipeline order, and rejections by kind.
-pub fn stats_value(stats: &RunStats) -> Value {
-    let stages: Vec<Value> = stats
-        .stages
-        .iter()
-        .map(|(name, s)| {
-            let mut m = Map::new();
-            m.insert("name".into(), name.clone().into());
-            m.insert("seen".into(), s.seen.into());
-            m.insert("kept".into(), s.kept.into());
-            m.insert("dropped".into(), s.dropped_total().into());
-            m.insert(
-                "dropped_by_reason".into(),
-                serde_json::to_value(&s.dropped).unwrap_or_default(),
-            );
-            if !s.counters.is_empty() {
-                m.insert(
-                    "counters".into(),
-                    serde_json::to_value(&s.counters).unwrap_or_default(),
-                );
-            }
-            Value::Object(m)
-        })
-        .collect();
-    serde_json::json!({
-        "documents": {
-            "read": stats.read.documents,
-            "kept": stats.kept.documents,
-            "dropped": stats.dropped.documents,
-            "rejected": stats.rejected.documents,
-        },
-        "bytes": {
-            "read": stats.read.bytes,
-            "kept": stats.kept.bytes,
-            "dropped": stats.dropped.bytes,
-        },
-        "words": {
-            "kept": stats.kept_words,
-            "kept_documents_counted": stats.kept_words_documents,
-        },
-        "dropped_by": stats.dropped_by(),
-        "rejected_by": stats.rejected_by.iter().map(|(k, v)| (k.as_str().to_owned(), Value::from(*v))).collect::<Map>(),
-        "stages": stages,
-    })
-}
-
-/// A spinner with elapsed time and files done / all, then `message` (an indicatif template
-/// field); `None` when not `enabled` or stderr is not a terminal.
-fn files_bar(enabled: bool, files: usize, message: &str) -> Option<ProgressBar> {
-    (enabled && std::io::stderr().is_terminal()).then(|| {
-        let bar = ProgressBar::new(files as u64);
-        bar.set_style(
-            ProgressStyle::with_template(&format!(
-                "{{spinner}} [{{elapsed_precise}}] files {{pos}}/{{len}} {message}"
-            ))
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        bar.enable_steady_tick(Duration::from_millis(200));
-        bar
-    })
 }
