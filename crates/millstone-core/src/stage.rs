@@ -97,9 +97,21 @@ pub trait Stage: Send + Sync {
     /// Look at (and possibly rewrite) one document and decide whether it stays.
     fn process(&self, doc: &mut Document, stats: &mut StageStats) -> Verdict;
 
-    /// The counting pass this stage needs before `process` is called, if any.
+    /// The counting pass this stage needs before `process` is called, if any (state kept
+    /// inside the stage; see [`Stage::corpus_steps`] for the explicit form).
     fn corpus_pass(&self) -> Option<&dyn CorpusPass> {
         None
+    }
+
+    /// The corpus pass this stage needs, as explicit map / merge / finish steps with
+    /// serialisable state ([`crate::CorpusSteps`]), if it has one.
+    fn corpus_steps(&self) -> Option<&dyn crate::DynCorpusSteps> {
+        None
+    }
+
+    /// Whether the stage needs a pass over the whole corpus before `process`.
+    fn needs_corpus(&self) -> bool {
+        self.corpus_pass().is_some() || self.corpus_steps().is_some()
     }
 }
 

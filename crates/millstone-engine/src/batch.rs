@@ -51,7 +51,7 @@ impl Pipeline {
     /// whole corpus first and has not seen it (see [`Pipeline::process_corpus`]).
     pub fn process(&self, docs: Vec<Document>) -> Result<Processed> {
         if !self.passes_done.load(Ordering::Acquire) {
-            if let Some(s) = self.stages.iter().find(|s| s.corpus_pass().is_some()) {
+            if let Some(s) = self.stages.iter().find(|s| s.needs_corpus()) {
                 return Err(Error::CorpusPassPending(s.name().to_owned()));
             }
         }

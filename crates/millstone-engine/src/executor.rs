@@ -552,6 +552,10 @@ pub(crate) fn run_corpus_passes(
     progress: &dyn Progress,
 ) -> Result<()> {
     for (k, stage) in stages.iter().enumerate() {
+        if let Some(steps) = stage.corpus_steps() {
+            run_corpus_steps(&stages[..k], steps, source, pool, progress)?;
+            continue;
+        }
         let Some(pass) = stage.corpus_pass() else {
             continue;
         };
@@ -584,6 +588,64 @@ pub(crate) fn run_corpus_passes(
         pass.finish();
         progress.pass_finished();
     }
+    Ok(())
+}
+
+/// One explicit corpus pass: each batch's documents (after the stages `before`) are observed
+/// into partials on the workers and merged; the batches' partials are merged in input order; the
+/// total is finished into the stage's decisions.
+fn run_corpus_steps(
+    before: &[Box<dyn Stage>],
+    steps: &dyn millstone_core::DynCorpusSteps,
+    source: &dyn Source,
+    pool: &rayon::ThreadPool,
+    progress: &dyn Progress,
+) -> Result<()> {
+    progress.pass_started(steps.describe_pass(), source.inputs());
+    let mut total = steps.empty_partial();
+    let (tx, rx) = mpsc::sync_channel::<Batch>(1);
+    std::thread::scope(|scope| -> Result<()> {
+        let reader = std::thread::Builder::new()
+            .name("millstone-reader".into())
+            .spawn_scoped(scope, move || read_batches(source, Position::default(), tx))
+            .context("starting the reader thread")?;
+        for mut batch in rx {
+            let partial = pool.install(|| {
+                batch
+                    .items
+                    .par_iter_mut()
+                    .fold(
+                        || steps.empty_partial(),
+                        |mut partial, item| {
+                            if let Item::Doc { doc, .. } = item {
+                                let mut scratch = millstone_core::StageStats::default();
+                                if before
+                                    .iter()
+                                    .all(|s| s.process(doc, &mut scratch).is_keep())
+                                {
+                                    steps.observe_any(&mut *partial, doc);
+                                }
+                            }
+                            partial
+                        },
+                    )
+                    .reduce(
+                        || steps.empty_partial(),
+                        |mut a, b| {
+                            steps.merge_any(&mut *a, b);
+                            a
+                        },
+                    )
+            });
+            steps.merge_any(&mut *total, partial);
+            progress.pass_inputs_done(batch.files_done);
+        }
+        reader
+            .join()
+            .map_err(|_| Error::Run("the reader thread panicked".into()))
+    })?;
+    steps.finish_and_install(total);
+    progress.pass_finished();
     Ok(())
 }
 

@@ -118,16 +118,11 @@ impl Pipeline {
                 Some(_) => bail!("{origin}: stage #{}: `type` must be a string", i + 1),
                 None => bail!("{origin}: stage #{} has no `type`", i + 1),
             };
-            let stage = match millstone_dedup::build_stage(&ty, &table) {
-                Some(built) => built.map_err(|e| e.to_string()),
-                None => match millstone_filters::build_stage(&ty, &table) {
-                    // The filters crate knows only its own stages: name them all here.
-                    Err(millstone_filters::ConfigError::UnknownStage { name, .. }) => Err(format!(
-                        "unknown stage type `{name}` (known: {}; `millstone stages` describes each)",
-                        all_stage_names().join(", ")
-                    )),
-                    other => other.map_err(|e| e.to_string()),
-                },
+            let stage = match millstone_filters::build_stage(&ty, &table) {
+                Err(millstone_core::ConfigError::UnknownStage { name, known }) => Err(format!(
+                    "unknown stage type `{name}` (known: {known}; `millstone stages` describes each)"
+                )),
+                other => other.map_err(|e| e.to_string()),
             }
             .map_err(|e| Error::Config(format!("{origin}: stage #{}: {e}", i + 1)))?;
             built.push(stage);
@@ -143,32 +138,23 @@ impl Pipeline {
     }
 }
 
-/// Every stage type a pipeline file may name (filters and dedup), sorted by name.
-pub fn all_stages() -> Vec<StageDoc> {
-    let mut docs: Vec<StageDoc> = millstone_filters::STAGES
-        .iter()
-        .map(|s| s.doc)
-        .chain(millstone_dedup::STAGES.iter().copied())
-        .collect();
-    docs.sort_unstable_by_key(|d| d.name);
-    docs
+/// Every stage type a pipeline file may name, sorted by name (the registry's order).
+pub fn all_stages() -> impl Iterator<Item = StageDoc> {
+    millstone_filters::STAGES.iter().map(|s| s.doc)
 }
 
 fn all_stage_names() -> Vec<&'static str> {
-    all_stages().iter().map(|d| d.name).collect()
+    all_stages().map(|d| d.name).collect()
 }
 
 /// The stage type `name`, or an error listing the known ones.
 pub fn stage_doc(name: &str) -> Result<StageDoc> {
-    all_stages()
-        .into_iter()
-        .find(|d| d.name == name)
-        .ok_or_else(|| {
-            Error::Config(format!(
-                "unknown stage type `{name}` (known: {})",
-                all_stage_names().join(", ")
-            ))
-        })
+    all_stages().find(|d| d.name == name).ok_or_else(|| {
+        Error::Config(format!(
+            "unknown stage type `{name}` (known: {})",
+            all_stage_names().join(", ")
+        ))
+    })
 }
 
 /// A pipeline file's text with, after each `[[stage]]` table's own keys, the options it leaves
