@@ -88,7 +88,8 @@ impl Verdict {
 /// A stage is built once from validated configuration and then shared by all worker threads, so
 /// `process` takes `&self`; anything a stage wants to count goes into the thread's own
 /// [`StageStats`], which are merged when the run ends. A stage that needs to have seen the whole
-/// corpus first (cross-document line counts) says so through [`Stage::corpus_pass`]; the
+/// corpus first (cross-document line counts, dedup) says so through [`Stage::corpus_steps`]
+/// (explicit map / merge / finish steps) or [`Stage::corpus_pass`] (state inside the stage); the
 /// executor then reads the input once more before the real run.
 pub trait Stage: Send + Sync {
     /// The stage's type name: the TOML `type`, the stats key and the `stage` of drop records.

@@ -2,9 +2,12 @@
 //! with clusters, repeated paragraphs across documents, and saved indexes to dedup a new crawl
 //! against an old one.
 //!
-//! Dedup needs the whole corpus before it can decide anything, so its stages are
-//! [`millstone_core::CorpusPass`]es: the executor shows every document to the pass first (the
-//! pass computes signatures and clusters), then runs the stage, which only looks decisions up.
+//! Dedup needs the whole corpus before it can decide anything, so its stages have corpus passes:
+//! the executor shows every document to the pass first (the pass computes signatures and
+//! clusters, or first occurrences of paragraphs), then runs the stage, which only looks
+//! decisions up. `paragraph_dedup`'s pass is explicit map / merge / finish steps with serde
+//! state ([`millstone_core::CorpusSteps`]); `dedup`'s still keeps its state inside the stage
+//! ([`millstone_core::CorpusPass`]).
 //!
 //! - `normalize` (from `millstone-text`): datatrove's `simplify_text` (lower-case, numbers → 0,
 //!   punctuation → space, whitespace collapsed, combining marks removed), the text form both

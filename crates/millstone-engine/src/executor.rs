@@ -552,57 +552,76 @@ pub(crate) fn run_corpus_passes(
     progress: &dyn Progress,
 ) -> Result<()> {
     for (k, stage) in stages.iter().enumerate() {
-        if let Some(steps) = stage.corpus_steps() {
-            run_corpus_steps(&stages[..k], steps, source, pool, progress)?;
-            continue;
-        }
-        let Some(pass) = stage.corpus_pass() else {
-            continue;
+        let before = &stages[..k];
+        // What reaches the stage: documents every stage before it keeps.
+        let reaches = |doc: &mut Document| {
+            let mut scratch = millstone_core::StageStats::default();
+            before
+                .iter()
+                .all(|s| s.process(doc, &mut scratch).is_keep())
         };
-        progress.pass_started(pass.describe(), source.inputs());
-        let (tx, rx) = mpsc::sync_channel::<Batch>(1);
-        std::thread::scope(|scope| -> Result<()> {
-            let reader = std::thread::Builder::new()
-                .name("millstone-reader".into())
-                .spawn_scoped(scope, move || read_batches(source, Position::default(), tx))
-                .context("starting the reader thread")?;
-            for mut batch in rx {
+        if let Some(steps) = stage.corpus_steps() {
+            // Explicit steps: each batch's documents are observed into partials on the
+            // workers and merged; the batches' partials are merged in input order; the total
+            // is finished into the stage's decisions.
+            progress.pass_started(steps.describe_pass(), source.inputs());
+            let mut total = steps.empty_partial();
+            scan_batches(source, progress, |batch| {
+                let partial = pool.install(|| {
+                    batch
+                        .items
+                        .par_iter_mut()
+                        .fold(
+                            || steps.empty_partial(),
+                            |mut partial, item| {
+                                if let Item::Doc { doc, .. } = item {
+                                    if reaches(doc) {
+                                        steps.observe_any(&mut *partial, doc);
+                                    }
+                                }
+                                partial
+                            },
+                        )
+                        .reduce(
+                            || steps.empty_partial(),
+                            |mut a, b| {
+                                steps.merge_any(&mut *a, b);
+                                a
+                            },
+                        )
+                });
+                steps.merge_any(&mut *total, partial);
+            })?;
+            steps.finish_and_install(total);
+        } else if let Some(pass) = stage.corpus_pass() {
+            progress.pass_started(pass.describe(), source.inputs());
+            scan_batches(source, progress, |batch| {
                 pool.install(|| {
                     batch.items.par_iter_mut().for_each(|item| {
-                        let Item::Doc { doc, .. } = item else { return };
-                        let mut scratch = millstone_core::StageStats::default();
-                        for before in &stages[..k] {
-                            if !before.process(doc, &mut scratch).is_keep() {
-                                return;
+                        if let Item::Doc { doc, .. } = item {
+                            if reaches(doc) {
+                                pass.observe(doc);
                             }
                         }
-                        pass.observe(doc);
                     })
                 });
-                progress.pass_inputs_done(batch.files_done);
-            }
-            reader
-                .join()
-                .map_err(|_| Error::Run("the reader thread panicked".into()))
-        })?;
-        pass.finish();
+            })?;
+            pass.finish();
+        } else {
+            continue;
+        }
         progress.pass_finished();
     }
     Ok(())
 }
 
-/// One explicit corpus pass: each batch's documents (after the stages `before`) are observed
-/// into partials on the workers and merged; the batches' partials are merged in input order; the
-/// total is finished into the stage's decisions.
-fn run_corpus_steps(
-    before: &[Box<dyn Stage>],
-    steps: &dyn millstone_core::DynCorpusSteps,
+/// Read every input of `source` once, in batches, on a reader thread, handing each batch to
+/// `each` (and its progress to `progress`).
+fn scan_batches(
     source: &dyn Source,
-    pool: &rayon::ThreadPool,
     progress: &dyn Progress,
+    mut each: impl FnMut(&mut Batch),
 ) -> Result<()> {
-    progress.pass_started(steps.describe_pass(), source.inputs());
-    let mut total = steps.empty_partial();
     let (tx, rx) = mpsc::sync_channel::<Batch>(1);
     std::thread::scope(|scope| -> Result<()> {
         let reader = std::thread::Builder::new()
@@ -610,43 +629,13 @@ fn run_corpus_steps(
             .spawn_scoped(scope, move || read_batches(source, Position::default(), tx))
             .context("starting the reader thread")?;
         for mut batch in rx {
-            let partial = pool.install(|| {
-                batch
-                    .items
-                    .par_iter_mut()
-                    .fold(
-                        || steps.empty_partial(),
-                        |mut partial, item| {
-                            if let Item::Doc { doc, .. } = item {
-                                let mut scratch = millstone_core::StageStats::default();
-                                if before
-                                    .iter()
-                                    .all(|s| s.process(doc, &mut scratch).is_keep())
-                                {
-                                    steps.observe_any(&mut *partial, doc);
-                                }
-                            }
-                            partial
-                        },
-                    )
-                    .reduce(
-                        || steps.empty_partial(),
-                        |mut a, b| {
-                            steps.merge_any(&mut *a, b);
-                            a
-                        },
-                    )
-            });
-            steps.merge_any(&mut *total, partial);
+            each(&mut batch);
             progress.pass_inputs_done(batch.files_done);
         }
         reader
             .join()
             .map_err(|_| Error::Run("the reader thread panicked".into()))
-    })?;
-    steps.finish_and_install(total);
-    progress.pass_finished();
-    Ok(())
+    })
 }
 
 /// Write what the corpus passes produced next to the run's outputs (dedup's `clusters.jsonl`).
