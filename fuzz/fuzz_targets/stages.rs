@@ -13,7 +13,7 @@ use millstone_core::{Document, Stage, StageStats, Verdict};
 use millstone_filters::{build_stage, STAGES};
 use millstone_text::{py, EnglishTokenizer};
 
-const FINEWEB: &str = include_str!("../../crates/millstone/presets/fineweb.toml");
+const FINEWEB: &str = include_str!("../../crates/millstone-engine/presets/fineweb.toml");
 
 struct Fixture {
     each: Vec<Box<dyn Stage>>,

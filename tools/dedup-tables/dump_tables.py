@@ -5,7 +5,7 @@ Run with the parity venv (Python 3.11 = Unicode 14, the `regex` module datatrove
 
     tools/parity/setup_venv.sh && tools/parity/.venv/bin/python tools/dedup-tables/dump_tables.py
 
-It writes crates/millstone-dedup/src/generated/unicode.rs.
+It writes crates/millstone-text/src/generated/simplify.rs.
 
 datatrove's `simplify_text` mixes two Unicode databases: `str.lower()`, `str.strip()`, `re`'s `\\s` and
 `unicodedata` (NFD, category Mn) are CPython's (Unicode 14 in Python 3.11), while the number pattern
@@ -47,7 +47,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from rust_literals import rs_char, rs_str  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-OUT = os.path.join(ROOT, "crates", "millstone-dedup", "src", "generated", "unicode.rs")
+OUT = os.path.join(ROOT, "crates", "millstone-text", "src", "generated", "simplify.rs")
 CMD = "tools/parity/.venv/bin/python tools/dedup-tables/dump_tables.py"
 MAX_CP = 0x110000
 BLOCK = 256

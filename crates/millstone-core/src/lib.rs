@@ -7,9 +7,13 @@
 //! - [`StageStats`] and [`RunStats`]: plain values that merge with `+=`, so each worker thread
 //!   counts on its own and the totals are added at the end.
 //! - [`Rejection`]: a record that could not be read, kept as data (file, record, error, excerpt).
+//! - [`CorpusSteps`]: a corpus pass as observe → merge → finish → decisions, with serde state.
+//! - [`StageConfig`] and [`ConfigError`]: a stage's options, read from any serde deserializer
+//!   ([`parse_config`]) and validated once into a stage.
+//! - [`StatsFile`]: the shape of a run's `stats.json`, written by the engine, read by the report.
 //!
 //! This crate is deliberately small: no I/O, no threads, no tokenizer. Readers and writers live in
-//! `millstone-io`, the stages in `millstone-filters`, and the executor in the `millstone` binary.
+//! `millstone-io`, the stages in `millstone-filters`, and the executor in `millstone-engine`.
 //!
 //! ```
 //! use millstone_core::{Document, Stage, StageStats, Verdict};
@@ -26,17 +30,25 @@
 //! assert_eq!(MinChars(5).process(&mut doc, &mut stats), Verdict::drop("too_short"));
 //! ```
 
+pub mod config;
+pub mod corpus;
 mod document;
 pub mod options;
 mod reject;
+pub mod size;
 mod stage;
 mod stats;
+pub mod stats_file;
 
+pub use config::{parse_config, ConfigError, StageConfig};
+pub use corpus::{CorpusSteps, DynCorpusSteps};
 pub use document::{Document, Source};
 pub use options::{OptionSpec, OptionType, Range, StageDoc, StageOptions};
 pub use reject::{RejectKind, Rejection};
+pub use size::{parse_size, SizeError};
 pub use stage::{CorpusPass, DropReason, Measured, Stage, Verdict};
 pub use stats::{AccountingError, RunStats, StageStats};
+pub use stats_file::StatsFile;
 
 /// JSON object type used for pass-through fields and measured attributes (keeps key order).
 pub type Map = serde_json::Map<String, serde_json::Value>;

@@ -88,7 +88,8 @@ impl Verdict {
 /// A stage is built once from validated configuration and then shared by all worker threads, so
 /// `process` takes `&self`; anything a stage wants to count goes into the thread's own
 /// [`StageStats`], which are merged when the run ends. A stage that needs to have seen the whole
-/// corpus first (cross-document line counts) says so through [`Stage::corpus_pass`]; the
+/// corpus first (cross-document line counts, dedup) says so through [`Stage::corpus_steps`]
+/// (explicit map / merge / finish steps) or [`Stage::corpus_pass`] (state inside the stage); the
 /// executor then reads the input once more before the real run.
 pub trait Stage: Send + Sync {
     /// The stage's type name: the TOML `type`, the stats key and the `stage` of drop records.
@@ -97,9 +98,21 @@ pub trait Stage: Send + Sync {
     /// Look at (and possibly rewrite) one document and decide whether it stays.
     fn process(&self, doc: &mut Document, stats: &mut StageStats) -> Verdict;
 
-    /// The counting pass this stage needs before `process` is called, if any.
+    /// The counting pass this stage needs before `process` is called, if any (state kept
+    /// inside the stage; see [`Stage::corpus_steps`] for the explicit form).
     fn corpus_pass(&self) -> Option<&dyn CorpusPass> {
         None
+    }
+
+    /// The corpus pass this stage needs, as explicit map / merge / finish steps with
+    /// serialisable state ([`crate::CorpusSteps`]), if it has one.
+    fn corpus_steps(&self) -> Option<&dyn crate::DynCorpusSteps> {
+        None
+    }
+
+    /// Whether the stage needs a pass over the whole corpus before `process`.
+    fn needs_corpus(&self) -> bool {
+        self.corpus_pass().is_some() || self.corpus_steps().is_some()
     }
 }
 

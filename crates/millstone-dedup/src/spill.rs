@@ -49,26 +49,15 @@ fn file_err(path: &Path) -> impl FnOnce(std::io::Error) -> SpillError + '_ {
     }
 }
 
-/// A byte count from `4G`, `256M`, `512K`, `1000` (bytes); `unlimited` is `None`.
-pub fn parse_size(s: &str) -> Result<Option<u64>, SpillError> {
-    let t = s.trim();
-    if t.eq_ignore_ascii_case("unlimited") {
+/// A `memory_limit`: a size as [`millstone_core::parse_size`] reads it (`4G`, `256m`, `1000`),
+/// or `unlimited` (`None`).
+pub fn parse_limit(s: &str) -> Result<Option<u64>, SpillError> {
+    if s.trim().eq_ignore_ascii_case("unlimited") {
         return Ok(None);
     }
-    let (num, mult) = match t.char_indices().last() {
-        Some((i, c)) if c.eq_ignore_ascii_case(&'k') => (&t[..i], 1u64 << 10),
-        Some((i, c)) if c.eq_ignore_ascii_case(&'m') => (&t[..i], 1 << 20),
-        Some((i, c)) if c.eq_ignore_ascii_case(&'g') => (&t[..i], 1 << 30),
-        Some((i, c)) if c.eq_ignore_ascii_case(&'t') => (&t[..i], 1 << 40),
-        _ => (t, 1),
-    };
-    num.trim()
-        .parse::<u64>()
-        .ok()
-        .and_then(|n| n.checked_mul(mult))
-        .filter(|&v| v > 0)
+    millstone_core::parse_size(s)
         .map(Some)
-        .ok_or_else(|| SpillError::Size(s.to_owned()))
+        .map_err(|_| SpillError::Size(s.to_owned()))
 }
 
 /// Half of the physical memory (Linux `/proc/meminfo`), or `None` (unlimited) where unknown.
@@ -648,11 +637,15 @@ mod tests {
 
     #[test]
     fn sizes() {
-        assert_eq!(parse_size("4G").unwrap(), Some(4 << 30));
-        assert_eq!(parse_size("256m").unwrap(), Some(256 << 20));
-        assert_eq!(parse_size("1000").unwrap(), Some(1000));
-        assert_eq!(parse_size("unlimited").unwrap(), None);
-        assert!(parse_size("0").is_err());
-        assert!(parse_size("lots").is_err());
+        assert_eq!(parse_limit("4G").unwrap(), Some(4 << 30));
+        assert_eq!(parse_limit("256m").unwrap(), Some(256 << 20));
+        assert_eq!(parse_limit("1000").unwrap(), Some(1000));
+        assert_eq!(parse_limit("unlimited").unwrap(), None);
+        assert_eq!(parse_limit(" Unlimited ").unwrap(), None);
+        assert!(parse_limit("0").is_err());
+        assert_eq!(
+            parse_limit("lots").unwrap_err().to_string(),
+            "`memory_limit`: `lots` is not a size like 512K, 256M, 4G or \"unlimited\""
+        );
     }
 }

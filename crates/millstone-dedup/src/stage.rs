@@ -74,7 +74,7 @@ use crate::minhash::{band_hashes, MinHashParams, ShingleKind, SignScratch, Signe
 use crate::normalize::simplify_text;
 use crate::reprint::{self, Anchor, CompareScratch, Comparison, Prepared, ReprintParams};
 use crate::spill::{self, Chunked, IdFile, RunSet, SlotFile, SpillError};
-use crate::StageError;
+use crate::ConfigError;
 
 pub const NAME: &str = "dedup";
 /// Reprint defaults (chosen on the tune part of the reprint set, bench/dedup/README.md).
@@ -189,9 +189,21 @@ impl StageOptions for Config {
     ];
 }
 
+/// The `dedup` stage from a pipeline file's `[[stage]]` table (without `type`), as the
+/// registry builds it.
+pub fn from_toml(options: &toml::Table) -> Result<Box<dyn Stage>, ConfigError> {
+    millstone_core::config::build_stage_as::<Config, _>(NAME, toml::Value::Table(options.clone()))
+}
+
+impl millstone_core::StageConfig for Config {
+    fn build(self) -> Result<Box<dyn Stage>, ConfigError> {
+        Ok(Box::new(Config::build(self)?))
+    }
+}
+
 impl Config {
-    pub fn build(self) -> Result<Dedup, StageError> {
-        let invalid = |m: &str| StageError::invalid(NAME, m);
+    pub fn build(self) -> Result<Dedup, ConfigError> {
+        let invalid = |m: &str| ConfigError::invalid(NAME, m);
         if self.method == Method::Reprints {
             self.reprints.validate().map_err(|m| invalid(&m))?;
             if self.threshold.is_some() {
@@ -225,7 +237,7 @@ impl Config {
             ));
         }
         let limit = match &self.memory_limit {
-            Some(s) => spill::parse_size(s).map_err(|e| StageError::invalid(NAME, e))?,
+            Some(s) => spill::parse_limit(s).map_err(|e| ConfigError::invalid(NAME, e))?,
             None => spill::default_limit(),
         };
         let signer = (self.method != Method::Exact).then(|| Signer::new(&self.params()));
@@ -235,14 +247,14 @@ impl Config {
             Some(dir) => {
                 let files =
                     IndexFiles::open(dir, &self.method_json(), self.key_count(), self.width())
-                        .map_err(|e| StageError::invalid(NAME, e.to_string()))?;
+                        .map_err(|e| ConfigError::invalid(NAME, e.to_string()))?;
                 let bytes = usize::try_from(files.loaded_bytes()).unwrap_or(usize::MAX);
                 if limit.is_some_and(|l| bytes > usize::try_from(l / 2).unwrap_or(usize::MAX)) {
                     Against::Files(files)
                 } else {
                     let index = files
                         .load()
-                        .map_err(|e| StageError::invalid(NAME, e.to_string()))?;
+                        .map_err(|e| ConfigError::invalid(NAME, e.to_string()))?;
                     Against::Memory(index, bytes)
                 }
             }

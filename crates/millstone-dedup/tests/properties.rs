@@ -4,6 +4,7 @@ mod common;
 
 use millstone_core::{Document, StageStats, Verdict};
 use millstone_dedup::normalize::simplify_text;
+use millstone_dedup::stage::from_toml as dedup_stage;
 use proptest::prelude::*;
 
 const WORDS: [&str; 12] = [
@@ -55,9 +56,7 @@ fn docs(texts: &[String]) -> Vec<Document> {
 
 /// Run a dedup stage over `texts` with `threads` threads; the kept texts in order.
 fn run(options: &str, texts: &[String], threads: usize) -> (Vec<String>, Vec<Verdict>) {
-    let stage = millstone_dedup::build_stage("dedup", &toml::from_str(options).unwrap())
-        .unwrap()
-        .unwrap();
+    let stage = dedup_stage(&toml::from_str(options).unwrap()).unwrap();
     let pass = stage.corpus_pass().unwrap();
     let mut docs = docs(texts);
     common::observe_all(pass, &docs, threads);

@@ -7,6 +7,7 @@
 
 mod common;
 
+use millstone_dedup::stage::from_toml as dedup_stage;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -47,9 +48,7 @@ fn run(options: &str, docs: &[(String, String)], threads: usize) -> Run {
         "spill_dir".into(),
         tmp.path().join("spill").display().to_string().into(),
     );
-    let stage = millstone_dedup::build_stage("dedup", &table)
-        .unwrap()
-        .unwrap();
+    let stage = dedup_stage(&table).unwrap();
     let pass = stage.corpus_pass().unwrap();
     let mut docs: Vec<Document> = docs
         .iter()
@@ -191,7 +190,7 @@ fn options_that_cannot_apply_are_refused() {
     ] {
         let mut table: toml::Table = toml::from_str(options).unwrap();
         table.insert("method".into(), "reprints".into());
-        let err = match millstone_dedup::build_stage("dedup", &table).unwrap() {
+        let err = match dedup_stage(&table) {
             Ok(_) => panic!("{options}: accepted"),
             Err(e) => e.to_string(),
         };

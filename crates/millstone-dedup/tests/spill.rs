@@ -5,6 +5,7 @@
 
 mod common;
 
+use millstone_dedup::stage::from_toml as dedup_stage;
 use std::path::{Path, PathBuf};
 
 use millstone_core::{Document, StageStats, Value, Verdict};
@@ -85,9 +86,7 @@ fn run(options: &str, docs: &[(String, String)], threads: usize) -> Run {
     let mut table: toml::Table = toml::from_str(options).unwrap();
     table.insert("spill_dir".into(), spill.display().to_string().into());
     table.insert("save_index".into(), index.display().to_string().into());
-    let stage = millstone_dedup::build_stage("dedup", &table)
-        .unwrap()
-        .unwrap();
+    let stage = dedup_stage(&table).unwrap();
     let pass = stage.corpus_pass().unwrap();
     let mut docs: Vec<Document> = docs
         .iter()
@@ -193,9 +192,7 @@ fn an_unwritable_spill_folder_is_an_error_naming_it() {
         spill.display().to_string()
     ))
     .unwrap();
-    let stage = millstone_dedup::build_stage("dedup", &table)
-        .unwrap()
-        .unwrap();
+    let stage = dedup_stage(&table).unwrap();
     let pass = stage.corpus_pass().unwrap();
     for (i, (id, text)) in corpus().iter().take(20).enumerate() {
         let mut d = Document::new(id.clone(), text.as_str());
@@ -220,9 +217,7 @@ fn an_index_saved_from_a_spilled_run_is_used_the_same_way() {
     let idx = tmp.path().join("old-index");
     let mut table: toml::Table = toml::from_str("memory_limit = \"1K\"").unwrap();
     table.insert("save_index".into(), idx.display().to_string().into());
-    let stage = millstone_dedup::build_stage("dedup", &table)
-        .unwrap()
-        .unwrap();
+    let stage = dedup_stage(&table).unwrap();
     let pass = stage.corpus_pass().unwrap();
     for (i, (id, text)) in old.iter().enumerate() {
         let mut d = Document::new(id.clone(), text.as_str());
@@ -268,7 +263,7 @@ fn against_error(idx: &Path, limit: &str) -> String {
         tmp.path().join("spill").display().to_string()
     ))
     .unwrap();
-    let stage = match millstone_dedup::build_stage("dedup", &table).unwrap() {
+    let stage = match dedup_stage(&table) {
         Err(e) => return e.to_string(),
         Ok(s) => s,
     };

@@ -1,7 +1,9 @@
-//! millstone's per-document stages, one file each, and the registry that builds them from TOML.
+//! millstone's per-document stages, one file each, and the registry of every stage type.
 //!
-//! - [`registry`]: the sorted list of stage types (`type = "…"` in a pipeline file) and
-//!   [`build_stage`], which validates a stage's options once into a ready [`millstone_core::Stage`].
+//! - [`registry`]: the sorted list of every stage type (`type = "…"` in a pipeline file; the
+//!   dedup stages of `millstone-dedup` included) and [`build_stage_from`], which reads a stage's
+//!   options from any serde deserializer and validates them once into a ready
+//!   [`millstone_core::Stage`] ([`build_stage`] for a TOML table).
 //! - [`quality`]: re-implementations of datatrove 0.10.1's `GopherRepetitionFilter`,
 //!   `GopherQualityFilter`, `C4QualityFilter` and `FineWebQualityFilter` with the same parameter
 //!   names, defaults, check order, reason strings and quirks — tested against decisions recorded
@@ -13,8 +15,8 @@
 //! - [`html_extract`]: HTML → main text and page metadata, with [`millstone_html`].
 //! - `tokens` (cargo feature `tokens`): BPE token counts with a bundled tiktoken vocabulary.
 //!
-//! Not here: reading and writing (`millstone-io`), corpus-wide passes such as dedup, and the
-//! executor (the `millstone` binary).
+//! Not here: reading and writing (`millstone-io`), corpus-wide passes such as dedup (their stages
+//! are listed here, built in `millstone-dedup`), and the executor (`millstone-engine`).
 //!
 //! Adding a stage: one file with its config struct (`deny_unknown_fields`, datatrove's defaults),
 //! a `build` that validates, the runtime struct implementing `Stage`, and its tests; then one line
@@ -41,22 +43,8 @@ mod text;
 #[cfg(feature = "tokens")]
 pub mod tokens;
 
-pub use registry::{build_stage, StageInfo, STAGES};
+pub use registry::{build_stage, build_stage_from, StageInfo, STAGES};
 
-/// A stage's options could not be turned into a working stage.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error("unknown stage type `{name}` (known: {known})")]
-    UnknownStage { name: String, known: String },
-    #[error("stage `{stage}`: {message}")]
-    Invalid { stage: String, message: String },
-}
-
-impl ConfigError {
-    pub(crate) fn invalid(stage: &str, message: impl std::fmt::Display) -> Self {
-        ConfigError::Invalid {
-            stage: stage.to_owned(),
-            message: message.to_string(),
-        }
-    }
-}
+/// A stage's options could not be turned into a working stage (one type for every stage, the
+/// dedup stages included).
+pub use millstone_core::ConfigError;

@@ -10,7 +10,7 @@ use std::fs;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
-use millstone_core::Value;
+use millstone_core::{StatsFile, Value};
 use millstone_io::{read, InputFile, InputKind, ReadOptions, Record};
 use serde::Serialize;
 
@@ -51,8 +51,8 @@ const CATEGORIES: &[&str] = &["language", "language_script"];
 pub struct Collected {
     /// The run's folder name, as the page title.
     pub title: String,
-    /// `stats.json` as written (kept as JSON so that fields added later still show).
-    pub stats: Value,
+    /// `stats.json` (unknown keys kept in its `extra`, so that counts added later still show).
+    pub stats: StatsFile,
     /// Text length in bytes and lines, then every numeric `millstone` attribute, by name.
     pub measures: BTreeMap<String, KeptDropped>,
     pub categories: BTreeMap<String, Categories>,
@@ -140,16 +140,10 @@ pub struct Line {
 pub fn collect(dir: &Path, opts: &Options) -> Result<Collected, ReportError> {
     let stats_path = dir.join("stats.json");
     let raw = fs::read(&stats_path).map_err(|e| ReportError::io(&stats_path, e))?;
-    let stats: Value = serde_json::from_slice(&raw).map_err(|e| ReportError::Stats {
+    let stats = StatsFile::from_json(&raw).map_err(|e| ReportError::Stats {
         path: stats_path.clone(),
         message: e.to_string(),
     })?;
-    if !stats.is_object() {
-        return Err(ReportError::Stats {
-            path: stats_path,
-            message: "not a JSON object".into(),
-        });
-    }
     let title = dir
         .canonicalize()
         .ok()

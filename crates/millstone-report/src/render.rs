@@ -8,7 +8,7 @@
 
 use std::fmt::Write as _;
 
-use millstone_core::Value;
+use millstone_core::{StatsFile, Value};
 
 use crate::collect::Collected;
 use crate::hist::{log_label, short, Histogram, KeptDropped, LOG_BUCKETS, UNIT_BUCKETS};
@@ -83,15 +83,26 @@ pub fn render_body(c: &Collected) -> String {
     o
 }
 
-fn num(v: &Value, path: &[&str]) -> u64 {
-    let mut cur = v;
-    for p in path {
-        match cur.get(p) {
-            Some(x) => cur = x,
-            None => return 0,
-        }
+/// Documents with outcome `key` (`read`, `kept`, `dropped`, `rejected`).
+fn docs(s: &StatsFile, key: &str) -> u64 {
+    let d = &s.documents;
+    match key {
+        "read" => d.read,
+        "kept" => d.kept,
+        "dropped" => d.dropped,
+        _ => d.rejected,
     }
-    cur.as_u64().unwrap_or(0)
+}
+
+/// Text bytes with outcome `key`; `None` for rejected records (not counted as text).
+fn text_bytes(s: &StatsFile, key: &str) -> Option<u64> {
+    let b = &s.bytes;
+    match key {
+        "read" => Some(b.read),
+        "kept" => Some(b.kept),
+        "dropped" => Some(b.dropped),
+        _ => None,
+    }
 }
 
 fn pct(part: u64, whole: u64) -> String {
@@ -113,7 +124,7 @@ fn bytes(n: u64) -> String {
 
 fn cards(o: &mut String, c: &Collected) {
     let s = &c.stats;
-    let read = num(s, &["documents", "read"]);
+    let read = s.documents.read;
     o.push_str("<section class=\"cards\">");
     for (label, key, class) in [
         ("read", "read", ""),
@@ -121,8 +132,8 @@ fn cards(o: &mut String, c: &Collected) {
         ("dropped", "dropped", "dropped"),
         ("rejected", "rejected", "rejected"),
     ] {
-        let d = num(s, &["documents", key]);
-        let b = num(s, &["bytes", key]);
+        let d = docs(s, key);
+        let b = text_bytes(s, key).unwrap_or(0);
         let share = if key == "read" {
             String::new()
         } else {
@@ -140,8 +151,8 @@ fn cards(o: &mut String, c: &Collected) {
             }
         );
     }
-    if let Some(skipped) = s.get("skipped").and_then(Value::as_object) {
-        let total: u64 = skipped.values().filter_map(Value::as_u64).sum();
+    if let Some(skipped) = &s.skipped {
+        let total: u64 = skipped.values().sum();
         let _ = write!(
             o,
             "<div class=\"card\"><div class=\"big\">{total}</div><div>skipped records</div>\
@@ -176,21 +187,9 @@ fn bars(o: &mut String, rows: &[(String, u64, String)], class: &str) {
     o.push_str("</table>\n");
 }
 
-/// `stats.json`'s stages in pipeline order: `(name, the stage's object)`.
-fn stages(s: &Value) -> Vec<(String, &Value)> {
-    s.get("stages")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|st| Some((st.get("name")?.as_str()?.to_owned(), st)))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn funnel(o: &mut String, s: &Value) {
-    let read = num(s, &["documents", "read"]);
-    let rejected = num(s, &["documents", "rejected"]);
+fn funnel(o: &mut String, s: &StatsFile) {
+    let read = s.documents.read;
+    let rejected = s.documents.rejected;
     o.push_str("<section id=\"funnel\"><h2>Funnel</h2>");
     o.push_str(
         "<p class=\"note\">Documents left after each stage, in pipeline order. Bytes are the \
@@ -204,9 +203,9 @@ fn funnel(o: &mut String, s: &Value) {
             pct(read - rejected.min(read), read),
         ));
     }
-    for (name, st) in stages(s) {
-        let kept = num(st, &["kept"]);
-        let seen = num(st, &["seen"]);
+    for st in &s.stages {
+        let name = &st.name;
+        let (kept, seen) = (st.kept, st.seen);
         rows.push((
             format!("after {name}"),
             kept,
@@ -217,7 +216,7 @@ fn funnel(o: &mut String, s: &Value) {
             ),
         ));
     }
-    let kept = num(s, &["documents", "kept"]);
+    let kept = s.documents.kept;
     rows.push(("kept".to_owned(), kept, pct(kept, read)));
     bars(o, &rows, "kept");
     let _ = write!(
@@ -225,45 +224,37 @@ fn funnel(o: &mut String, s: &Value) {
         "<table class=\"plain\"><tr><th></th><th>documents</th><th>bytes</th></tr>"
     );
     for key in ["read", "kept", "dropped", "rejected"] {
-        let b = s
-            .get("bytes")
-            .and_then(|b| b.get(key))
-            .and_then(Value::as_u64);
+        let b = text_bytes(s, key);
         let _ = write!(
             o,
             "<tr><th>{key}</th><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-            num(s, &["documents", key]),
+            docs(s, key),
             b.map_or_else(|| "–".to_owned(), bytes)
         );
     }
     o.push_str("</table></section>\n");
 }
 
-fn drops(o: &mut String, s: &Value) {
-    let read = num(s, &["documents", "read"]);
+fn drops(o: &mut String, s: &StatsFile) {
+    let read = s.documents.read;
     o.push_str("<section id=\"drops\"><h2>Why documents were dropped</h2>");
     let mut any = false;
-    for (name, st) in stages(s) {
-        let Some(dropped) = st.get("dropped_by_reason").and_then(Value::as_object) else {
-            continue;
-        };
+    for st in &s.stages {
+        let (name, dropped) = (&st.name, &st.dropped_by_reason);
         if dropped.is_empty() {
             continue;
         }
         any = true;
         let mut rows: Vec<(String, u64, String)> = dropped
             .iter()
-            .map(|(r, n)| {
-                let n = n.as_u64().unwrap_or(0);
-                (r.clone(), n, format!("{} of read", pct(n, read)))
-            })
+            .map(|(r, &n)| (r.clone(), n, format!("{} of read", pct(n, read))))
             .collect();
         rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         let _ = write!(
             o,
             "<h3>{} <span class=\"small\">saw {}, dropped {}</span></h3>",
-            esc(&name),
-            num(st, &["seen"]),
+            esc(name),
+            st.seen,
             rows.iter().map(|r| r.1).sum::<u64>()
         );
         bars(o, &rows, "dropped");
@@ -402,17 +393,16 @@ fn distributions(o: &mut String, c: &Collected) {
 fn removed_lines(o: &mut String, c: &Collected) {
     o.push_str("<section id=\"lines\"><h2>Removed lines</h2>");
     let mut any = false;
-    for (name, st) in stages(&c.stats) {
-        let Some(counters) = st.get("counters").and_then(Value::as_object) else {
-            continue;
-        };
-        let mut rows: Vec<(String, u64, String)> = counters
+    for st in &c.stats.stages {
+        let name = &st.name;
+        let mut rows: Vec<(String, u64, String)> = st
+            .counters
             .iter()
             .filter_map(|(k, v)| {
                 let reason = k.strip_prefix("removed.")?;
                 let b = c.removed_lines.get(reason).map_or(0, |x| x.1);
                 let extra = if b > 0 { bytes(b) } else { String::new() };
-                Some((reason.to_owned(), v.as_u64().unwrap_or(0), extra))
+                Some((reason.to_owned(), *v, extra))
             })
             .collect();
         if rows.is_empty() {
@@ -423,7 +413,7 @@ fn removed_lines(o: &mut String, c: &Collected) {
         let _ = write!(
             o,
             "<h3>{} <span class=\"small\">lines by reason</span></h3>",
-            esc(&name)
+            esc(name)
         );
         bars(o, &rows, "dropped");
     }
@@ -456,41 +446,42 @@ fn duplicates(o: &mut String, c: &Collected) {
 
 fn rejected(o: &mut String, c: &Collected) {
     o.push_str("<section id=\"rejected\"><h2>Rejected records</h2>");
-    match c.stats.get("rejected_by").and_then(Value::as_object) {
-        Some(by) if !by.is_empty() => {
-            let rows: Vec<(String, u64, String)> = by
-                .iter()
-                .map(|(k, v)| (k.clone(), v.as_u64().unwrap_or(0), String::new()))
-                .collect();
-            bars(o, &rows, "rejected");
-        }
-        _ => o.push_str("<p>Every record could be read.</p>"),
+    let by = &c.stats.rejected_by.0;
+    if by.is_empty() {
+        o.push_str("<p>Every record could be read.</p>");
+    } else {
+        let rows: Vec<(String, u64, String)> = by
+            .iter()
+            .map(|(k, v)| (k.clone(), *v, String::new()))
+            .collect();
+        bars(o, &rows, "rejected");
     }
     o.push_str("</section>\n");
 }
 
 /// Objects of counts in `stats.json` that the sections above do not draw (e.g. records by kind
 /// and skipped records by reason of WARC input): shown as they are, so new counters appear.
-fn other_counts(o: &mut String, s: &Value) {
-    let Some(obj) = s.as_object() else { return };
-    // Drawn above; `dropped_by` is the stages' drops again, flattened.
-    let known = [
-        "documents",
-        "bytes",
-        "words",
-        "stages",
-        "rejected_by",
-        "dropped_by",
-    ];
-    for (key, v) in obj {
-        if known.contains(&key.as_str()) {
-            continue;
-        }
-        let Some(inner) = v.as_object() else { continue };
+fn other_counts(o: &mut String, s: &StatsFile) {
+    // The documents, bytes, words, stages, rejected_by and dropped_by (the stages' drops again,
+    // flattened) are drawn above; the WARC counts and keys this version does not know are here.
+    let warc = [("records", &s.records), ("skipped", &s.skipped)];
+    let known = warc.iter().map(|(key, counts)| {
+        let rows: Vec<(String, u64, String)> = counts
+            .iter()
+            .flatten()
+            .map(|(k, v)| (k.clone(), *v, String::new()))
+            .collect();
+        (key.to_string(), rows)
+    });
+    let unknown = s.extra.iter().filter_map(|(key, v)| {
+        let inner = v.as_object()?;
         let rows: Vec<(String, u64, String)> = inner
             .iter()
             .filter_map(|(k, v)| Some((k.clone(), v.as_u64()?, String::new())))
             .collect();
+        Some((key.clone(), rows))
+    });
+    for (key, rows) in known.chain(unknown) {
         if rows.is_empty() {
             continue;
         }

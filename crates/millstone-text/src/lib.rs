@@ -18,12 +18,17 @@
 //! assert_eq!(tok.sentences("Hello world.  This is Dr. Smith."), ["Hello world.", "  This is Dr. Smith."]);
 //! ```
 //!
-//! Not in this crate: normalisation for dedup (`simplify_text`), n-grams, anything stateful or
-//! document-shaped. The rule tables under `src/generated/` are written by
-//! `tools/spacy-rules/dump_rules.py` from an installed spaCy; the crate itself needs no Python.
+//! [`normalize`] is datatrove's `simplify_text`, the text form dedup compares. Every generated
+//! text table of the project is here, under `src/generated/`: the tokenizer's rules, Python's
+//! predicates and datatrove's punctuation (`tools/spacy-rules/dump_rules.py`) and
+//! `simplify_text`'s Unicode facts (`tools/dedup-tables/dump_tables.py`); a test checks that the
+//! two scripts' tables agree where they overlap. The crate itself needs no Python.
+//!
+//! Not in this crate: n-grams, anything stateful or document-shaped.
 
 pub mod consts;
 mod lines;
+pub mod normalize;
 pub mod py;
 mod sentences;
 mod tokenizer;
@@ -31,13 +36,18 @@ mod tokenizer;
 /// Data written by `tools/spacy-rules/dump_rules.py`; never edit by hand.
 mod generated {
     #[rustfmt::skip]
-    pub(crate) mod datatrove;
+    pub(crate) mod datatrove; /// Written by `tools/dedup-tables/dump_tables.py`: the Unicode facts of `simplify_text`.
+    #[rustfmt::skip]
+    pub(crate) mod simplify;
     #[rustfmt::skip]
     pub(crate) mod spacy_en;
     #[rustfmt::skip]
     pub(crate) mod unicode;
 }
 
+/// spaCy's English special cases made of ASCII lower-case letters only (`"cannot"`, `"gonna"`):
+/// a letter-only chunk of simplified text is one word unless it is one of these.
+pub use generated::simplify::ALPHA_SPECIALS;
 pub use generated::spacy_en::SPACY_VERSION;
 pub use generated::unicode::UNICODE_VERSION;
 pub use lines::{lines_with_words, LineWords};

@@ -1,9 +1,5 @@
-//! The `millstone` command line: glue between the pipeline, the executor and the user.
+//! The `millstone` command line: arguments, progress and printing around `millstone-engine`.
 
-mod checkpoint;
-mod executor;
-mod output;
-mod pipeline;
 mod progress;
 
 use std::path::PathBuf;
@@ -13,9 +9,10 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use millstone_io::{Compression, OutputFormat};
 
-use crate::executor::{RunOptions, RunReport};
-use crate::output::OutputConfig;
-use crate::pipeline::{Pipeline, PRESETS};
+use millstone_dedup::cluster::Survivor;
+use millstone_dedup::minhash::ShingleKind;
+use millstone_dedup::stage::{Config as DedupConfig, Method};
+use millstone_engine::{pipeline, OutputConfig, Pipeline, RunOptions, RunReport, PRESETS};
 
 /// Turn raw web-crawled text into clean, quality-filtered corpora.
 ///
@@ -51,7 +48,7 @@ enum Command {
     /// Remove duplicate documents (exact or MinHash-LSH near-duplicates), keeping one per
     /// cluster; writes kept/, dropped/ (with the survivor named), rejected/, stats.json and
     /// clusters.jsonl to DIR. The same as `run` with one `dedup` stage built from these options.
-    #[command(after_long_help = DEDUP_EXAMPLES)]
+    #[command(after_long_help = dedup_examples())]
     Dedup(DedupArgs),
     /// Write (again) DIR/report.html for a finished run: the funnel, drop reasons,
     /// distributions, and a browser of sampled dropped, rewritten, duplicate and rejected records.
@@ -85,7 +82,11 @@ enum Command {
     },
 }
 
-const DEDUP_EXAMPLES: &str = "\
+/// `millstone dedup --help`'s closing text; its numbers are the dedup stage's defaults.
+fn dedup_examples() -> String {
+    let d = dedup_default(Method::Minhash);
+    format!(
+        "\
 Examples:
   millstone dedup --method minhash -o out/ crawl/
   millstone dedup --method exact --survivor longest -o out/ crawl/*.jsonl.zst
@@ -97,7 +98,7 @@ In a pipeline file the same step is a stage:
   [[stage]]
   type = \"dedup\"
   method = \"minhash\"     # exact | minhash
-  threshold = 0.7
+  threshold = {threshold}
 
 Memory: about 560 bytes per document (plus its id) with the MinHash defaults. Past half of
 --memory-limit the pass spills to --spill-dir and keeps in memory 8 bytes per document while
@@ -107,40 +108,74 @@ disk: 448 bytes per document (+112 with --save-index), 16 per band, its id + 8. 
 index costs 560 bytes + id per indexed document if it fits in half the limit; otherwise it is read
 from disk (at most 8 bytes per indexed document, while clustering). The output is identical.
 
-Defaults are datatrove's MinHash configuration: word 5-grams of the normalised text, 14 bands x 8
+Defaults are datatrove's MinHash configuration: word {n}-grams of the normalised text, {bands} bands x {rows}
 rows, 64-bit hashes; candidates are verified (estimated Jaccard >= --threshold) before they join a
-cluster.";
+cluster.",
+        threshold = d.threshold(),
+        n = d.n_grams,
+        bands = d.bands(),
+        rows = d.rows(),
+    )
+}
+
+/// The `dedup` stage's defaults for `method`: the one place the command line takes them from.
+fn dedup_default(method: Method) -> DedupConfig {
+    DedupConfig {
+        method,
+        ..DedupConfig::default()
+    }
+}
+
+/// `--bands`, `--rows`, `--threshold`, `--survivor`: help naming the defaults of both kinds.
+fn method_default_help(
+    what: &str,
+    show: impl Fn(&DedupConfig) -> String,
+    reprints: bool,
+) -> String {
+    let minhash = show(&dedup_default(Method::Minhash));
+    let other = if reprints {
+        format!("reprints: {}", show(&dedup_default(Method::Reprints)))
+    } else {
+        "not with reprints".to_owned()
+    };
+    format!("{what} [default: {minhash}; {other}]")
+}
 
 #[derive(clap::Args)]
 struct DedupArgs {
     /// exact: same normalised text; minhash: near-duplicates by MinHash-LSH; reprints: edited,
     /// OCR-noisy, truncated or excerpted copies of a story (verified by aligned passages).
-    #[arg(long, value_enum, default_value_t = MethodArg::Minhash)]
+    #[arg(long, value_enum, default_value_t = MethodArg::from(DedupConfig::default().method))]
     method: MethodArg,
     /// Shingles: word n-grams (spaCy words of the normalised text) or character n-grams.
-    #[arg(long, value_enum, default_value_t = ShingleArg::Word)]
+    #[arg(long, value_enum, default_value_t = ShingleArg::from(DedupConfig::default().shingle))]
     shingle: ShingleArg,
     /// Shingle size.
-    #[arg(long, default_value_t = 5, value_name = "N")]
+    #[arg(long, default_value_t = DedupConfig::default().n_grams, value_name = "N")]
     ngrams: usize,
-    /// LSH bands [default: 14; reprints: 25].
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N",
+          help = method_default_help("LSH bands", |c| c.bands().to_string(), true))]
     bands: Option<usize>,
-    /// Rows (hashes) per band [default: 8; reprints: 4].
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N",
+          help = method_default_help("Rows (hashes) per band", |c| c.rows().to_string(), true))]
     rows: Option<usize>,
     /// Seed of the hash permutations (datatrove: 1).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = DedupConfig::default().seed)]
     seed: u64,
     /// Join candidate pairs without checking their estimated Jaccard (datatrove's behaviour).
     #[arg(long)]
     no_verify: bool,
-    /// Minimum estimated Jaccard for a candidate pair to join a cluster [default: 0.7; not with
-    /// reprints].
-    #[arg(long, value_name = "J")]
+    #[arg(long, value_name = "J", help = method_default_help(
+        "Minimum estimated Jaccard for a candidate pair to join a cluster",
+        |c| c.threshold().to_string(),
+        false,
+    ))]
     threshold: Option<f64>,
-    /// Which member of each cluster is kept [default: first; reprints: longest].
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, help = method_default_help(
+        "Which member of each cluster is kept",
+        |c| SurvivorArg::from(c.survivor()).name(),
+        true,
+    ))]
     survivor: Option<SurvivorArg>,
     /// Remove nothing: write clusters.jsonl and the cluster attributes, keep every document.
     #[arg(long)]
@@ -185,6 +220,72 @@ enum SurvivorArg {
     First,
     Longest,
     Quality,
+}
+
+impl From<Method> for MethodArg {
+    fn from(m: Method) -> Self {
+        match m {
+            Method::Exact => MethodArg::Exact,
+            Method::Minhash => MethodArg::Minhash,
+            Method::Reprints => MethodArg::Reprints,
+        }
+    }
+}
+
+impl From<MethodArg> for Method {
+    fn from(m: MethodArg) -> Self {
+        match m {
+            MethodArg::Exact => Method::Exact,
+            MethodArg::Minhash => Method::Minhash,
+            MethodArg::Reprints => Method::Reprints,
+        }
+    }
+}
+
+impl From<ShingleKind> for ShingleArg {
+    fn from(s: ShingleKind) -> Self {
+        match s {
+            ShingleKind::Word => ShingleArg::Word,
+            ShingleKind::Char => ShingleArg::Char,
+        }
+    }
+}
+
+impl From<ShingleArg> for ShingleKind {
+    fn from(s: ShingleArg) -> Self {
+        match s {
+            ShingleArg::Word => ShingleKind::Word,
+            ShingleArg::Char => ShingleKind::Char,
+        }
+    }
+}
+
+impl From<Survivor> for SurvivorArg {
+    fn from(s: Survivor) -> Self {
+        match s {
+            Survivor::First => SurvivorArg::First,
+            Survivor::Longest => SurvivorArg::Longest,
+            Survivor::Quality => SurvivorArg::Quality,
+        }
+    }
+}
+
+impl From<SurvivorArg> for Survivor {
+    fn from(s: SurvivorArg) -> Self {
+        match s {
+            SurvivorArg::First => Survivor::First,
+            SurvivorArg::Longest => Survivor::Longest,
+            SurvivorArg::Quality => Survivor::Quality,
+        }
+    }
+}
+
+impl SurvivorArg {
+    /// The value as written on the command line.
+    fn name(self) -> String {
+        self.to_possible_value()
+            .map_or_else(String::new, |v| v.get_name().to_owned())
+    }
 }
 
 const RUN_EXAMPLES: &str = "\
@@ -321,21 +422,9 @@ enum CompressionArg {
     None,
 }
 
+/// `--shard-size`, `--max-record-bytes`: [`millstone_core::parse_size`].
 fn parse_size(s: &str) -> Result<u64, String> {
-    let s = s.trim();
-    let (num, mult) = match s.char_indices().last() {
-        Some((i, c)) if c.eq_ignore_ascii_case(&'k') => (&s[..i], 1u64 << 10),
-        Some((i, c)) if c.eq_ignore_ascii_case(&'m') => (&s[..i], 1 << 20),
-        Some((i, c)) if c.eq_ignore_ascii_case(&'g') => (&s[..i], 1 << 30),
-        _ => (s, 1),
-    };
-    let n: u64 = num
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{s}` is not a size like 512K, 256M or 1G"))?;
-    n.checked_mul(mult)
-        .filter(|&v| v > 0)
-        .ok_or_else(|| format!("`{s}` is not a positive size"))
+    millstone_core::parse_size(s).map_err(|e| e.to_string())
 }
 
 fn main() -> ExitCode {
@@ -412,82 +501,35 @@ fn dispatch(cli: Cli) -> Result<()> {
 }
 
 /// `millstone dedup`: a one-stage pipeline built from the options, run like `millstone run`.
-fn dedup(mut args: DedupArgs) -> Result<()> {
-    let mut stage = toml::Table::new();
-    let mut set = |k: &str, v: toml::Value| {
-        stage.insert(k.to_owned(), v);
+fn dedup(args: DedupArgs) -> Result<()> {
+    let config = DedupConfig {
+        method: args.method.into(),
+        shingle: args.shingle.into(),
+        n_grams: args.ngrams,
+        bands: args.bands,
+        rows: args.rows,
+        seed: args.seed,
+        verify: !args.no_verify,
+        threshold: args.threshold,
+        survivor: args.survivor.map(Survivor::from),
+        keep_all: args.keep_all,
+        quality_field: args.quality_field,
+        memory_limit: args.memory_limit,
+        against: args.against,
+        save_index: args.save_index,
+        spill_dir: args.spill_dir,
+        ..DedupConfig::default()
     };
-    set("type", "dedup".into());
-    set(
-        "method",
-        match args.method {
-            MethodArg::Exact => "exact",
-            MethodArg::Minhash => "minhash",
-            MethodArg::Reprints => "reprints",
-        }
-        .into(),
-    );
-    set(
-        "shingle",
-        match args.shingle {
-            ShingleArg::Word => "word",
-            ShingleArg::Char => "char",
-        }
-        .into(),
-    );
-    set("n_grams", (args.ngrams as i64).into());
-    // Exact and MinHash runs spell out their defaults (the pipeline text stays as it was);
-    // reprints take their own unless given.
-    if !matches!(args.method, MethodArg::Reprints) {
-        args.bands.get_or_insert(14);
-        args.rows.get_or_insert(8);
-        args.threshold.get_or_insert(0.7);
-        args.survivor.get_or_insert(SurvivorArg::First);
-    }
-    for (key, n) in [("bands", args.bands), ("rows", args.rows)] {
-        if let Some(n) = n {
-            set(key, (n as i64).into());
-        }
-    }
-    set("seed", (args.seed as i64).into());
-    set("verify", (!args.no_verify).into());
-    if let Some(t) = args.threshold {
-        set("threshold", t.into());
-    }
-    if let Some(s) = args.survivor {
-        let name = match s {
-            SurvivorArg::First => "first",
-            SurvivorArg::Longest => "longest",
-            SurvivorArg::Quality => "quality",
-        };
-        set("survivor", name.into());
-    }
-    if args.keep_all {
-        set("keep_all", true.into());
-    }
-    if let Some(f) = args.quality_field {
-        set("quality_field", f.into());
-    }
-    if let Some(limit) = args.memory_limit {
-        set("memory_limit", limit.into());
-    }
-    for (key, dir) in [
-        ("against", &args.against),
-        ("save_index", &args.save_index),
-        ("spill_dir", &args.spill_dir),
-    ] {
-        if let Some(d) = dir {
-            set(key, d.display().to_string().into());
-        }
-    }
-    let mut doc = toml::Table::new();
-    doc.insert(
-        "stage".into(),
-        toml::Value::Array(vec![toml::Value::Table(stage)]),
-    );
-    let text = toml::to_string(&doc).context("writing the dedup stage as TOML")?;
-    let pipeline = Pipeline::from_toml(&text, "millstone dedup options")?;
-    run_pipeline(pipeline, text, args.io)
+    // The run's configuration as data, for --resume's check that nothing changed.
+    let recorded = serde_json::json!({ "dedup": &config });
+    let stage = millstone_core::config::check_ranges(millstone_dedup::stage::NAME, &config)
+        .and_then(|()| config.build())
+        .context("millstone dedup options: stage #1")?;
+    run_pipeline(
+        Pipeline::from_stages(vec![Box::new(stage)]),
+        recorded,
+        args.io,
+    )
 }
 
 /// `millstone evaluate`.
@@ -560,11 +602,15 @@ fn run(args: RunArgs) -> Result<()> {
         }
         (None, None) => unreachable!("clap requires --preset or --pipeline"),
     };
-    run_pipeline(pipeline, pipeline_text, args.io)
+    run_pipeline(pipeline, pipeline_text.into(), args.io)
 }
 
-/// Run `pipeline` (whose text goes into the run's configuration, for --resume checks).
-fn run_pipeline(pipeline: Pipeline, pipeline_text: String, args: IoArgs) -> Result<()> {
+/// Run `pipeline` (whose description goes into the run's configuration, for --resume checks).
+fn run_pipeline(
+    pipeline: Pipeline,
+    pipeline_config: serde_json::Value,
+    args: IoArgs,
+) -> Result<()> {
     let (text_field_cfg, id_field_cfg) = (args.text_field.clone(), args.id_field.clone());
     let threads = args
         .threads
@@ -602,16 +648,8 @@ fn run_pipeline(pipeline: Pipeline, pipeline_text: String, args: IoArgs) -> Resu
         },
         force: args.force,
         resume: args.resume,
-        progress: if args.quiet {
-            progress::ProgressMode::Off
-        } else {
-            progress::ProgressMode::On {
-                every: std::time::Duration::try_from_secs_f64(args.progress_interval)
-                    .context("--progress-interval must be a number of seconds >= 0")?,
-            }
-        },
         config: serde_json::json!({
-            "pipeline": pipeline_text,
+            "pipeline": pipeline_config,
             "format": format!("{:?}", args.format),
             "compression": format!("{:?}", args.compression),
             "zstd_level": args.zstd_level,
@@ -625,7 +663,17 @@ fn run_pipeline(pipeline: Pipeline, pipeline_text: String, args: IoArgs) -> Resu
             "keep_truncated": args.keep_truncated,
         }),
     };
-    let report = executor::run(&pipeline, &opts)?;
+    let mode = if args.quiet {
+        progress::ProgressMode::Off
+    } else {
+        progress::ProgressMode::On {
+            every: std::time::Duration::try_from_secs_f64(args.progress_interval)
+                .context("--progress-interval must be a number of seconds >= 0")?,
+        }
+    };
+    let report = millstone_engine::executor::run(&pipeline, &opts, &|inputs| {
+        Box::new(progress::Progress::new(mode, inputs))
+    })?;
     let written = (!args.no_report).then(|| write_report(&args.out, &opts.output));
     if !args.quiet {
         print_summary(&report, &args.out, &pipeline);

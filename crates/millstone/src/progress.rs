@@ -8,13 +8,13 @@
 //! leads the document counts; it never goes back (when the reader has closed a file it is still
 //! delivering, the share stays where it was).
 //!
-//! Not here: the corpus passes' spinners (the executor's `files_bar`) and the final summary
-//! (`main.rs`).
+//! The corpus passes get a spinner with files done (on a terminal only). The engine calls all of
+//! this through its `Progress` trait. Not here: the final summary (`main.rs`).
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -40,10 +40,16 @@ enum Show {
     },
 }
 
-/// Progress of the main pass over the inputs.
+/// Progress of a run: the corpus passes' spinners, then the main pass over the inputs.
 pub struct Progress {
-    show: Show,
-    started: Instant,
+    mode: ProgressMode,
+    /// Made when the main pass starts (after the corpus passes' spinners).
+    show: OnceLock<Show>,
+    /// Whether anything is shown (corpus passes only on a terminal).
+    enabled: bool,
+    /// The running corpus pass's spinner.
+    pass_bar: Mutex<Option<ProgressBar>>,
+    started: OnceLock<Instant>,
     /// Each input's path (made absolute, as `/proc` shows it) and size.
     files: Vec<(PathBuf, u64)>,
     /// Bytes of the inputs before each one.
@@ -75,7 +81,28 @@ impl Progress {
             })
             .collect();
         let total = files.iter().map(|(_, s)| s).sum();
-        let show = match mode {
+        Progress {
+            mode,
+            show: OnceLock::new(),
+            enabled: mode != ProgressMode::Off,
+            pass_bar: Mutex::new(None),
+            started: OnceLock::new(),
+            files,
+            before,
+            total,
+            reported: AtomicU64::new(0),
+        }
+    }
+
+    /// The main pass starts: its bar (or its lines) from now on.
+    fn start(&self) {
+        self.started.get_or_init(Instant::now);
+        self.show.get_or_init(|| self.make_show());
+    }
+
+    fn make_show(&self) -> Show {
+        let total = self.total;
+        match self.mode {
             ProgressMode::Off => Show::Off,
             ProgressMode::On { .. } if std::io::stderr().is_terminal() => {
                 let bar = ProgressBar::new(total);
@@ -92,14 +119,6 @@ impl Progress {
                 every,
                 last: Mutex::new(None),
             },
-        };
-        Progress {
-            show,
-            started: Instant::now(),
-            files,
-            before,
-            total,
-            reported: AtomicU64::new(0),
         }
     }
 
@@ -113,11 +132,51 @@ impl Progress {
         };
         self.reported.fetch_max(now, Ordering::Relaxed).max(now)
     }
+}
+
+impl millstone_engine::Progress for Progress {
+    fn pass_started(&self, describe: &str, inputs: usize) {
+        let bar = (self.enabled && std::io::stderr().is_terminal()).then(|| {
+            let bar = ProgressBar::new(inputs as u64);
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} [{elapsed_precise}] files {pos}/{len} {msg}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            bar.enable_steady_tick(Duration::from_millis(200));
+            bar.set_message(describe.to_owned());
+            bar
+        });
+        *self.pass_bar.lock().unwrap_or_else(|e| e.into_inner()) = bar;
+    }
+
+    fn pass_inputs_done(&self, done: usize) {
+        if let Some(bar) = &*self.pass_bar.lock().unwrap_or_else(|e| e.into_inner()) {
+            bar.set_position(done as u64);
+        }
+    }
+
+    fn pass_finished(&self) {
+        if let Some(bar) = self
+            .pass_bar
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+        {
+            bar.finish_and_clear();
+        }
+    }
+
+    fn main_started(&self) {
+        self.start();
+    }
 
     /// After each written batch: `files_done` inputs are read completely.
-    pub fn update(&self, files_done: usize, stats: &RunStats) {
-        let elapsed = self.started.elapsed();
-        match &self.show {
+    fn update(&self, files_done: usize, stats: &RunStats) {
+        self.start();
+        let elapsed = self.started.get().map_or(Duration::ZERO, Instant::elapsed);
+        match self.show.get().unwrap_or(&Show::Off) {
             Show::Off => {}
             Show::Bar(bar) => {
                 let secs = elapsed.as_secs_f64().max(1e-9);
@@ -156,8 +215,8 @@ impl Progress {
         }
     }
 
-    pub fn finish(&self) {
-        if let Show::Bar(bar) = &self.show {
+    fn finish(&self) {
+        if let Some(Show::Bar(bar)) = self.show.get() {
             bar.finish_and_clear();
         }
     }

@@ -16,8 +16,8 @@ use std::sync::OnceLock;
 
 use millstone_text::EnglishTokenizer;
 
-use crate::generated::unicode::ALPHA_SPECIALS;
 use crate::normalize::Chunk;
+use millstone_text::ALPHA_SPECIALS;
 
 /// Longest chunk length the prefilter distinguishes; longer lengths share the last slot.
 const LENS: usize = 16;
@@ -145,14 +145,6 @@ mod tests {
         assert_eq!(
             EnglishTokenizer::global().words("i cannot go"),
             ["i", "can", "not", "go"]
-        );
-    }
-
-    #[test]
-    fn same_spacy_version_as_the_tokenizer() {
-        assert_eq!(
-            crate::generated::unicode::SPACY_VERSION,
-            millstone_text::SPACY_VERSION
         );
     }
 

@@ -1,32 +1,46 @@
 //! Cross-document line counts (CCNet-style): in how many documents does a line occur, in the
 //! whole corpus and on the document's own site?
 //!
-//! Counting happens in a pass over the corpus before the boilerplate stage runs (the executor
-//! drives it through [`millstone_core::CorpusPass`]). Memory is fixed up front: a count-min
-//! sketch of `sketch_mb` MiB, four rows of 32-bit atomic counters. Counts can only be
-//! overestimated (when many distinct lines share counters), never underestimated, and the
-//! error shrinks as the sketch grows. Increments are atomic adds, so the result does not depend
-//! on thread count or document order: runs stay byte-identical.
-//!
-//! Each document adds one to each of its distinct lines (a line repeated inside one page counts
-//! once; that is within-document evidence) and, when it has a URL, one to each (host, line).
+//! Counting is a pass over the corpus before the boilerplate stage runs, in explicit steps
+//! (the stage's [`millstone_core::CorpusSteps`]): each document adds one to each of its distinct
+//! lines (a line repeated inside one page counts once; that is within-document evidence) and,
+//! when it has a URL, one to each (host, line) — into a [`LinePartial`], exact counts per key
+//! while they are few, the sketch itself once they are many; partials merge by adding. The
+//! finished counts ([`LineDecisions`]) are a count-min sketch of `sketch_mb` MiB, four rows of
+//! 32-bit counters: counts can only be overestimated (when many distinct lines share
+//! counters), never underestimated. Counters saturate; sums of counts do not depend on how
+//! the corpus was split or in which order partials merged: runs stay byte-identical.
 
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::OnceLock;
 
 use millstone_core::{Document, Value};
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
+use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64;
 
 const ROWS: usize = 4;
 
-/// Counts of documents per line hash and per (host, line hash).
+/// Counts of some documents: per key (line hash, or host and line), exactly while `sketch` is
+/// empty; then added into `sketch` (the counters of [`LineDecisions`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinePartial {
+    pub keys: FxHashMap<u64, u32>,
+    pub sketch: Vec<u32>,
+}
+
+/// The corpus's counts: the sketch's counters, `ROWS` rows of the configured width.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineDecisions {
+    pub counters: Vec<u32>,
+}
+
+/// The counting pass and, once installed, its counts.
 pub(crate) struct LineCounts {
-    counters: Vec<AtomicU32>,
     /// Counters per row (a power of two).
     width: usize,
     url_field: String,
     /// Set once the pass has seen the corpus; before that there is nothing to look up.
-    ready: AtomicBool,
+    counters: OnceLock<Vec<u32>>,
 }
 
 impl LineCounts {
@@ -34,10 +48,9 @@ impl LineCounts {
         let bytes = (sketch_mb as usize).max(1) << 20;
         let width = (bytes / 4 / ROWS).next_power_of_two();
         LineCounts {
-            counters: (0..width * ROWS).map(|_| AtomicU32::new(0)).collect(),
             width,
             url_field: url_field.to_owned(),
-            ready: AtomicBool::new(false),
+            counters: OnceLock::new(),
         }
     }
 
@@ -47,27 +60,23 @@ impl LineCounts {
             .map(move |r| r * self.width + (h1.wrapping_add(r.wrapping_mul(h2)) & (self.width - 1)))
     }
 
-    fn add(&self, key: u64) {
+    /// Add `n` documents of `key` to the sketch `counters`.
+    fn add(&self, counters: &mut [u32], key: u64, n: u32) {
         for s in self.slots(key) {
             // Saturate rather than wrap: a line seen 4 billion times is still "very common".
-            let _ = self.counters[s]
-                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |c| c.checked_add(1));
+            counters[s] = counters[s].saturating_add(n);
         }
     }
 
     fn get(&self, key: u64) -> u32 {
-        self.slots(key)
-            .map(|s| self.counters[s].load(Ordering::Relaxed))
-            .min()
-            .unwrap_or(0)
-    }
-
-    pub(crate) fn mark_ready(&self) {
-        self.ready.store(true, Ordering::Release);
+        let Some(counters) = self.counters.get() else {
+            return 0;
+        };
+        self.slots(key).map(|s| counters[s]).min().unwrap_or(0)
     }
 
     pub(crate) fn is_ready(&self) -> bool {
-        self.ready.load(Ordering::Acquire)
+        self.counters.get().is_some()
     }
 
     /// The host of `doc`'s URL field, hashed, if it has one.
@@ -88,8 +97,24 @@ impl LineCounts {
         self.get(host_line_key(host, line))
     }
 
-    /// Count one document's distinct lines.
-    pub(crate) fn observe(&self, doc: &Document, seen: &mut FxHashSet<u64>, lower: &mut String) {
+    /// Count one key in `partial`.
+    fn count(&self, partial: &mut LinePartial, key: u64) {
+        if partial.sketch.is_empty() {
+            let n = partial.keys.entry(key).or_default();
+            *n = n.saturating_add(1);
+        } else {
+            self.add(&mut partial.sketch, key, 1);
+        }
+    }
+
+    /// Count one document's distinct lines into `partial`.
+    pub(crate) fn observe_into(
+        &self,
+        partial: &mut LinePartial,
+        doc: &Document,
+        seen: &mut FxHashSet<u64>,
+        lower: &mut String,
+    ) {
         seen.clear();
         let host = self.host_key(doc);
         for line in doc.text().split('\n') {
@@ -99,12 +124,57 @@ impl LineCounts {
             }
             let h = line_hash(line, lower);
             if seen.insert(h) {
-                self.add(h);
+                self.count(partial, h);
                 if let Some(host) = host {
-                    self.add(host_line_key(host, h));
+                    self.count(partial, host_line_key(host, h));
                 }
             }
         }
+    }
+
+    /// Turn `partial`'s exact counts into sketch counters (once they are many, or at the end).
+    fn densify(&self, partial: &mut LinePartial) {
+        if partial.sketch.is_empty() {
+            partial.sketch = vec![0; self.width * ROWS];
+        }
+        for (key, n) in std::mem::take(&mut partial.keys) {
+            self.add(&mut partial.sketch, key, n);
+        }
+    }
+
+    /// Add `other` to `into`.
+    pub(crate) fn merge(&self, into: &mut LinePartial, mut other: LinePartial) {
+        let sparse = into.sketch.is_empty() && other.sketch.is_empty();
+        if sparse && into.keys.len() + other.keys.len() <= self.width {
+            for (key, n) in other.keys {
+                let m = into.keys.entry(key).or_default();
+                *m = m.saturating_add(n);
+            }
+            return;
+        }
+        self.densify(into);
+        if !other.sketch.is_empty() && other.sketch.len() == into.sketch.len() {
+            for (a, b) in into.sketch.iter_mut().zip(&other.sketch) {
+                *a = a.saturating_add(*b);
+            }
+        }
+        for (key, n) in std::mem::take(&mut other.keys) {
+            self.add(&mut into.sketch, key, n);
+        }
+    }
+
+    /// The corpus's counts from the merge of every partial.
+    pub(crate) fn finish(&self, mut partial: LinePartial) -> LineDecisions {
+        self.densify(&mut partial);
+        LineDecisions {
+            counters: partial.sketch,
+        }
+    }
+
+    /// Look counts up in `decisions` from now on. Counts of another sketch size are refused.
+    pub(crate) fn install(&self, decisions: LineDecisions) -> bool {
+        decisions.counters.len() == self.width * ROWS
+            && self.counters.set(decisions.counters).is_ok()
     }
 }
 
@@ -245,6 +315,7 @@ mod tests {
     fn counts_documents_not_occurrences_and_per_host() {
         let counts = LineCounts::new(1, "url");
         let (mut seen, mut lower) = (FxHashSet::default(), String::new());
+        let mut partial = LinePartial::default();
         for (url, text) in [
             (
                 Some("https://a.com/1"),
@@ -254,8 +325,9 @@ mod tests {
             (Some("https://b.com/1"), "Latest articles\nStory three."),
             (None, "Latest articles"),
         ] {
-            counts.observe(&doc(url, text), &mut seen, &mut lower);
+            counts.observe_into(&mut partial, &doc(url, text), &mut seen, &mut lower);
         }
+        assert!(counts.install(counts.finish(partial)));
         let h = line_hash("Latest articles", &mut lower);
         assert_eq!(counts.corpus_count(h), 4);
         let a = counts
@@ -265,5 +337,71 @@ mod tests {
         assert_eq!(counts.host_count(a, h), 2);
         assert_eq!(counts.host_count(b, h), 1);
         assert_eq!(counts.corpus_count(line_hash("Story one.", &mut lower)), 1);
+    }
+
+    /// A few lines, so that documents share many of them; hosts from a few sites.
+    fn corpus() -> impl proptest::strategy::Strategy<Value = Vec<(Option<String>, String)>> {
+        use proptest::prelude::*;
+        let line = proptest::sample::select(vec![
+            "Latest articles",
+            "Sign up for our newsletter",
+            "Story of the day.",
+            "All rights reserved",
+            "A unique sentence about the weather.",
+        ]);
+        let text = proptest::collection::vec(line, 1..6).prop_map(|l| l.join("\n"));
+        let url = proptest::option::of(
+            proptest::sample::select(vec![
+                "https://a.com/x",
+                "https://b.org/y",
+                "http://www.a.com/z",
+            ])
+            .prop_map(str::to_owned),
+        );
+        proptest::collection::vec((url, text), 0..30)
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+        /// Shards observed apart, their partials sent through JSON and merged in any order,
+        /// give the counts of one pass — also when partials turn into sketches on the way
+        /// (the width below makes a merge of more than 4 keys dense).
+        #[test]
+        fn shards_merged_in_any_order_count_as_one_pass(
+            docs in corpus(),
+            cuts in proptest::collection::vec(0usize..30, 0..6),
+            order_seed in 0u64..1000,
+        ) {
+            let mut counts = LineCounts::new(1, "url");
+            counts.width = 4;
+            let (mut seen, mut lower) = (FxHashSet::default(), String::new());
+            let docs: Vec<Document> = docs.iter().map(|(u, t)| doc(u.as_deref(), t)).collect();
+            let mut whole = LinePartial::default();
+            for d in &docs {
+                counts.observe_into(&mut whole, d, &mut seen, &mut lower);
+            }
+            let one_pass = counts.finish(whole);
+            let mut bounds: Vec<usize> = cuts.iter().map(|&c| c.min(docs.len())).collect();
+            bounds.extend([0, docs.len()]);
+            bounds.sort_unstable();
+            let mut partials: Vec<LinePartial> = bounds
+                .windows(2)
+                .map(|w| {
+                    let mut p = LinePartial::default();
+                    for d in &docs[w[0]..w[1]] {
+                        counts.observe_into(&mut p, d, &mut seen, &mut lower);
+                    }
+                    serde_json::from_str(&serde_json::to_string(&p).unwrap()).unwrap()
+                })
+                .collect();
+            let mut merged = LinePartial::default();
+            let mut state = order_seed;
+            while !partials.is_empty() {
+                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                let next = partials.swap_remove((state >> 33) as usize % partials.len());
+                counts.merge(&mut merged, next);
+            }
+            proptest::prop_assert_eq!(counts.finish(merged), one_pass);
+        }
     }
 }

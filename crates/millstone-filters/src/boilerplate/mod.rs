@@ -58,7 +58,9 @@ use std::cell::RefCell;
 use std::sync::Arc;
 
 use millstone_core::options::{OptionSpec as Opt, OptionType as T, Range};
-use millstone_core::{CorpusPass, Document, Stage, StageOptions, StageStats, Value, Verdict};
+use millstone_core::{
+    CorpusSteps, Document, DynCorpusSteps, Stage, StageOptions, StageStats, Value, Verdict,
+};
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 
@@ -67,6 +69,7 @@ pub use features::{context_feature_names, feature_names};
 use crate::registry::StageConfig;
 use crate::ConfigError;
 use corpus::LineCounts;
+pub use corpus::{LineDecisions, LinePartial};
 use features::{Line, Scratch, N_FEATURES, ROW};
 use model::Model;
 
@@ -744,25 +747,60 @@ impl Stage for Boilerplate {
         })
     }
 
-    fn corpus_pass(&self) -> Option<&dyn CorpusPass> {
-        self.counts.as_ref().map(|_| self as &dyn CorpusPass)
+    fn corpus_steps(&self) -> Option<&dyn DynCorpusSteps> {
+        self.counts.as_ref().map(|_| self as &dyn DynCorpusSteps)
     }
 }
 
-impl CorpusPass for Boilerplate {
+/// The cross-document counting pass (only with `cross_document = true`; otherwise the stage
+/// offers no pass and these steps count nothing).
+impl CorpusSteps for Boilerplate {
+    type Partial = LinePartial;
+    type Decisions = LineDecisions;
+
     fn describe(&self) -> &str {
         "boilerplate: counting lines across documents"
     }
 
-    fn observe(&self, doc: &Document) {
+    fn observe_into(&self, partial: &mut LinePartial, doc: &Document) {
         if let Some(counts) = &self.counts {
-            BUFFERS.with_borrow_mut(|buf| counts.observe(doc, &mut buf.seen, &mut buf.lower));
+            BUFFERS.with_borrow_mut(|buf| {
+                counts.observe_into(partial, doc, &mut buf.seen, &mut buf.lower)
+            });
         }
     }
 
-    fn finish(&self) {
+    fn merge(&self, into: &mut LinePartial, other: LinePartial) {
         if let Some(counts) = &self.counts {
-            counts.mark_ready();
+            counts.merge(into, other);
+        }
+    }
+
+    fn finish(&self, partial: LinePartial) -> LineDecisions {
+        match &self.counts {
+            Some(counts) => counts.finish(partial),
+            None => LineDecisions::default(),
+        }
+    }
+
+    fn stage(&self, decisions: LineDecisions) -> Box<dyn Stage> {
+        let counts = self.counts.is_some().then(|| {
+            let fresh = LineCounts::new(self.config.sketch_mb, &self.config.url_field);
+            // A sketch of another size (decisions of another configuration) is not used: the
+            // stage then decides without cross-document counts, as before the pass.
+            fresh.install(decisions);
+            Arc::new(fresh)
+        });
+        Box::new(Boilerplate {
+            config: self.config.clone(),
+            threshold: self.threshold,
+            counts,
+        })
+    }
+
+    fn install(&self, decisions: LineDecisions) {
+        if let Some(counts) = &self.counts {
+            counts.install(decisions);
         }
     }
 }
@@ -1105,7 +1143,8 @@ mod tests {
     #[test]
     fn lines_recurring_across_a_site_and_the_corpus() {
         let s = stage("host_min_docs = 3\ncorpus_min_docs = 4\nrecurring_max_words = 10");
-        let pass = s.corpus_pass().expect("cross_document is on by default");
+        let steps = s.corpus_steps().expect("cross_document is on by default");
+        let mut pass = steps.empty_partial();
         let page = |host: &str, i: usize| {
             let mut d = Document::new(
                 format!("{host}/{i}"),
@@ -1132,9 +1171,9 @@ mod tests {
             })
             .collect();
         for d in docs.iter().chain(&others).chain([&no_url]) {
-            pass.observe(d);
+            steps.observe_any(&mut *pass, d);
         }
-        pass.finish();
+        steps.finish_and_install(pass);
         let (_, removed) = run(s.as_ref(), &mut docs[0]);
         let reasons: Vec<&str> = removed.iter().map(|(_, r)| r.as_str()).collect();
         assert_eq!(removed.iter().map(|(i, _)| *i).collect::<Vec<_>>(), [2, 3]);
@@ -1462,14 +1501,15 @@ mod tests {
         };
         // Host k has k pages (1..=40): 820 pages in all.
         let s = stage("corpus_min_docs = 0");
-        let pass = s.corpus_pass().unwrap();
+        let steps = s.corpus_steps().unwrap();
+        let mut pass = steps.empty_partial();
         let mut docs: Vec<Document> = (1..=40)
             .flat_map(|host| (0..host).map(move |i| page(host, i)))
             .collect();
         for d in &docs {
-            pass.observe(d);
+            steps.observe_any(&mut *pass, d);
         }
-        pass.finish();
+        steps.finish_and_install(pass);
         for d in &mut docs {
             let host: usize = d.id.split('/').next().unwrap().parse().unwrap();
             let (_, removed) = run(s.as_ref(), d);

@@ -82,7 +82,7 @@ impl Default for Config {
 }
 
 /// datatrove's "set to -1 to disable".
-const OFF: Bounds = Bounds::at_least(0.0).or(-1.0, "no limit");
+const OFF: Bounds = super::AT_LEAST_0_OR_OFF;
 
 impl StageOptions for Config {
     const OPTIONS: &'static [Opt] = &[

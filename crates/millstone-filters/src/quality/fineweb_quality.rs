@@ -63,7 +63,8 @@ impl StageOptions for Config {
             T::Number,
             "drop if fewer than this share of non-blank lines end in terminal punctuation",
         )
-        .range(Range::FRACTION),
+        // datatrove's -1: the share is never below it.
+        .range(Range::FRACTION.or(-1.0, "no limit")),
         Opt::new(
             "line_punct_exclude_zero",
             T::Bool,

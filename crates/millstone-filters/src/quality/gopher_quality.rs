@@ -36,10 +36,12 @@ pub const SUMMARY: &str =
 
 const DEFAULT_STOP_WORDS: [&str; 8] = ["the", "be", "to", "of", "and", "that", "have", "with"];
 
-/// Options, with datatrove's names and defaults (0 disables a check).
+/// Options, with datatrove's names and defaults (0 disables a check; so does datatrove's -1 for
+/// the minimums, whose `n < -1` never holds).
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
+    #[serde(deserialize_with = "super::min_count")]
     pub min_doc_words: usize,
     pub max_doc_words: usize,
     pub min_avg_word_length: f64,
@@ -48,6 +50,7 @@ pub struct Config {
     pub max_bullet_lines_ratio: f64,
     pub max_ellipsis_lines_ratio: f64,
     pub max_non_alpha_words_ratio: f64,
+    #[serde(deserialize_with = "super::min_count")]
     pub min_stop_words: usize,
     pub stop_words: Vec<String>,
 }
@@ -72,11 +75,11 @@ impl Default for Config {
 impl StageOptions for Config {
     const OPTIONS: &'static [Opt] = &[
         Opt::new("min_doc_words", T::Integer, "drop below this many non-symbol words (0: off)")
-            .range(Range::at_least(0.0)),
+            .range(super::AT_LEAST_0_OR_OFF),
         Opt::new("max_doc_words", T::Integer, "drop above this many non-symbol words (0: off)")
             .range(Range::at_least(0.0)),
         Opt::new("min_avg_word_length", T::Number, "drop if the mean non-symbol word length (characters) is below this (0: off)")
-            .range(Range::at_least(0.0)),
+            .range(super::AT_LEAST_0_OR_OFF),
         Opt::new("max_avg_word_length", T::Number, "drop if the mean non-symbol word length is above this (0: off)")
             .range(Range::at_least(0.0)),
         Opt::new("max_symbol_word_ratio", T::Number, "drop if `#`, or `...` and `…`, per word exceed this (0: off)")
@@ -88,7 +91,7 @@ impl StageOptions for Config {
         Opt::new("max_non_alpha_words_ratio", T::Number, "drop if fewer than this share of words hold a letter (datatrove's name; a minimum; 0: off)")
             .range(Range::FRACTION),
         Opt::new("min_stop_words", T::Integer, "drop if fewer distinct stop words occur (0: off)")
-            .range(Range::at_least(0.0)),
+            .range(super::AT_LEAST_0_OR_OFF),
         Opt::new("stop_words", T::StringList, "the stop words (case-sensitive)"),
     ];
 }

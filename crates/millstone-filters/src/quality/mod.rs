@@ -15,6 +15,25 @@ pub mod fineweb_quality;
 pub mod gopher_quality;
 pub mod gopher_repetition;
 
+use millstone_core::options::Range;
+use serde::{Deserialize, Deserializer};
+
+/// A minimum that datatrove lets users switch off with `-1`: its checks compare
+/// `value < minimum` (or skip the check when the minimum is -1), so -1 never fires.
+pub(crate) const AT_LEAST_0_OR_OFF: Range = Range::at_least(0.0).or(-1.0, "no limit");
+
+/// A minimum count read as datatrove takes it: `-1` means no limit, which is 0 (off) here. The
+/// option's range ([`AT_LEAST_0_OR_OFF`]) refuses other negative numbers first.
+pub(crate) fn min_count<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+    let n = i64::deserialize(d)?;
+    if n == -1 {
+        return Ok(0);
+    }
+    usize::try_from(n).map_err(|_| {
+        serde::de::Error::custom(format!("{n} is not a count (0 or more; -1: no limit)"))
+    })
+}
+
 /// `part / whole > threshold`, as Python computes it (true division of ints, IEEE compare).
 /// A zero denominator is treated as "check does not fire" where datatrove would raise
 /// `ZeroDivisionError` (unreachable with default thresholds).

@@ -16,8 +16,9 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
 use millstone_core::{RunStats, Value};
+
+use crate::error::{Context, Error, Result};
 use serde::{Deserialize, Serialize};
 
 const STATE_DIR: &str = ".millstone";
@@ -50,9 +51,12 @@ pub fn state_dir(out: &Path) -> PathBuf {
 pub fn load(out: &Path) -> Result<Option<Checkpoint>> {
     let path = state_dir(out).join("checkpoint.json");
     match fs::read(&path) {
-        Ok(bytes) => serde_json::from_slice(&bytes)
-            .map(Some)
-            .with_context(|| format!("{} is damaged; start over with --force", path.display())),
+        Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+            Error::Run(format!(
+                "{} is damaged; start over with --force: {e}",
+                path.display()
+            ))
+        }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
     }
@@ -64,9 +68,10 @@ pub fn save(out: &Path, cp: &Checkpoint) -> Result<()> {
     fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let tmp = dir.join("checkpoint.json.tmp");
     let mut f = fs::File::create(&tmp).with_context(|| format!("writing {}", tmp.display()))?;
-    serde_json::to_writer(&mut f, cp)?;
-    f.write_all(b"\n")?;
-    f.sync_all()?;
+    serde_json::to_writer(&mut f, cp).with_context(|| format!("writing {}", tmp.display()))?;
+    f.write_all(b"\n")
+        .and_then(|()| f.sync_all())
+        .with_context(|| format!("writing {}", tmp.display()))?;
     fs::rename(&tmp, dir.join("checkpoint.json"))
         .with_context(|| format!("renaming {}", tmp.display()))?;
     // Make the rename itself durable.
@@ -85,7 +90,7 @@ pub fn clean_after(out: &Path, next_part: u32) -> Result<()> {
             continue;
         };
         for entry in entries {
-            let entry = entry?;
+            let entry = entry.with_context(|| format!("listing {}", dir.display()))?;
             let name = entry.file_name();
             let name = name.to_string_lossy();
             let leftover = if name.starts_with(".part-") && name.ends_with(".tmp") {
@@ -123,7 +128,8 @@ impl Lock {
                 .open(&path)
             {
                 Ok(mut f) => {
-                    writeln!(f, "{}", std::process::id())?;
+                    writeln!(f, "{}", std::process::id())
+                        .with_context(|| format!("writing {}", path.display()))?;
                     return Ok(Lock { path });
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
@@ -133,11 +139,11 @@ impl Lock {
                         p != std::process::id() && Path::new(&format!("/proc/{p}")).exists()
                     });
                     if alive {
-                        bail!(
+                        return Err(Error::Run(format!(
                             "{} is in use by another millstone run (pid {}); wait for it or choose another -o",
                             out.display(),
                             pid.unwrap_or(0)
-                        );
+                        )));
                     }
                     // Stale: its process is gone. Remove and try once more.
                     let _ = fs::remove_file(&path);
@@ -145,7 +151,10 @@ impl Lock {
                 Err(e) => return Err(e).with_context(|| format!("creating {}", path.display())),
             }
         }
-        bail!("could not take the lock {}", path.display())
+        Err(Error::Run(format!(
+            "could not take the lock {}",
+            path.display()
+        )))
     }
 }
 

@@ -9,8 +9,15 @@
 //! filter_no_terminal_punct = false
 //! ```
 
-use anyhow::{bail, Context, Result};
+use std::sync::atomic::AtomicBool;
+
 use millstone_core::{Stage, StageDoc};
+
+use crate::error::{Error, Result};
+
+macro_rules! bail {
+    ($($t:tt)*) => { return Err(Error::Config(format!($($t)*))) };
+}
 
 /// A built-in pipeline.
 pub struct Preset {
@@ -55,23 +62,42 @@ pub static PRESETS: &[Preset] = &[
     },
 ];
 
+/// The preset `name`, or an error listing the known ones.
 pub fn preset(name: &str) -> Result<&'static Preset> {
-    PRESETS.iter().find(|p| p.name == name).with_context(|| {
+    PRESETS.iter().find(|p| p.name == name).ok_or_else(|| {
         let known: Vec<_> = PRESETS.iter().map(|p| p.name).collect();
-        format!("unknown preset `{name}` (known: {})", known.join(", "))
+        Error::Config(format!(
+            "unknown preset `{name}` (known: {})",
+            known.join(", ")
+        ))
     })
 }
 
 /// The stages of a pipeline, in order.
 pub struct Pipeline {
     pub stages: Vec<Box<dyn Stage>>,
+    /// The corpus passes ran ([`Pipeline::process_corpus`]).
+    pub(crate) passes_done: AtomicBool,
 }
 
 impl Pipeline {
+    /// The built-in preset `name` (see [`PRESETS`]).
+    pub fn from_preset(name: &str) -> Result<Self> {
+        Self::from_toml(preset(name)?.toml, &format!("preset {name}"))
+    }
+
+    /// A pipeline of already built stages.
+    pub fn from_stages(stages: Vec<Box<dyn Stage>>) -> Self {
+        Pipeline {
+            stages,
+            passes_done: AtomicBool::new(false),
+        }
+    }
+
     /// Parse and validate a pipeline file's text. `origin` names it in errors.
     pub fn from_toml(text: &str, origin: &str) -> Result<Self> {
-        let mut doc: toml::Table =
-            toml::from_str(text).with_context(|| format!("{origin}: not valid TOML"))?;
+        let mut doc: toml::Table = toml::from_str(text)
+            .map_err(|e| Error::Config(format!("{origin}: not valid TOML: {e}")))?;
         let stages = match doc.remove("stage") {
             Some(toml::Value::Array(items)) => items,
             Some(_) => {
@@ -92,26 +118,19 @@ impl Pipeline {
                 Some(_) => bail!("{origin}: stage #{}: `type` must be a string", i + 1),
                 None => bail!("{origin}: stage #{} has no `type`", i + 1),
             };
-            let stage = match millstone_dedup::build_stage(&ty, &table) {
-                Some(built) => built.map_err(anyhow::Error::from),
-                None => match millstone_filters::build_stage(&ty, &table) {
-                    // The filters crate knows only its own stages: name them all here.
-                    Err(millstone_filters::ConfigError::UnknownStage { name, .. }) => {
-                        Err(anyhow::anyhow!(
-                            "unknown stage type `{name}` (known: {}; `millstone stages` describes each)",
-                            all_stage_names().join(", ")
-                        ))
-                    }
-                    other => other.map_err(anyhow::Error::from),
-                },
+            let stage = match millstone_filters::build_stage(&ty, &table) {
+                Err(millstone_core::ConfigError::UnknownStage { name, known }) => Err(format!(
+                    "unknown stage type `{name}` (known: {known}; `millstone stages` describes each)"
+                )),
+                other => other.map_err(|e| e.to_string()),
             }
-            .with_context(|| format!("{origin}: stage #{}", i + 1))?;
+            .map_err(|e| Error::Config(format!("{origin}: stage #{}: {e}", i + 1)))?;
             built.push(stage);
         }
         if built.is_empty() {
             bail!("{origin}: the pipeline has no stages");
         }
-        Ok(Pipeline { stages: built })
+        Ok(Pipeline::from_stages(built))
     }
 
     pub fn names(&self) -> impl Iterator<Item = &str> {
@@ -119,39 +138,31 @@ impl Pipeline {
     }
 }
 
-/// Every stage type a pipeline file may name (filters and dedup), sorted by name.
-pub fn all_stages() -> Vec<StageDoc> {
-    let mut docs: Vec<StageDoc> = millstone_filters::STAGES
-        .iter()
-        .map(|s| s.doc)
-        .chain(millstone_dedup::STAGES.iter().copied())
-        .collect();
-    docs.sort_unstable_by_key(|d| d.name);
-    docs
+/// Every stage type a pipeline file may name, sorted by name (the registry's order).
+pub fn all_stages() -> impl Iterator<Item = StageDoc> {
+    millstone_filters::STAGES.iter().map(|s| s.doc)
 }
 
 fn all_stage_names() -> Vec<&'static str> {
-    all_stages().iter().map(|d| d.name).collect()
+    all_stages().map(|d| d.name).collect()
 }
 
 /// The stage type `name`, or an error listing the known ones.
 pub fn stage_doc(name: &str) -> Result<StageDoc> {
-    all_stages()
-        .into_iter()
-        .find(|d| d.name == name)
-        .with_context(|| {
-            format!(
-                "unknown stage type `{name}` (known: {})",
-                all_stage_names().join(", ")
-            )
-        })
+    all_stages().find(|d| d.name == name).ok_or_else(|| {
+        Error::Config(format!(
+            "unknown stage type `{name}` (known: {})",
+            all_stage_names().join(", ")
+        ))
+    })
 }
 
 /// A pipeline file's text with, after each `[[stage]]` table's own keys, the options it leaves
 /// at their defaults as comments (`# key = default`): what `presets --show` prints. The result
 /// parses to the same pipeline.
 pub fn with_defaults(text: &str) -> Result<String> {
-    let doc: toml::Table = toml::from_str(text).context("not valid TOML")?;
+    let doc: toml::Table =
+        toml::from_str(text).map_err(|e| Error::Config(format!("not valid TOML: {e}")))?;
     let stages = match doc.get("stage") {
         Some(toml::Value::Array(items)) => items.clone(),
         _ => bail!("no [[stage]] tables"),

@@ -12,7 +12,7 @@
 //!   keeps them, so this does too.
 //! - `Σ` lower-cases to `ς` at the end of a word (Python's Final_Sigma rule), else `σ`.
 //! - The digit test is the `regex` module's (newer Unicode than Python's `unicodedata`), the rest
-//!   is Python 3.11's Unicode 14: the tables in `generated/unicode.rs` are computed from those very
+//!   is Python 3.11's Unicode 14: the tables in `generated/simplify.rs` are computed from those very
 //!   functions by `tools/dedup-tables/dump_tables.py`, not from Rust's std or other crates, whose
 //!   Unicode versions differ.
 //!
@@ -21,11 +21,11 @@
 
 /// Unicode version of the Python 3.11 `lower()` / `isspace()` / `unicodedata` reproduced here, and
 /// version of the `regex` module whose `\p{Nd}` decides what a digit is.
-pub use crate::generated::unicode::{REGEX_VERSION, UNICODE_VERSION};
+pub use crate::generated::simplify::{REGEX_VERSION, UNICODE_VERSION};
 
 use std::ops::Range;
 
-use crate::generated::unicode::{
+use crate::generated::simplify::{
     ASCII_CLASS, CCC, FLAG_BLOCKS, FLAG_CASED, FLAG_CASE_IGNORABLE, FLAG_CCC, FLAG_DIGIT,
     FLAG_INDEX, FLAG_LOWER, FLAG_MN, FLAG_NFD, FLAG_SPACE, LOWER, NFD, NUMBER_SEPARATORS,
 };
@@ -58,7 +58,7 @@ fn is_digit(c: char) -> bool {
 /// written into `out` (cleared first; its capacity is reused).
 ///
 /// ```
-/// use millstone_dedup::normalize::simplify_text;
+/// use millstone_text::normalize::simplify_text;
 /// let mut out = String::new();
 /// simplify_text("Héllo, WORLD!! 3.14 and 1,000 — “quotes”", &mut out);
 /// assert_eq!(out, "hello world 0 and 0 quotes");
@@ -69,15 +69,15 @@ pub fn simplify_text(text: &str, out: &mut String) {
 
 /// A maximal run of non-space bytes of simplified text: spaCy tokenizes each independently.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Chunk {
-    pub(crate) range: Range<usize>,
+pub struct Chunk {
+    pub range: Range<usize>,
     /// Only ASCII lower-case letters.
-    pub(crate) letters: bool,
+    pub letters: bool,
 }
 
 /// [`simplify_text`], also listing the chunks of the output (the single spaces between them are
 /// the only whitespace it contains; removed marks can leave empty chunks, which are not listed).
-pub(crate) fn simplify_text_chunks(text: &str, out: &mut String, chunks: &mut Vec<Chunk>) {
+pub fn simplify_text_chunks(text: &str, out: &mut String, chunks: &mut Vec<Chunk>) {
     chunks.clear();
     simplify(text, out, Some(chunks));
 }
@@ -367,6 +367,24 @@ fn hangul_nfd(c: char) -> Option<[Option<char>; 3]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The two generators' tables agree: a character becomes a space in `simplify_text` exactly
+    /// when it is in datatrove's `PUNCTUATION` (the tokenizer's table of it) or is Python
+    /// whitespace; both come from the same Unicode and spaCy versions.
+    #[test]
+    fn simplify_tables_agree_with_the_text_tables() {
+        use crate::generated::{datatrove, simplify, spacy_en, unicode};
+        assert_eq!(simplify::UNICODE_VERSION, unicode::UNICODE_VERSION);
+        assert_eq!(simplify::SPACY_VERSION, spacy_en::SPACY_VERSION);
+        let mut spaces = 0;
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            let here = flags(c) & FLAG_SPACE != 0;
+            let there = datatrove::PUNCTUATION.contains(&c) || unicode::PY_SPACE.contains(&c);
+            assert_eq!(here, there, "U+{:04X}", c as u32);
+            spaces += usize::from(here);
+        }
+        assert!(spaces > 100, "{spaces}");
+    }
 
     fn simp(s: &str) -> String {
         let mut out = String::from("left over");

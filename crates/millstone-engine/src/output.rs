@@ -2,9 +2,10 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
 use millstone_core::{Document, DropReason, Map, Rejection, Value};
 use millstone_io::{JsonEncoder, OutputFormat, RejectedWriter, ShardedWriter, WriterOptions};
+
+use crate::error::{Context, Result};
 
 /// How documents are written.
 #[derive(Debug, Clone)]
