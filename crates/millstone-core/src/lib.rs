@@ -27,6 +27,7 @@
 //! ```
 
 mod document;
+pub mod field;
 pub mod options;
 mod reject;
 mod stage;

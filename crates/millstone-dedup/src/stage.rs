@@ -179,7 +179,7 @@ impl StageOptions for Config {
         Opt::new("survivor", T::Choice(&["first", "longest", "quality"]), "which member of a cluster stays (reprints: longest)"),
         Opt::new("reprints", T::Table, "method = \"reprints\": ngram, sample, min_estimate, min_similarity, min_aligned, gap, min_run"),
         Opt::new("keep_all", T::Bool, "drop nothing: write clusters and attributes, keep every document"),
-        Opt::new("quality_field", T::String, "numeric field maximised by survivor = \"quality\"; not set: none"),
+        Opt::new("quality_field", T::String, "numeric field (a dotted path reaches nested objects) maximised by survivor = \"quality\"; not set: none"),
         Opt::new("normalize", T::Bool, "exact: compare simplify_text(text), not the raw text"),
         Opt::new("clusters", T::Bool, "write clusters.jsonl"),
         Opt::new("against", T::Path, "dedup against this saved index (its documents always survive)"),
@@ -529,7 +529,7 @@ impl Dedup {
                 .config
                 .quality_field
                 .as_ref()
-                .and_then(|f| doc.fields.get(f))
+                .and_then(|f| doc.field(f))
                 .and_then(Value::as_f64)
                 .unwrap_or(f64::NEG_INFINITY),
             buckets: Vec::new(),
@@ -1533,6 +1533,11 @@ impl Stage for Dedup {
     }
 
     fn process(&self, doc: &mut Document, stats: &mut StageStats) -> Verdict {
+        if let Some(f) = &self.config.quality_field {
+            if doc.field(f).is_none() {
+                stats.missing_field(f);
+            }
+        }
         let state = self.state();
         let Ok(i) = state.keys.binary_search(&doc.source.ordinal()) else {
             // Not seen by the pass: cannot happen when the executor drives both; keep it.

@@ -263,3 +263,52 @@ fn mixed_ints_and_floats_make_a_double_column_and_conflicts_a_json_column() {
     assert_eq!(keys(&back[0].fields)[0], "id");
     assert_eq!(back[0].id, format!("{}/1", p.display()));
 }
+
+#[test]
+fn dotted_text_and_id_fields_read_struct_columns() {
+    // datatrove-shaped rows with the text and id inside a struct column `doc`.
+    let lines = real_lines(5);
+    let pages: Vec<Map> = lines
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let text: Vec<&str> = pages.iter().map(|p| p["text"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = pages.iter().map(|p| p["id"].as_str().unwrap()).collect();
+    let doc = StructArray::from(vec![
+        (
+            Arc::new(Field::new("id", DataType::Utf8, true)),
+            Arc::new(StringArray::from(ids.clone())) as ArrayRef,
+        ),
+        (
+            Arc::new(Field::new("body", DataType::Utf8, true)),
+            Arc::new(StringArray::from(text.clone())) as ArrayRef,
+        ),
+    ]);
+    let batch = RecordBatch::try_from_iter(vec![("doc", Arc::new(doc) as ArrayRef)]).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("nested.parquet");
+    write_batch(&p, &batch);
+    let opts = ReadOptions {
+        text_field: "doc.body".into(),
+        id_field: "doc.id".into(),
+        ..ReadOptions::default()
+    };
+    let (docs, rej) = read_all(&pq(&p), &opts);
+    assert!(rej.is_empty(), "{rej:?}");
+    assert_eq!(docs.len(), 5);
+    for (i, d) in docs.iter().enumerate() {
+        assert_eq!(d.id, ids[i]);
+        assert_eq!(d.text(), text[i]);
+        assert_eq!(d.fields["doc"]["body"], Value::Null); // the text's slot
+    }
+    // A dotted path to something that is not a string, or to nothing, names the schema.
+    for (field, needle) in [("doc", "Struct"), ("doc.nope", "no text column `doc.nope`")] {
+        let opts = ReadOptions {
+            text_field: field.into(),
+            ..ReadOptions::default()
+        };
+        let r = read(&pq(&p), &opts).next().unwrap().rejection().unwrap();
+        assert_eq!(r.kind, RejectKind::Parquet);
+        assert!(r.error.contains(needle), "{}", r.error);
+    }
+}

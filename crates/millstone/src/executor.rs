@@ -651,7 +651,7 @@ pub fn stats_value(stats: &RunStats) -> Value {
             Value::Object(m)
         })
         .collect();
-    serde_json::json!({
+    let mut value = serde_json::json!({
         "documents": {
             "read": stats.read.documents,
             "kept": stats.kept.documents,
@@ -670,7 +670,12 @@ pub fn stats_value(stats: &RunStats) -> Value {
         "dropped_by": stats.dropped_by(),
         "rejected_by": stats.rejected_by.iter().map(|(k, v)| (k.as_str().to_owned(), Value::from(*v))).collect::<Map>(),
         "stages": stages,
-    })
+    });
+    let warnings = stats.warnings();
+    if let (false, Value::Object(m)) = (warnings.is_empty(), &mut value) {
+        m.insert("warnings".into(), warnings.into());
+    }
+    value
 }
 
 /// A spinner with elapsed time and files done / all, then `message` (an indicatif template

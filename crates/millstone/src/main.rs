@@ -239,10 +239,12 @@ struct IoArgs {
     #[arg(long, default_value_t = 1, value_name = "N", allow_negative_numbers = true,
           value_parser = clap::value_parser!(i32).range(-7..=19))]
     zstd_level: i32,
-    /// Name of the text field (JSON key or Parquet column).
+    /// Name of the text field (JSON key or Parquet column); a dotted path reaches nested
+    /// objects and struct columns (`doc.text`).
     #[arg(long, default_value = "text", value_name = "NAME")]
     text_field: String,
-    /// Name of the id field; records without one get `<file>/<record number>`.
+    /// Name of the id field (a dotted path reaches nested objects: `metadata.id`); records
+    /// without one get `<file>/<record number>`.
     #[arg(long, default_value = "id", value_name = "NAME")]
     id_field: String,
     /// Start new output parts (in kept/, dropped/ and rejected/ together) once this many bytes of
@@ -632,6 +634,9 @@ fn run_pipeline(pipeline: Pipeline, pipeline_text: String, args: IoArgs) -> Resu
         if let Some(Ok((path, secs))) = &written {
             eprintln!("report: {} ({secs:.2} s)", path.display());
         }
+    }
+    for w in report.stats.warnings() {
+        eprintln!("warning: {w}");
     }
     if let Some(Err(e)) = &written {
         // The run's outputs are complete; a report that cannot be written is not a failed run.

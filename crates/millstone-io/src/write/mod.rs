@@ -72,7 +72,8 @@ pub struct WriterOptions {
     /// Start a new part once the current one has taken this many bytes of uncompressed output
     /// (for Parquet: an estimate of the values' size). Default [`DEFAULT_SHARD_SIZE`].
     pub shard_size: u64,
-    /// The field that receives the text. Default `"text"`.
+    /// The field that receives the text. Default `"text"`; a dotted path (`doc.body`) puts it
+    /// back into the nested object it was read from.
     pub text_field: String,
     /// The field that holds the id. Default `"id"`.
     pub id_field: String,
