@@ -148,6 +148,10 @@ struct DedupArgs {
     /// Numeric field to maximise with --survivor quality.
     #[arg(long, value_name = "FIELD")]
     quality_field: Option<String>,
+    /// Field listed beside each member's id in clusters.jsonl's `urls` (a dotted path reaches
+    /// nested objects: metadata.url) [default: url, when documents have it].
+    #[arg(long, value_name = "FIELD")]
+    url_field: Option<String>,
     /// Dedup against a saved index (its documents always survive).
     #[arg(long, value_name = "DIR")]
     against: Option<PathBuf>,
@@ -469,6 +473,9 @@ fn dedup(mut args: DedupArgs) -> Result<()> {
     }
     if let Some(f) = args.quality_field {
         set("quality_field", f.into());
+    }
+    if let Some(f) = args.url_field {
+        set("url_field", f.into());
     }
     if let Some(limit) = args.memory_limit {
         set("memory_limit", limit.into());
