@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test of the project, on a fresh machine: installs what the tests need that cargo does not
-# (Debian's chromium and the browser test's Node package, for the report's browser test), then runs
-# the Rust test suite. Safe to run again: installed parts are skipped.
+# (Debian's chromium and the browser test's Node package, for the report's browser test; a Python
+# venv with pyarrow and HF datasets, tools/pyenv/), then runs the Rust test suite. Safe to run
+# again: installed parts are skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +16,9 @@ if [ ! -d tools/browser-test/node_modules/playwright-core ]; then
     echo "== installing the browser test's Node package (playwright-core, no browser download)"
     (cd tools/browser-test && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)
 fi
+
+# The Python venv of the Parquet interoperability tests (pyarrow, HF datasets; pinned).
+bash tools/pyenv/setup.sh
 
 echo "== cargo test --workspace"
 cargo test --workspace
