@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The Python venv of the interoperability tests (pyarrow and HF `datasets` reading millstone's
-# Parquet output): tools/pyenv/.venv with the pins of tools/pyenv/requirements.txt.
+# Parquet output; moto's local S3 server and boto3 for the s3:// round trip): tools/pyenv/.venv
+# with the pins of tools/pyenv/requirements.txt.
 # Idempotent and quick when the venv already holds these pins (a copy of requirements.txt in the
 # venv marks them); tools/test.sh runs it. Installs Debian's python3-venv if `venv` is missing.
 # usage: bash tools/pyenv/setup.sh        (the venv's python: tools/pyenv/.venv/bin/python)

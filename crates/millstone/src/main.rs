@@ -574,6 +574,42 @@ fn run(args: RunArgs) -> Result<()> {
 
 /// Run `pipeline` (whose text goes into the run's configuration, for --resume checks).
 fn run_pipeline(pipeline: Pipeline, pipeline_text: String, args: IoArgs) -> Result<()> {
+    millstone_io::check_local(&args.out.display().to_string(), "output folder")?;
+    #[cfg(feature = "s3")]
+    let (args, staging) = stage_remote(args)?;
+    let result = run_local(pipeline, pipeline_text, args);
+    #[cfg(feature = "s3")]
+    if let Some(s) = &staging {
+        if s.out_url().is_some() && std::fs::exists(s.out.join("stats.json")).unwrap_or(false) {
+            let sent = s.finish()?;
+            eprintln!(
+                "uploaded {} files ({} bytes) to {}",
+                sent.files,
+                sent.bytes,
+                s.out_url().unwrap_or_default()
+            );
+        }
+    }
+    result
+}
+
+/// Download `s3://` inputs and point an `s3://` output at a local spool folder (uploaded by the
+/// caller when the run ends).
+#[cfg(feature = "s3")]
+fn stage_remote(mut args: IoArgs) -> Result<(IoArgs, Option<millstone_io::remote::Staging>)> {
+    let staging = millstone_io::remote::Staging::prepare(&args.inputs, &args.out)?;
+    if let Some(s) = &staging {
+        if s.out_url().is_some() && args.resume {
+            anyhow::bail!("--resume is not available for an s3:// output folder");
+        }
+        args.inputs = s.inputs.clone();
+        args.out = s.out.clone();
+    }
+    Ok((args, staging))
+}
+
+/// [`run_pipeline`] on local inputs and output folder.
+fn run_local(pipeline: Pipeline, pipeline_text: String, args: IoArgs) -> Result<()> {
     let (text_field_cfg, id_field_cfg) = (args.text_field.clone(), args.id_field.clone());
     let threads = args
         .threads

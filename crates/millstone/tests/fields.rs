@@ -56,6 +56,18 @@ fn pipeline(dir: &Path, url_field: Option<&str>, domains: &[&String]) -> PathBuf
     p
 }
 
+/// `millstone run --pipeline p -o out input`, quiet, no report; it must succeed.
+fn run_pipeline(p: &Path, out: &Path, input: &Path) -> std::process::Output {
+    let (p, o, i) = (
+        p.display().to_string(),
+        out.display().to_string(),
+        input.display().to_string(),
+    );
+    let run = millstone(&["run", "--pipeline", &p, "-q", "--no-report", "-o", &o, &i]);
+    assert_ok(&run);
+    run
+}
+
 #[test]
 fn url_filter_reads_metadata_url_and_warns_about_a_missing_field() {
     let tmp = tempfile::tempdir().unwrap();
@@ -74,17 +86,7 @@ fn url_filter_reads_metadata_url_and_warns_about_a_missing_field() {
     // `metadata.url`: the filter acts on the nested URL.
     let out = tmp.path().join("nested");
     let p = pipeline(tmp.path(), Some("metadata.url"), &blocked);
-    let run = millstone(&[
-        "run",
-        "--pipeline",
-        p.to_str().unwrap(),
-        "-q",
-        "--no-report",
-        "-o",
-        out.to_str().unwrap(),
-        input.to_str().unwrap(),
-    ]);
-    assert_ok(&run);
+    run_pipeline(&p, &out, &input);
     let s = stats(&out);
     assert_eq!(s["documents"]["read"], 1000);
     assert_eq!(s["documents"]["dropped"], expected as u64);
@@ -102,21 +104,69 @@ fn url_filter_reads_metadata_url_and_warns_about_a_missing_field() {
     // The default `url` field: nothing can be filtered, and the run says why.
     let out = tmp.path().join("top");
     let p = pipeline(tmp.path(), None, &blocked);
-    let run = millstone(&[
-        "run",
-        "--pipeline",
-        p.to_str().unwrap(),
-        "-q",
-        "--no-report",
-        "-o",
-        out.to_str().unwrap(),
-        input.to_str().unwrap(),
-    ]);
-    assert_ok(&run);
+    let run = run_pipeline(&p, &out, &input);
     let s = stats(&out);
     assert_eq!(s["documents"]["dropped"], 0);
     let warning = "url_filter: field `url` missing in 1,000 of 1,000 documents";
     assert_eq!(s["warnings"], serde_json::json!([warning]));
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(stderr.contains(&format!("warning: {warning}")), "{stderr}");
+}
+
+#[test]
+fn dash_reads_standard_input_and_urls_say_what_is_not_supported() {
+    use std::process::{Command, Stdio};
+    let tmp = tempfile::tempdir().unwrap();
+    let (input, _) = datatrove_layout(tmp.path());
+    let out = tmp.path().join("stdin");
+    let p = pipeline(tmp.path(), Some("metadata.url"), &[]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_millstone"))
+        .args([
+            "run",
+            "--pipeline",
+            p.to_str().unwrap(),
+            "-q",
+            "--no-report",
+            "-o",
+        ])
+        .arg(&out)
+        .arg("-")
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let bytes = std::fs::read(&input).unwrap();
+    child.stdin.take().unwrap().write_all(&bytes).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_ok(&o);
+    assert_eq!(stats(&out)["documents"]["read"], 1000);
+
+    for (args, needle) in [
+        (
+            vec!["hf://datasets/HuggingFaceFW/fineweb/data"],
+            "download the dataset first",
+        ),
+        (vec!["gs://bucket/x.jsonl"], "`gs://` is not supported"),
+    ] {
+        let mut all = vec!["run", "--preset", "c4", "-o", tmp.path().to_str().unwrap()];
+        all.extend(args);
+        let o = millstone(&all);
+        assert!(!o.status.success());
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(needle), "{err}");
+    }
+    let o = millstone(&[
+        "run",
+        "--preset",
+        "c4",
+        "-o",
+        "hf://datasets/me/out",
+        input.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("output folder `hf://datasets/me/out`"),
+        "{err}"
+    );
 }
