@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test of the project, on a fresh machine: installs what the tests need that cargo does not
-# (Debian's chromium and the browser test's Node package, for the report's browser test), then runs
-# the Rust test suite. Safe to run again: installed parts are skipped.
+# (Debian's chromium and the browser test's Node package, for the report's browser test; a Python
+# venv with pyarrow, HF datasets and moto, tools/pyenv/), then runs the Rust test suite. Safe to run
+# again: installed parts are skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,5 +17,10 @@ if [ ! -d tools/browser-test/node_modules/playwright-core ]; then
     (cd tools/browser-test && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)
 fi
 
-echo "== cargo test --workspace"
-cargo test --workspace
+# The Python venv of the interoperability tests (pyarrow, HF datasets, moto's S3 server; pinned).
+bash tools/pyenv/setup.sh
+
+# `--features millstone/s3`: the object-storage code and its round trip against a local server
+# (crates/millstone/tests/s3.rs); off in default builds for its build time (README, Install).
+echo "== cargo test --workspace --features millstone/s3"
+cargo test --workspace --features millstone/s3

@@ -103,6 +103,11 @@ impl Document {
         self.words.as_deref()
     }
 
+    /// The input field at `path` (a top-level key or a dotted path, see [`crate::field`]).
+    pub fn field(&self, path: &str) -> Option<&crate::Value> {
+        crate::field::get(&self.fields, path)
+    }
+
     /// Length of the text in bytes.
     pub fn len_bytes(&self) -> usize {
         self.text.len()

@@ -33,6 +33,7 @@
 pub mod config;
 pub mod corpus;
 mod document;
+pub mod field;
 pub mod options;
 mod reject;
 pub mod size;

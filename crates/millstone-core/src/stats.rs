@@ -23,6 +23,10 @@ pub struct StageStats {
     /// Anything else the stage counts (e.g. lines removed, by rule).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub counters: BTreeMap<String, u64>,
+    /// Documents that lacked a field the stage was configured to read (`url_field = ...`), by
+    /// field name: what [`RunStats::warnings`] reports.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub missing_fields: BTreeMap<String, u64>,
 }
 
 impl StageStats {
@@ -33,6 +37,11 @@ impl StageStats {
         } else {
             self.counters.insert(key.to_owned(), n);
         }
+    }
+
+    /// Count one document that has no field `field` (the stage's configured name for it).
+    pub fn missing_field(&mut self, field: &str) {
+        bump(&mut self.missing_fields, field);
     }
 
     pub fn dropped_total(&self) -> u64 {
@@ -49,6 +58,9 @@ impl AddAssign<&StageStats> for StageStats {
         }
         for (k, v) in &rhs.counters {
             *self.counters.entry(k.clone()).or_default() += v;
+        }
+        for (k, v) in &rhs.missing_fields {
+            *self.missing_fields.entry(k.clone()).or_default() += v;
         }
     }
 }
@@ -159,6 +171,22 @@ impl RunStats {
         bump(&mut self.skipped, reason);
     }
 
+    /// One line per field a stage was told to read but some documents lack:
+    /// ``url_filter: field `metadata.url` missing in 1,497 of 1,497 documents``.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (stage, s) in &self.stages {
+            for (field, n) in &s.missing_fields {
+                out.push(format!(
+                    "{stage}: field `{field}` missing in {} of {} documents",
+                    thousands(*n),
+                    thousands(s.seen)
+                ));
+            }
+        }
+        out
+    }
+
     /// Drop counts keyed `"stage/reason"`, for summaries.
     pub fn dropped_by(&self) -> BTreeMap<String, u64> {
         let mut out = BTreeMap::new();
@@ -197,6 +225,19 @@ impl AddAssign<&RunStats> for RunStats {
             *self.skipped.entry(k.clone()).or_default() += v;
         }
     }
+}
+
+/// `1497` → `1,497`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn bump(map: &mut BTreeMap<String, u64>, key: &str) {
@@ -241,6 +282,27 @@ mod tests {
         assert_eq!(a.skipped.get("status_404"), Some(&2));
         // Skipped records are not documents: accounting is unchanged.
         a.check_accounting().unwrap();
+    }
+
+    #[test]
+    fn missing_fields_merge_into_warnings() {
+        let mut a = RunStats::for_stages(["url_filter"]);
+        a.stages[0].1.seen = 1000;
+        a.stages[0].1.missing_field("metadata.url");
+        let mut b = RunStats::for_stages(["url_filter"]);
+        b.stages[0].1.seen = 497;
+        for _ in 0..1496 {
+            b.stages[0].1.missing_field("metadata.url");
+        }
+        a += &b;
+        assert_eq!(
+            a.warnings(),
+            ["url_filter: field `metadata.url` missing in 1,497 of 1,497 documents"]
+        );
+        assert!(RunStats::for_stages(["x"]).warnings().is_empty());
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_234_567), "1,234,567");
     }
 
     #[test]

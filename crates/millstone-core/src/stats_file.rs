@@ -35,6 +35,9 @@ pub struct StatsFile {
     /// Per stage, in pipeline order.
     #[serde(default)]
     pub stages: Vec<StageEntry>,
+    /// Fields stages were told to read that documents lacked, with counts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     /// WARC/ARC records by type; present (with `skipped`) when the input held any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub records: Option<BTreeMap<String, u64>>,
@@ -174,6 +177,7 @@ impl StatsFile {
                 .iter()
                 .map(|(name, s)| StageEntry::of(name, s))
                 .collect(),
+            warnings: stats.warnings(),
             records: warc.then(|| stats.records.clone()),
             skipped: warc.then(|| stats.skipped.clone()),
             inputs_skipped,

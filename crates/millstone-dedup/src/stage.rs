@@ -9,7 +9,8 @@
 //! `millstone.cluster_size`; removed ones are dropped with reason `duplicate` and get
 //! `millstone.cluster`, `millstone.duplicate_of` (the survivor's id) and `millstone.similarity`
 //! (estimated Jaccard to the survivor). `clusters.jsonl` in the output folder lists every cluster
-//! of ≥ 2 documents.
+//! of ≥ 2 documents: its members' ids and, when the input has them (`url_field`, default `url`),
+//! their URLs in `urls` (same order; `null` for a member without one or from a saved index).
 //!
 //! With `against = "DIR"` the documents of a saved index take part as earlier documents that
 //! always survive (they were published already): a new document that duplicates one of them is
@@ -122,6 +123,9 @@ pub struct Config {
     pub keep_all: bool,
     /// Numeric field read for `survivor = "quality"`.
     pub quality_field: Option<String>,
+    /// The field whose value `clusters.jsonl` lists beside each member's id (not set: `url`,
+    /// without a warning when documents lack it).
+    pub url_field: Option<String>,
     /// Exact method only: compare normalised text (`false`: the raw text).
     pub normalize: bool,
     /// Write `clusters.jsonl` into the output folder.
@@ -155,6 +159,7 @@ impl Default for Config {
             reprints: ReprintParams::default(),
             keep_all: false,
             quality_field: None,
+            url_field: None,
             normalize: true,
             clusters: true,
             against: None,
@@ -179,7 +184,8 @@ impl StageOptions for Config {
         Opt::new("survivor", T::Choice(&["first", "longest", "quality"]), "which member of a cluster stays (reprints: longest)"),
         Opt::new("reprints", T::Table, "method = \"reprints\": ngram, sample, min_estimate, min_similarity, min_aligned, gap, min_run"),
         Opt::new("keep_all", T::Bool, "drop nothing: write clusters and attributes, keep every document"),
-        Opt::new("quality_field", T::String, "numeric field maximised by survivor = \"quality\"; not set: none"),
+        Opt::new("quality_field", T::String, "numeric field (a dotted path reaches nested objects) maximised by survivor = \"quality\"; not set: none"),
+        Opt::new("url_field", T::String, "field listed beside each member in clusters.jsonl's urls (a dotted path reaches nested objects); not set: url, if documents have it"),
         Opt::new("normalize", T::Bool, "exact: compare simplify_text(text), not the raw text"),
         Opt::new("clusters", T::Bool, "write clusters.jsonl"),
         Opt::new("against", T::Path, "dedup against this saved index (its documents always survive)"),
@@ -359,6 +365,8 @@ impl Config {
 struct Entry {
     key: u64,
     id: String,
+    /// The document's URL (`url_field`), empty when it has none.
+    url: String,
     len: u64,
     quality: f64,
     /// Empty when the document takes no part (too short for a signature, or empty).
@@ -372,6 +380,7 @@ impl Entry {
     /// Bytes this entry holds in memory besides its place in the entries' vector.
     fn bytes(&self) -> usize {
         self.id.capacity()
+            + self.url.capacity()
             + self.buckets.capacity() * 8
             + self.signature.capacity() * 4
             + self.anchors.capacity() * std::mem::size_of::<Anchor>()
@@ -404,6 +413,8 @@ struct Spilled {
     run_records: usize,
     slots: SlotFile,
     ids: IdFile,
+    /// Each document's URL (record number = arrival number; empty: none).
+    urls: IdFile,
     /// Reprints: each document's anchors (record number = arrival number).
     anchors: Option<IdFile>,
     /// One slot record (see [`Dedup::record_len`]).
@@ -422,6 +433,7 @@ struct SpillTail {
     dir: tempfile::TempDir,
     slots: SlotFile,
     ids: IdFile,
+    urls: IdFile,
     /// Per new document (in key order): its arrival number (slot and id number).
     arrival: Vec<u32>,
 }
@@ -445,6 +457,9 @@ struct State {
     ids: Vec<String>,
     /// Spilled: the survivors' ids concatenated, and where each cluster's ends.
     survivor_ids: Option<(String, Vec<u64>)>,
+    /// In memory: the new documents' URLs (empty: none), in `ids` order after the index's.
+    /// Spilled: empty (read from the URL file).
+    urls: Vec<String>,
     /// Documents numbered below this come from the `against` index.
     n_old: u32,
     /// Kept new documents' index records, for `save_index` (empty when spilled: then the
@@ -536,12 +551,17 @@ impl Dedup {
         let mut e = Entry {
             key: doc.source.ordinal(),
             id: doc.id.clone(),
+            url: doc
+                .field(self.config.url_field.as_deref().unwrap_or("url"))
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
             len: doc.text().chars().count() as u64,
             quality: self
                 .config
                 .quality_field
                 .as_ref()
-                .and_then(|f| doc.fields.get(f))
+                .and_then(|f| doc.field(f))
                 .and_then(Value::as_f64)
                 .unwrap_or(f64::NEG_INFINITY),
             buckets: Vec::new(),
@@ -695,6 +715,7 @@ impl Dedup {
         let runs = RunSet::new(dir.path(), self.config.key_count(), read_buffer, FAN_IN);
         let slots = SlotFile::create(&dir.path().join("slots.bin"), self.record_len())?;
         let ids = IdFile::create(dir.path())?;
+        let urls = IdFile::create_named(dir.path(), "urls")?;
         let anchors = match self.config.method {
             Method::Reprints => Some(IdFile::create_named(dir.path(), "anchors")?),
             _ => None,
@@ -707,6 +728,7 @@ impl Dedup {
             run_records: 0,
             slots,
             ids,
+            urls,
             anchors,
             record: Vec::with_capacity(self.record_len()),
         })
@@ -756,6 +778,7 @@ impl Dedup {
             debug_assert_eq!(slot, arrival as u64);
         }
         sp.ids.append(&e.id)?;
+        sp.urls.append(&e.url)?;
         if let Some(file) = &mut sp.anchors {
             sp.record.clear();
             e.anchors.iter().for_each(|a| a.to_bytes(&mut sp.record));
@@ -940,6 +963,10 @@ impl Dedup {
             .cloned()
             .chain(entries.iter_mut().map(|e| std::mem::take(&mut e.id)))
             .collect();
+        let urls = entries
+            .iter_mut()
+            .map(|e| std::mem::take(&mut e.url))
+            .collect();
         State {
             keys,
             cluster_of,
@@ -947,6 +974,7 @@ impl Dedup {
             clusters,
             ids,
             survivor_ids: None,
+            urls,
             n_old,
             kept_keys,
             kept_signatures,
@@ -969,6 +997,7 @@ impl Dedup {
             mut runs,
             mut slots,
             mut ids,
+            mut urls,
             mut anchors,
             ..
         } = sp;
@@ -976,6 +1005,7 @@ impl Dedup {
         runs.free_buffer();
         slots.finish_writes()?;
         ids.finish_writes()?;
+        urls.finish_writes()?;
         if let Some(file) = &mut anchors {
             file.finish_writes()?;
         }
@@ -1164,6 +1194,7 @@ impl Dedup {
             dir,
             slots,
             ids,
+            urls,
             arrival,
         });
         Ok(State {
@@ -1173,6 +1204,7 @@ impl Dedup {
             clusters,
             ids: Vec::new(),
             survivor_ids: Some((survivor_text, survivor_ends)),
+            urls: Vec::new(),
             n_old: n_old as u32,
             kept_keys: Vec::new(),
             kept_signatures: Vec::new(),
@@ -1200,6 +1232,23 @@ impl Dedup {
                 .read(u64::from(t.arrival[d - self.against.len()]))?
                 .into(),
         })
+    }
+
+    /// Document `doc`'s URL, if it has one (documents of the `against` index have none).
+    fn url<'a>(
+        &'a self,
+        state: &'a State,
+        tail: Option<&SpillTail>,
+        doc: u32,
+    ) -> Result<Option<std::borrow::Cow<'a, str>>, SpillError> {
+        let Some(d) = (doc as usize).checked_sub(self.against.len()) else {
+            return Ok(None);
+        };
+        let url: std::borrow::Cow<'a, str> = match tail {
+            None => state.urls[d].as_str().into(),
+            Some(t) => t.urls.read(u64::from(t.arrival[d]))?.into(),
+        };
+        Ok((!url.is_empty()).then_some(url))
     }
 
     /// Write the saved index: the `against` index, then the kept documents. In memory the
@@ -1448,6 +1497,11 @@ impl CorpusPass for Dedup {
                 self.id(state, tail.as_ref(), doc)
                     .map_err(std::io::Error::other)
             };
+            let url = |doc: u32| {
+                self.url(state, tail.as_ref(), doc)
+                    .map(|u| u.map_or(Value::Null, |u| Value::from(u.as_ref())))
+                    .map_err(std::io::Error::other)
+            };
             let path = out_dir.join("clusters.jsonl");
             let tmp = out_dir.join("clusters.jsonl.tmp");
             let mut w = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
@@ -1475,6 +1529,14 @@ impl CorpusPass for Dedup {
                         .collect::<std::io::Result<_>>()?,
                 );
                 line.insert("similarity".into(), Value::Array(sims));
+                let urls: Vec<Value> = cl
+                    .members
+                    .iter()
+                    .map(|&m| url(m))
+                    .collect::<std::io::Result<_>>()?;
+                if urls.iter().any(|u| !u.is_null()) {
+                    line.insert("urls".into(), Value::Array(urls));
+                }
                 if let Some(details) = state.reprints.get(c) {
                     reprint_fields(&mut line, details);
                 }
@@ -1502,9 +1564,10 @@ impl CorpusPass for Dedup {
                 dir,
                 slots,
                 ids,
+                urls,
                 arrival,
             } = tail;
-            drop((slots, ids, arrival));
+            drop((slots, ids, urls, arrival));
             dir.close()?;
         }
         Ok(())
@@ -1553,6 +1616,14 @@ impl Stage for Dedup {
     }
 
     fn process(&self, doc: &mut Document, stats: &mut StageStats) -> Verdict {
+        for f in [&self.config.quality_field, &self.config.url_field]
+            .into_iter()
+            .flatten()
+        {
+            if doc.field(f).is_none() {
+                stats.missing_field(f);
+            }
+        }
         let state = self.state();
         let Ok(i) = state.keys.binary_search(&doc.source.ordinal()) else {
             // Not seen by the pass: cannot happen when the executor drives both; keep it.

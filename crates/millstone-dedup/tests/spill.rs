@@ -99,6 +99,13 @@ fn run(options: &str, docs: &[(String, String)], threads: usize) -> Run {
                 d.fields
                     .insert("q".into(), Value::from(((i * 37) % 11) as f64 / 10.0));
             }
+            // URLs (missing on every ninth), top-level and in datatrove's nested layout.
+            if i % 9 != 0 {
+                d.fields
+                    .insert("url".into(), Value::from(url_of("top", id)));
+                let meta = serde_json::json!({ "url": url_of("meta", id) });
+                d.fields.insert("metadata".into(), meta);
+            }
             d
         })
         .collect();
@@ -135,6 +142,35 @@ fn run(options: &str, docs: &[(String, String)], threads: usize) -> Run {
     }
 }
 
+fn url_of(kind: &str, id: &str) -> String {
+    format!("https://{kind}.example.org/{id}")
+}
+
+/// Every cluster lists each member's URL beside its id (`null` where the document has none),
+/// read from `field`'s layout (`kind`).
+fn assert_cluster_urls(clusters: &[u8], kind: &str) {
+    let mut with_urls = 0;
+    for line in String::from_utf8_lossy(clusters).lines() {
+        let c: Value = serde_json::from_str(line).unwrap();
+        let (Some(members), Some(urls)) = (c["members"].as_array(), c["urls"].as_array()) else {
+            continue;
+        };
+        with_urls += 1;
+        assert_eq!(members.len(), urls.len(), "{line}");
+        for (m, u) in members.iter().zip(urls) {
+            if !u.is_null() {
+                assert_eq!(
+                    u.as_str().unwrap(),
+                    url_of(kind, m.as_str().unwrap()),
+                    "{line}"
+                );
+            }
+        }
+        assert!(urls.iter().any(|u| !u.is_null()));
+    }
+    assert!(with_urls > 10, "{kind}: {with_urls} clusters with URLs");
+}
+
 fn assert_same(a: &Run, b: &Run, what: &str) {
     assert_eq!(a.verdicts, b.verdicts, "{what}: verdicts");
     assert_eq!(a.attributes, b.attributes, "{what}: attributes");
@@ -156,9 +192,16 @@ fn a_tiny_memory_limit_spills_many_runs_and_changes_nothing() {
         "memory_limit = \"unlimited\"\nverify = false",
         "memory_limit = \"unlimited\"\nsurvivor = \"quality\"\nquality_field = \"q\"",
         "memory_limit = \"unlimited\"\nmethod = \"exact\"\nsurvivor = \"longest\"",
+        "memory_limit = \"unlimited\"\nurl_field = \"metadata.url\"",
     ] {
         let memory = run(options, &docs, 1);
         assert_eq!(memory.runs, 0);
+        let kind = if options.contains("metadata.url") {
+            "meta"
+        } else {
+            "top"
+        };
+        assert_cluster_urls(&memory.clusters, kind);
         let dropped = memory.verdicts.iter().filter(|v| !v.is_keep()).count();
         assert!(dropped > 30, "{options}: only {dropped} duplicates");
         for (limit, threads) in [("1K", 1), ("1K", 4), ("64K", 3)] {

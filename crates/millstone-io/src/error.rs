@@ -13,6 +13,16 @@ pub enum IoError {
     /// A command-line input (file, folder or glob) that matches no readable input file.
     #[error("input `{arg}` matches no input file{hint}")]
     NoMatch { arg: String, hint: String },
+    /// An input or output named in a way millstone does not read or write (`hf://…`, `gs://…`).
+    #[error("{what} `{arg}`: {reason}")]
+    Unsupported {
+        what: &'static str,
+        arg: String,
+        reason: String,
+    },
+    /// An object-storage request that failed (after retries), or an unusable URL.
+    #[error("{url}: {message}")]
+    Remote { url: String, message: String },
     /// A glob pattern that does not parse.
     #[error("input `{arg}` is not a valid glob pattern: {source}")]
     Pattern {

@@ -93,6 +93,47 @@ pub fn expand_inputs(args: &[String]) -> Result<Vec<InputFile>, IoError> {
     expand_inputs_report(args).map(|e| e.files)
 }
 
+/// What `-` names as an input.
+const STDIN: &str = "/dev/stdin";
+
+/// The URL scheme of `arg` (`s3` of `s3://bucket/key`), if it has one.
+pub fn url_scheme(arg: &str) -> Option<&str> {
+    let (scheme, _) = arg.split_once("://")?;
+    let mut chars = scheme.chars();
+    let ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    ok.then_some(scheme)
+}
+
+/// An error for an input or output (`what`) given as a URL millstone cannot read or write, saying
+/// what is supported instead; `Ok` for a local path (or `-`).
+pub fn check_local(arg: &str, what: &'static str) -> Result<(), IoError> {
+    let Some(scheme) = url_scheme(arg) else {
+        return Ok(());
+    };
+    let reason = match scheme {
+        "hf" => "Hugging Face Hub paths (hf://) are not read directly: download the dataset \
+                 first (`huggingface-cli download --repo-type dataset NAME --local-dir DIR`) and \
+                 name DIR"
+            .to_owned(),
+        "s3" | "s3a" if cfg!(feature = "s3") => return Ok(()),
+        "s3" | "s3a" => "object storage (s3://) needs millstone built with the `s3` cargo \
+                 feature (`cargo install --path crates/millstone --features s3`), or copy the \
+                 files to a local folder first (`aws s3 sync s3://bucket/prefix DIR`)"
+            .to_owned(),
+        other => format!(
+            "`{other}://` is not supported: millstone reads and writes local files and folders \
+             (inputs also globs, and `-` for standard input as JSONL) and, built with the `s3` \
+             feature, s3://bucket/prefix"
+        ),
+    };
+    Err(IoError::Unsupported {
+        what,
+        arg: arg.to_owned(),
+        reason,
+    })
+}
+
 /// [`expand_inputs`], also returning the files that folder walks skipped.
 pub fn expand_inputs_report(args: &[String]) -> Result<ExpandedInputs, IoError> {
     // Keyed by path, so the result is sorted and each file appears once; the first argument that
@@ -102,7 +143,9 @@ pub fn expand_inputs_report(args: &[String]) -> Result<ExpandedInputs, IoError> 
     for arg in args {
         let before = found.len();
         let mut matched_any = false;
-        let path = Path::new(arg);
+        check_local(arg, "input")?;
+        // `-`: standard input, read as JSONL (as `/dev/stdin` is).
+        let path = Path::new(if arg == "-" { STDIN } else { arg.as_str() });
         if path.exists() {
             matched_any |= add_path(path, true, &mut found, &mut skipped)?;
         } else if is_glob(arg) {

@@ -79,12 +79,14 @@
 mod error;
 mod input;
 mod read;
+#[cfg(feature = "s3")]
+pub mod remote;
 mod write;
 
 pub use error::IoError;
 pub use input::{
-    expand_inputs, expand_inputs_report, is_millstone_output, ExpandedInputs, InputFile, InputKind,
-    SkippedInput,
+    check_local, expand_inputs, expand_inputs_report, is_millstone_output, url_scheme,
+    ExpandedInputs, InputFile, InputKind, SkippedInput,
 };
 pub use read::{
     read, ReadOptions, Record, Skipped, Utf8Policy, BOMB_CHECK_AFTER, INVALID_UTF8_ATTRIBUTE,

@@ -204,3 +204,24 @@ fn binary_junk_named_as_text_is_rejected_not_a_panic() {
     assert_eq!(r.kind, RejectKind::UnsupportedFormat);
     assert!(r.error.contains("binary data"), "{}", r.error);
 }
+
+#[test]
+fn urls_other_than_supported_ones_are_errors_saying_what_to_do() {
+    use millstone_io::{check_local, url_scheme};
+    assert_eq!(url_scheme("s3://b/p"), Some("s3"));
+    assert_eq!(url_scheme("hf://datasets/x"), Some("hf"));
+    assert_eq!(url_scheme("data/a.jsonl"), None);
+    assert_eq!(url_scheme("weird name://x"), None);
+    assert!(check_local("-", "input").is_ok());
+    assert!(check_local("data/x", "input").is_ok());
+    let hf = check_local("hf://datasets/HuggingFaceFW/fineweb", "input").unwrap_err();
+    assert!(hf.to_string().contains("huggingface-cli download"), "{hf}");
+    let gs = expand_inputs(&["gs://bucket/x.jsonl".to_owned()]).unwrap_err();
+    assert!(matches!(gs, IoError::Unsupported { .. }), "{gs}");
+    assert!(
+        gs.to_string().starts_with("input `gs://bucket/x.jsonl`"),
+        "{gs}"
+    );
+    let s3 = check_local("s3://bucket/x", "output folder");
+    assert_eq!(s3.is_ok(), cfg!(feature = "s3"));
+}

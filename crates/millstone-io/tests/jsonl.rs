@@ -350,3 +350,60 @@ fn roundtrip_zstd() {
         millstone_io::Compression::Zstd { level: 3 },
     ));
 }
+
+#[test]
+fn dotted_text_and_id_fields_read_and_write_back_in_place() {
+    // Real pages in a nested layout: `{"doc": {"id", "body"}, "metadata": {"url", ...}}`.
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("nested.jsonl");
+    let mut lines = Vec::new();
+    let mut expected = Vec::new();
+    for l in real_lines(20) {
+        let mut m: millstone_io::Map = serde_json::from_str(&l).unwrap();
+        let text = m.remove("text").unwrap();
+        let id = m.remove("id").unwrap();
+        expected.push((
+            id.as_str().unwrap().to_owned(),
+            text.as_str().unwrap().to_owned(),
+        ));
+        let nested = serde_json::json!({"doc": {"id": id, "body": text}, "metadata": m});
+        lines.push(nested.to_string());
+    }
+    write_file(&p, (lines.join("\n") + "\n").as_bytes());
+    let o = ReadOptions {
+        text_field: "doc.body".into(),
+        id_field: "doc.id".into(),
+        ..opts()
+    };
+    let (docs, rej) = read_all(&jsonl(&p), &o);
+    assert!(rej.is_empty(), "{rej:?}");
+    assert_eq!(docs.len(), 20);
+    for (d, (id, text)) in docs.iter().zip(&expected) {
+        assert_eq!(&d.id, id);
+        assert_eq!(d.text(), text);
+        assert!(d.field("metadata.url").is_some_and(Value::is_string));
+    }
+    // Written back: same layout, current text in its nested slot.
+    let out = tmp.path().join("out");
+    let mut w = ShardedWriter::new(
+        &out,
+        WriterOptions {
+            text_field: "doc.body".into(),
+            id_field: "doc.id".into(),
+            format: millstone_io::OutputFormat::Jsonl(millstone_io::Compression::None),
+            ..WriterOptions::default()
+        },
+    )
+    .unwrap();
+    let mut rewritten = docs[0].clone();
+    rewritten.set_text("short".into());
+    w.write(&rewritten, &millstone_io::Map::new()).unwrap();
+    let parts = w.finish().unwrap();
+    let line = std::fs::read_to_string(&parts[0]).unwrap();
+    let back: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(back["doc"]["body"], "short");
+    assert_eq!(back["doc"]["id"], expected[0].0.as_str());
+    assert!(back.get("doc.id").is_none() && back.get("doc.body").is_none());
+    let original: serde_json::Value = serde_json::from_str(&lines[0]).unwrap();
+    assert_eq!(back["metadata"], original["metadata"]);
+}

@@ -182,23 +182,31 @@ fn parquet_roundtrip_keeps_values_and_field_order() {
         assert_eq!(a.id, b.id);
         assert_eq!(a.text(), b.text());
         let mut expected = keys(&a.fields);
-        expected.extend(["millstone", "extra_fields"]);
+        expected.push("millstone");
         assert_eq!(keys(&b.fields), expected);
         for (k, v) in &a.fields {
-            if v.is_array() || v.is_object() {
-                // nested → JSON-encoded string column
-                assert_eq!(b.fields[k], Value::String(v.to_string()));
+            if k == "tags" {
+                // `["x", i]`: a list of disagreeing items, each JSON-encoded.
+                let items: Vec<Value> = v
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|x| Value::String(x.to_string()))
+                    .collect();
+                assert_eq!(b.fields[k], Value::Array(items));
             } else {
                 assert_eq!(&b.fields[k], v, "{k}");
             }
         }
-        assert_eq!(b.fields["millstone"], Value::from("{\"kept\":true}"));
-        assert_eq!(b.fields["extra_fields"], Value::Null);
+        assert_eq!(
+            b.fields["millstone"],
+            serde_json::json!({"kept": true, "extra_fields": null})
+        );
     }
 }
 
 #[test]
-fn late_keys_and_type_conflicts_go_to_extra_fields() {
+fn late_keys_and_type_conflicts_go_to_millstone_extra_fields() {
     let tmp = tempfile::tempdir().unwrap();
     let p = tmp.path().join("in.jsonl");
     // 1,500 rows: the schema is fixed from the first 1,024.
@@ -224,19 +232,23 @@ fn late_keys_and_type_conflicts_go_to_extra_fields() {
     assert_eq!(back.len(), 1500);
     assert_eq!(back[5].id, "5");
     assert_eq!(back[5].fields["n"], Value::from(5));
-    assert_eq!(back[5].fields["extra_fields"], Value::Null);
+    assert_eq!(back[5].fields["millstone"]["extra_fields"], Value::Null);
+    assert!(!back[5].fields.contains_key("extra_fields"));
     // A string where the column is int64: the column is null, the value is in extra_fields.
     let even = &back[1024];
     assert_eq!(even.fields["n"], Value::Null);
-    let extra: Map = serde_json::from_str(even.fields["extra_fields"].as_str().unwrap()).unwrap();
+    let extra = |d: &millstone_io::Document| -> Map {
+        serde_json::from_str(d.fields["millstone"]["extra_fields"].as_str().unwrap()).unwrap()
+    };
+    let extra_even = extra(even);
+    let extra = &extra;
     assert_eq!(
-        extra,
+        extra_even,
         serde_json::from_str::<Map>(r#"{"n":"str1024","late":[1024]}"#).unwrap()
     );
     // A float in an int64 column also does not fit.
     let odd = &back[1025];
-    let extra: Map = serde_json::from_str(odd.fields["extra_fields"].as_str().unwrap()).unwrap();
-    assert_eq!(extra["n"], Value::from(1025.5));
+    assert_eq!(extra(odd)["n"], Value::from(1025.5));
 }
 
 #[test]
@@ -262,4 +274,53 @@ fn mixed_ints_and_floats_make_a_double_column_and_conflicts_a_json_column() {
     // Generated ids (no id field) are written as the first column.
     assert_eq!(keys(&back[0].fields)[0], "id");
     assert_eq!(back[0].id, format!("{}/1", p.display()));
+}
+
+#[test]
+fn dotted_text_and_id_fields_read_struct_columns() {
+    // datatrove-shaped rows with the text and id inside a struct column `doc`.
+    let lines = real_lines(5);
+    let pages: Vec<Map> = lines
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let text: Vec<&str> = pages.iter().map(|p| p["text"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = pages.iter().map(|p| p["id"].as_str().unwrap()).collect();
+    let doc = StructArray::from(vec![
+        (
+            Arc::new(Field::new("id", DataType::Utf8, true)),
+            Arc::new(StringArray::from(ids.clone())) as ArrayRef,
+        ),
+        (
+            Arc::new(Field::new("body", DataType::Utf8, true)),
+            Arc::new(StringArray::from(text.clone())) as ArrayRef,
+        ),
+    ]);
+    let batch = RecordBatch::try_from_iter(vec![("doc", Arc::new(doc) as ArrayRef)]).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("nested.parquet");
+    write_batch(&p, &batch);
+    let opts = ReadOptions {
+        text_field: "doc.body".into(),
+        id_field: "doc.id".into(),
+        ..ReadOptions::default()
+    };
+    let (docs, rej) = read_all(&pq(&p), &opts);
+    assert!(rej.is_empty(), "{rej:?}");
+    assert_eq!(docs.len(), 5);
+    for (i, d) in docs.iter().enumerate() {
+        assert_eq!(d.id, ids[i]);
+        assert_eq!(d.text(), text[i]);
+        assert_eq!(d.fields["doc"]["body"], Value::Null); // the text's slot
+    }
+    // A dotted path to something that is not a string, or to nothing, names the schema.
+    for (field, needle) in [("doc", "Struct"), ("doc.nope", "no text column `doc.nope`")] {
+        let opts = ReadOptions {
+            text_field: field.into(),
+            ..ReadOptions::default()
+        };
+        let r = read(&pq(&p), &opts).next().unwrap().rejection().unwrap();
+        assert_eq!(r.kind, RejectKind::Parquet);
+        assert!(r.error.contains(needle), "{}", r.error);
+    }
 }

@@ -183,6 +183,10 @@ struct DedupArgs {
     /// Numeric field to maximise with --survivor quality.
     #[arg(long, value_name = "FIELD")]
     quality_field: Option<String>,
+    /// Field listed beside each member's id in clusters.jsonl's `urls` (a dotted path reaches
+    /// nested objects: metadata.url) [default: url, when documents have it].
+    #[arg(long, value_name = "FIELD")]
+    url_field: Option<String>,
     /// Dedup against a saved index (its documents always survive).
     #[arg(long, value_name = "DIR")]
     against: Option<PathBuf>,
@@ -340,10 +344,12 @@ struct IoArgs {
     #[arg(long, default_value_t = 1, value_name = "N", allow_negative_numbers = true,
           value_parser = clap::value_parser!(i32).range(-7..=19))]
     zstd_level: i32,
-    /// Name of the text field (JSON key or Parquet column).
+    /// Name of the text field (JSON key or Parquet column); a dotted path reaches nested
+    /// objects and struct columns (`doc.text`).
     #[arg(long, default_value = "text", value_name = "NAME")]
     text_field: String,
-    /// Name of the id field; records without one get `<file>/<record number>`.
+    /// Name of the id field (a dotted path reaches nested objects: `metadata.id`); records
+    /// without one get `<file>/<record number>`.
     #[arg(long, default_value = "id", value_name = "NAME")]
     id_field: String,
     /// Start new output parts (in kept/, dropped/ and rejected/ together) once this many bytes of
@@ -518,6 +524,7 @@ fn dedup(args: DedupArgs) -> Result<()> {
         against: args.against,
         save_index: args.save_index,
         spill_dir: args.spill_dir,
+        url_field: args.url_field,
         ..DedupConfig::default()
     };
     // The run's configuration as data, for --resume's check that nothing changed.
@@ -611,6 +618,42 @@ fn run_pipeline(
     pipeline_config: serde_json::Value,
     args: IoArgs,
 ) -> Result<()> {
+    millstone_io::check_local(&args.out.display().to_string(), "output folder")?;
+    #[cfg(feature = "s3")]
+    let (args, staging) = stage_remote(args)?;
+    let result = run_local(pipeline, pipeline_config, args);
+    #[cfg(feature = "s3")]
+    if let Some(s) = &staging {
+        if s.out_url().is_some() && std::fs::exists(s.out.join("stats.json")).unwrap_or(false) {
+            let sent = s.finish()?;
+            eprintln!(
+                "uploaded {} files ({} bytes) to {}",
+                sent.files,
+                sent.bytes,
+                s.out_url().unwrap_or_default()
+            );
+        }
+    }
+    result
+}
+
+/// Download `s3://` inputs and point an `s3://` output at a local spool folder (uploaded by the
+/// caller when the run ends).
+#[cfg(feature = "s3")]
+fn stage_remote(mut args: IoArgs) -> Result<(IoArgs, Option<millstone_io::remote::Staging>)> {
+    let staging = millstone_io::remote::Staging::prepare(&args.inputs, &args.out)?;
+    if let Some(s) = &staging {
+        if s.out_url().is_some() && args.resume {
+            anyhow::bail!("--resume is not available for an s3:// output folder");
+        }
+        args.inputs = s.inputs.clone();
+        args.out = s.out.clone();
+    }
+    Ok((args, staging))
+}
+
+/// [`run_pipeline`] on local inputs and output folder.
+fn run_local(pipeline: Pipeline, pipeline_config: serde_json::Value, args: IoArgs) -> Result<()> {
     let (text_field_cfg, id_field_cfg) = (args.text_field.clone(), args.id_field.clone());
     let threads = args
         .threads
@@ -680,6 +723,9 @@ fn run_pipeline(
         if let Some(Ok((path, secs))) = &written {
             eprintln!("report: {} ({secs:.2} s)", path.display());
         }
+    }
+    for w in report.stats.warnings() {
+        eprintln!("warning: {w}");
     }
     if let Some(Err(e)) = &written {
         // The run's outputs are complete; a report that cannot be written is not a failed run.

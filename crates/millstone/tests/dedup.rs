@@ -504,3 +504,100 @@ fn reprints_keep_all_keeps_every_version_and_shows_the_passages() {
         members - clusters.lines().count()
     );
 }
+
+/// Real pages with their URLs, each followed by a copy found at another URL.
+fn pages_with_copies(n: usize) -> Vec<(String, String, String)> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/sample/webpages.jsonl.zst");
+    let bytes = zstd::decode_all(&std::fs::read(path).unwrap()[..]).unwrap();
+    let mut out = Vec::new();
+    for l in String::from_utf8(bytes).unwrap().lines().take(n) {
+        let r: Value = serde_json::from_str(l).unwrap();
+        let (id, url, text) = (
+            r["id"].as_str().unwrap(),
+            r["url"].as_str().unwrap(),
+            r["text"].as_str().unwrap(),
+        );
+        out.push((id.to_owned(), url.to_owned(), text.to_owned()));
+        out.push((
+            format!("{id}-copy"),
+            format!("{url}?mirror=1"),
+            text.to_owned(),
+        ));
+    }
+    out
+}
+
+#[test]
+fn clusters_list_member_urls_top_level_and_datatrove_layout() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pages = pages_with_copies(20);
+    let url_of: std::collections::HashMap<&str, &str> = pages
+        .iter()
+        .map(|(id, url, _)| (id.as_str(), url.as_str()))
+        .collect();
+    for (layout, flag) in [("top", None), ("datatrove", Some("metadata.url"))] {
+        let input = tmp.path().join(format!("{layout}.jsonl"));
+        let lines: String = pages
+            .iter()
+            .map(|(id, url, text)| {
+                let r = match layout {
+                    "top" => json!({"id": id, "url": url, "text": text}),
+                    _ => json!({"text": text, "id": id, "metadata": {"url": url}}),
+                };
+                r.to_string() + "\n"
+            })
+            .collect();
+        std::fs::write(&input, lines).unwrap();
+        let out = tmp.path().join(format!("out-{layout}"));
+        let mut args = vec!["dedup", "--method", "exact", "-q", "--no-report"];
+        if let Some(f) = flag {
+            args.extend(["--url-field", f]);
+        }
+        let (o, i) = (out.display().to_string(), input.display().to_string());
+        args.extend(["-o", &o, &i]);
+        assert_ok(&millstone(&args));
+        let clusters = std::fs::read_to_string(out.join("clusters.jsonl")).unwrap();
+        let lines: Vec<Value> = clusters
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert!(lines.len() >= 15, "{layout}: {} clusters", lines.len());
+        for c in &lines {
+            let members = c["members"].as_array().unwrap();
+            let urls = c["urls"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{layout}: {c}"));
+            assert_eq!(members.len(), urls.len());
+            for (m, u) in members.iter().zip(urls) {
+                assert_eq!(
+                    u.as_str(),
+                    Some(url_of[m.as_str().unwrap()]),
+                    "{layout}: {c}"
+                );
+            }
+        }
+        assert!(stats(&out).get("warnings").is_none());
+    }
+    // A URL field no document has: no `urls`, and a warning naming it.
+    let out = tmp.path().join("out-missing");
+    let input = tmp.path().join("top.jsonl");
+    let (o, i) = (out.display().to_string(), input.display().to_string());
+    assert_ok(&millstone(&[
+        "dedup",
+        "--method",
+        "exact",
+        "-q",
+        "--no-report",
+        "--url-field",
+        "meta.link",
+        "-o",
+        &o,
+        &i,
+    ]));
+    let clusters = std::fs::read_to_string(out.join("clusters.jsonl")).unwrap();
+    assert!(!clusters.is_empty() && !clusters.contains("\"urls\""));
+    assert_eq!(
+        stats(&out)["warnings"],
+        json!(["dedup: field `meta.link` missing in 40 of 40 documents"])
+    );
+}

@@ -81,7 +81,7 @@ impl LineCounts {
 
     /// The host of `doc`'s URL field, hashed, if it has one.
     pub(crate) fn host_key(&self, doc: &Document) -> Option<u64> {
-        match doc.fields.get(&self.url_field) {
+        match doc.field(&self.url_field) {
             Some(Value::String(url)) => host_of(url).map(|h| xxh3_64(h.as_bytes())),
             _ => None,
         }
@@ -403,5 +403,21 @@ mod tests {
             }
             proptest::prop_assert_eq!(counts.finish(merged), one_pass);
         }
+    }
+
+    #[test]
+    fn host_from_a_dotted_url_field() {
+        let nested = LineCounts::new(1, "metadata.url");
+        let mut d = Document::new("d", "");
+        d.fields = serde_json::from_str(r#"{"metadata":{"url":"https://www.a.com/1"}}"#).unwrap();
+        assert_eq!(nested.host_key(&d), Some(xxh3_64(b"a.com")));
+        // A top-level `url` is not what this stage was told to read.
+        assert_eq!(nested.host_key(&doc(Some("http://a.com/2"), "")), None);
+        let top = LineCounts::new(1, "url");
+        assert_eq!(top.host_key(&d), None);
+        assert_eq!(
+            top.host_key(&doc(Some("http://a.com/2"), "")),
+            Some(xxh3_64(b"a.com"))
+        );
     }
 }

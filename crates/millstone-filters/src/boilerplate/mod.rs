@@ -154,7 +154,7 @@ impl StageOptions for Config {
             .range(Range::between(0.0, u32::MAX as f64)),
         Opt::new("recurring_keep_score", T::Number, "recurring lines the model scores at least this high are kept")
             .range(Range::FRACTION),
-        Opt::new("url_field", T::String, "the input field holding the page URL (per-host counts)"),
+        Opt::new("url_field", T::String, "the input field holding the page URL (per-host counts); a dotted path reaches nested objects (metadata.url)"),
         Opt::new("sketch_mb", T::Integer, "memory of the cross-document counts, MiB")
             .range(Range::between(1.0, 65536.0)),
         Opt::new("rules", T::Bool, "apply the shape rules (breadcrumbs, bylines, teasers, repeated blocks, …)"),
@@ -614,6 +614,9 @@ impl Stage for Boilerplate {
     }
 
     fn process(&self, doc: &mut Document, stats: &mut StageStats) -> Verdict {
+        if self.counts.is_some() && doc.field(&self.config.url_field).is_none() {
+            stats.missing_field(&self.config.url_field);
+        }
         BUFFERS.with_borrow_mut(|buf| {
             self.score(doc, buf);
             let lines = &buf.scratch.lines;

@@ -1,8 +1,10 @@
 //! `url_filter`: drop documents by where they come from — a blocked domain or URL, or banned
 //! words in the URL — as datatrove's `URLFilter` does, with its reason names.
 //!
-//! The URL is read from the input field `url_field` (default `url`). A document without one
-//! (field missing, not a string, or blank) passes and is counted under `no_url`. Checks, in
+//! The URL is read from the input field `url_field` (default `url`; a dotted path such as
+//! `metadata.url` reaches into nested objects). A document without one (field missing, not a
+//! string, or blank) passes and is counted under `no_url`; a missing field is also counted by
+//! name, which the run reports as a warning. Checks, in
 //! datatrove's order; the first that fires drops the document with its reason:
 //!
 //! | reason | fires when |
@@ -215,7 +217,8 @@ impl StageOptions for Config {
         Opt::new(
             "url_field",
             T::String,
-            "the input field holding the URL (a document without one passes, counted as no_url)",
+            "the input field holding the URL, a dotted path reaches nested objects \
+             (metadata.url); a document without one passes, counted as no_url",
         ),
         Opt::new(
             "use_default_lists",
@@ -363,9 +366,12 @@ impl Stage for UrlFilter {
     }
 
     fn process(&self, doc: &mut Document, stats: &mut StageStats) -> Verdict {
-        let url = match doc.fields.get(&self.url_field) {
+        let url = match doc.field(&self.url_field) {
             Some(Value::String(url)) if !url.trim().is_empty() => url.trim(),
-            _ => {
+            other => {
+                if other.is_none() {
+                    stats.missing_field(&self.url_field);
+                }
                 stats.count("no_url", 1);
                 return Verdict::Keep;
             }
@@ -720,6 +726,24 @@ mod tests {
         let mut stats = StageStats::default();
         assert_eq!(custom.process(&mut doc, &mut stats), Verdict::Keep);
         assert_eq!(stats.counters["no_url"], 1);
+        assert_eq!(stats.missing_fields["source_url"], 1);
+    }
+
+    #[test]
+    fn dotted_url_field_reads_nested_metadata() {
+        // datatrove's layout: the URL under `metadata`.
+        let s = stage("url_field = 'metadata.url'");
+        let mut doc = Document::new("d", "t");
+        doc.fields =
+            serde_json::from_str(r#"{"metadata":{"url":"https://pornhub.com/x"}}"#).unwrap();
+        let mut stats = StageStats::default();
+        assert_eq!(s.process(&mut doc, &mut stats).reason(), Some("domain"));
+        assert!(stats.missing_fields.is_empty());
+        // The top-level name no longer finds it, and says so.
+        let top = stage("");
+        let mut stats = StageStats::default();
+        assert_eq!(top.process(&mut doc, &mut stats), Verdict::Keep);
+        assert_eq!(stats.missing_fields["url"], 1);
     }
 
     #[test]

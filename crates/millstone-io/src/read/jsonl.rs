@@ -306,7 +306,8 @@ impl JsonlReader {
             }
             Err(e) => return fail(RejectKind::InvalidJson, format!("invalid JSON: {e}")),
         };
-        let text = match map.get_mut(&self.text_field).map(|v| v.take()) {
+        let text = match millstone_core::field::get_mut(&mut map, &self.text_field).map(Value::take)
+        {
             Some(Value::String(s)) => s,
             None => {
                 let msg = format!("no `{}` field", self.text_field);
@@ -325,7 +326,7 @@ impl JsonlReader {
                 return fail(RejectKind::NonStringText, msg);
             }
         };
-        let id = match map.get(&self.id_field) {
+        let id = match millstone_core::field::get(&map, &self.id_field) {
             Some(Value::String(s)) => s.clone(),
             Some(Value::Number(n)) => n.to_string(),
             _ => format!("{}/{}", self.file, self.line_no),

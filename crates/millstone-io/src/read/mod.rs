@@ -23,7 +23,9 @@ use crate::{InputFile, InputKind};
 /// How records become documents.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadOptions {
-    /// The field (JSONL key, Parquet column) holding the text. Default `"text"`.
+    /// The field (JSONL key, Parquet column) holding the text. Default `"text"`. Here and in
+    /// `id_field` a dotted path reaches into nested objects (Parquet struct columns):
+    /// `metadata.id` (see [`millstone_core::field`]).
     pub text_field: String,
     /// The field holding the document id. Default `"id"`; records without one get
     /// `"<file>/<record>"`.

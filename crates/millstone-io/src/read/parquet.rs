@@ -1,7 +1,7 @@
 //! Parquet reader: record batches of [`BATCH_ROWS`] rows; one row is one document.
 //!
-//! The text column (named by `text_field`) must be a string column (`Utf8`, `LargeUtf8` or
-//! `Utf8View`); every other column becomes a field of the document, converted to JSON: scalars to
+//! The text column (named by `text_field`, a top-level column or a dotted path into struct
+//! columns, `meta.text`) must be a string column (`Utf8`, `LargeUtf8` or `Utf8View`); every other column becomes a field of the document, converted to JSON: scalars to
 //! JSON scalars, lists to arrays, structs and string-keyed maps to objects, dates and timestamps
 //! to ISO 8601 strings, decimals to their decimal string, binary to (lossy) UTF-8, and any other
 //! type to its printed form. Memory is one batch (plus the Parquet reader's page buffers).
@@ -96,27 +96,10 @@ pub(super) fn read(
         return Box::new(std::iter::once(Record::Rejected(r)));
     }
     let schema = Arc::clone(builder.schema());
-    let text_idx = match schema.index_of(&opts.text_field) {
-        Ok(i) => i,
-        Err(_) => {
-            return whole_file(format!(
-                "no text column `{}`; schema: {}",
-                opts.text_field,
-                describe(&schema)
-            ))
-        }
+    let text = match text_column(&schema, &opts.text_field) {
+        Ok(t) => t,
+        Err(msg) => return whole_file(msg),
     };
-    let text_type = schema.field(text_idx).data_type();
-    if !matches!(
-        text_type,
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
-    ) {
-        return whole_file(format!(
-            "text column `{}` is {text_type}, not a string column; schema: {}",
-            opts.text_field,
-            describe(&schema)
-        ));
-    }
     // Row counts a corrupt file declares are summed by the reader (found by fuzzing: a negative
     // count overflows that sum); refuse them here, and treat a panic while building the reader
     // like an error.
@@ -147,13 +130,64 @@ pub(super) fn read(
         reader,
         file,
         names: schema.fields().iter().map(|f| f.name().clone()).collect(),
-        text_idx,
-        id_idx: schema.index_of(&opts.id_field).ok(),
+        text,
+        id_field: opts.id_field.clone(),
         cap: opts.max_record_bytes,
         batch: None,
         row: 0,
         done: false,
     })
+}
+
+/// Where the text is: a top-level string column, or a string field inside struct columns named
+/// by a dotted path.
+enum TextColumn {
+    Top(usize),
+    Nested(String),
+}
+
+fn is_string(t: &DataType) -> bool {
+    matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
+}
+
+fn text_column(schema: &Schema, name: &str) -> Result<TextColumn, String> {
+    let not_string = |t: &DataType| {
+        format!(
+            "text column `{name}` is {t}, not a string column; schema: {}",
+            describe(schema)
+        )
+    };
+    if let Ok(i) = schema.index_of(name) {
+        let t = schema.field(i).data_type();
+        return if is_string(t) {
+            Ok(TextColumn::Top(i))
+        } else {
+            Err(not_string(t))
+        };
+    }
+    // A dotted path through struct columns.
+    let mut parts = name.split('.');
+    let mut current: Option<&DataType> = parts
+        .next()
+        .and_then(|p| schema.field_with_name(p).ok())
+        .map(|f| f.data_type());
+    for part in parts {
+        current = match current {
+            Some(DataType::Struct(fields)) => fields
+                .iter()
+                .find(|f| f.name() == part)
+                .map(|f| f.data_type()),
+            _ => None,
+        };
+    }
+    match current {
+        Some(t) if name.contains('.') && is_string(t) => Ok(TextColumn::Nested(name.to_owned())),
+        Some(t) if name.contains('.') => Err(not_string(t)),
+        _ => Err(format!(
+            "no text column `{name}`; schema: {}",
+            describe(schema)
+        )),
+    }
 }
 
 fn describe(schema: &Schema) -> String {
@@ -169,8 +203,8 @@ struct ParquetReader {
     reader: ParquetRecordBatchReader,
     file: Arc<str>,
     names: Vec<String>,
-    text_idx: usize,
-    id_idx: Option<usize>,
+    text: TextColumn,
+    id_field: String,
     cap: usize,
     batch: Option<Batch>,
     /// Rows delivered so far (the 1-based number of the last row).
@@ -178,9 +212,9 @@ struct ParquetReader {
     done: bool,
 }
 
-/// The current batch: the text column as is, the other columns converted to JSON.
+/// The current batch: a top-level text column as is, the other columns converted to JSON.
 struct Batch {
-    text: ArrayRef,
+    text: Option<ArrayRef>,
     columns: Vec<Vec<Value>>,
     pos: usize,
     len: usize,
@@ -237,12 +271,16 @@ impl Iterator for ParquetReader {
 
 impl ParquetReader {
     fn convert(&self, b: &RecordBatch) -> Batch {
+        let top = match self.text {
+            TextColumn::Top(i) => Some(i),
+            TextColumn::Nested(_) => None,
+        };
         let columns = b
             .columns()
             .iter()
             .enumerate()
             .map(|(c, col)| {
-                if c == self.text_idx {
+                if Some(c) == top {
                     Vec::new()
                 } else {
                     column_values(col.as_ref())
@@ -250,7 +288,7 @@ impl ParquetReader {
             })
             .collect();
         Batch {
-            text: Arc::clone(b.column(self.text_idx)),
+            text: top.map(|i| Arc::clone(b.column(i))),
             columns,
             pos: 0,
             len: b.num_rows(),
@@ -261,7 +299,6 @@ impl ParquetReader {
         let Some(batch) = &mut self.batch else {
             unreachable!("row_record is only called with a batch")
         };
-        let text = text_at(batch.text.as_ref(), i);
         let reject = |kind, msg: String, excerpt: &str| {
             Record::Rejected(Rejection {
                 file: self.file.to_string(),
@@ -272,9 +309,27 @@ impl ParquetReader {
                 excerpt: Rejection::excerpt_of(excerpt.as_bytes()),
             })
         };
+        let mut fields = Map::with_capacity(self.names.len());
+        for (c, name) in self.names.iter().enumerate() {
+            let v = batch.columns[c].get_mut(i).map_or(Value::Null, Value::take);
+            fields.insert(name.clone(), v);
+        }
+        let text = match (&self.text, &batch.text) {
+            (TextColumn::Top(_), Some(array)) => text_at(array.as_ref(), i).map(str::to_owned),
+            (TextColumn::Nested(path), _) => {
+                match millstone_core::field::get_mut(&mut fields, path).map(Value::take) {
+                    Some(Value::String(s)) => Some(s),
+                    _ => None,
+                }
+            }
+            (TextColumn::Top(_), None) => None,
+        };
         let text = match text {
             None => {
-                let name = &self.names[self.text_idx];
+                let name = match &self.text {
+                    TextColumn::Top(c) => &self.names[*c],
+                    TextColumn::Nested(path) => path,
+                };
                 return reject(RejectKind::MissingText, format!("`{name}` is null"), "");
             }
             Some(t) if t.len() > self.cap => {
@@ -283,20 +338,11 @@ impl ParquetReader {
                     t.len(),
                     self.cap
                 );
-                return reject(RejectKind::TooLarge, msg, t);
+                return reject(RejectKind::TooLarge, msg, &t);
             }
-            Some(t) => t.to_owned(),
+            Some(t) => t,
         };
-        let mut fields = Map::with_capacity(self.names.len());
-        for (c, name) in self.names.iter().enumerate() {
-            let v = if c == self.text_idx {
-                Value::Null
-            } else {
-                batch.columns[c][i].take()
-            };
-            fields.insert(name.clone(), v);
-        }
-        let id = match self.id_idx.and_then(|c| fields.get(&self.names[c])) {
+        let id = match millstone_core::field::get(&fields, &self.id_field) {
             Some(Value::String(s)) => s.clone(),
             Some(Value::Number(n)) => n.to_string(),
             _ => format!("{}/{}", self.file, self.row),

@@ -7,7 +7,7 @@
 //! unfinished part. An output that received nothing has no files. Not for: choosing what goes
 //! where (kept vs dropped) or building the `millstone` object: the caller does both.
 //!
-//! The record shape and the Parquet schema (with its `extra_fields` column) are documented on
+//! The record shape and the Parquet schema (with `millstone.extra_fields`) are documented on
 //! [`ShardedWriter`], where users of the crate see them.
 
 mod jsonl;
@@ -72,7 +72,8 @@ pub struct WriterOptions {
     /// Start a new part once the current one has taken this many bytes of uncompressed output
     /// (for Parquet: an estimate of the values' size). Default [`DEFAULT_SHARD_SIZE`].
     pub shard_size: u64,
-    /// The field that receives the text. Default `"text"`.
+    /// The field that receives the text. Default `"text"`; a dotted path (`doc.body`) puts it
+    /// back into the nested object it was read from.
     pub text_field: String,
     /// The field that holds the id. Default `"id"`.
     pub id_field: String,
@@ -98,17 +99,17 @@ impl Default for WriterOptions {
 /// A document without input fields is written as `{"id": …, "text": …, "millstone": …}`.
 ///
 /// Parquet (HF `datasets`- and pyarrow-readable, zstd): the columns are the fields seen in the
-/// first buffered batch (up to 1,024 rows), in first-seen order, typed `string`, `int64`, `double`
-/// or `bool` (integers and floats in one column → `double`; nested values, or a column whose
-/// values disagree in type → a JSON-encoded `string` column; the id and text columns are always
-/// `string`), then `millstone` (a JSON-encoded `string`) and `extra_fields`. **`extra_fields`** is
-/// a JSON-encoded `string` column present in every Parquet file this writer makes: for each row, an
-/// object of the fields the fixed schema could not hold — keys first seen after the schema was
-/// fixed, or a value whose type does not fit its column (that column is then null for the row) —
-/// and null when there are none, so no input field is ever lost (an input field itself named
-/// `extra_fields` goes there too). The schema, once fixed, is the same for every part, so a folder
-/// of parts loads as one dataset. Row groups are bounded (100,000 rows or about 128 MiB encoded,
-/// whichever comes first).
+/// first buffered batch (up to 1,024 rows), in first-seen order, typed by their values: `string`,
+/// `int64`, `double`, `bool`, `list<…>` and `struct<…>` nested as the values are (integers and
+/// floats in one column → `double`; a column whose values disagree in type → a JSON-encoded
+/// `string`; the id and text columns are always `string`), then `millstone`, a struct of the
+/// attributes seen (`drop` = `{stage, reason, value, threshold}`, `language`, …) plus
+/// **`millstone.extra_fields`**: per row, a JSON object of what the fixed schema could not hold —
+/// keys first seen after the schema was fixed, or a value whose type does not fit its column
+/// (that column is then null for the row; `millstone`'s own such keys under `"millstone"`) — null
+/// when there is none, so no input field is ever lost. The schema, once fixed, is the same for
+/// every part, so a folder of parts loads as one dataset. Row groups are bounded (100,000 rows or
+/// about 128 MiB encoded, whichever comes first).
 pub struct ShardedWriter {
     inner: Inner,
     text_field: String,

@@ -1,14 +1,27 @@
 //! Parquet parts: schema inferred from the first buffered batch, then fixed for every part (so a
-//! folder of parts loads as one dataset); `extra_fields` keeps what the schema cannot hold.
+//! folder of parts loads as one dataset).
+//!
+//! Types follow the values: strings, `int64`, `double`, `bool`, lists (`list<T>`) and objects
+//! (`struct<…>`) nested as deep as the data goes, so a JSONL record and a Parquet row of the same
+//! document have the same shape; the `millstone` column is a struct too. Values that disagree in
+//! type within a column (or a number beyond `int64`, an object with more than
+//! [`MAX_STRUCT_FIELDS`] keys, an always-empty object) make that column a JSON-encoded string.
+//! What the fixed schema cannot hold later (a key first seen after it was fixed, a value of
+//! another type) goes to `millstone.extra_fields`, a JSON object, so nothing is lost and no
+//! top-level column is added. Not for: reproducing Arrow types JSON cannot tell apart (an `int32`
+//! column read from Parquet is written as `int64`, a timestamp as its ISO 8601 string).
 
 use std::collections::HashMap;
 use std::fs::File;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use arrow_array::builder::{BooleanBuilder, Float64Builder, Int64Builder, StringBuilder};
-use arrow_array::{ArrayRef, RecordBatch};
-use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use arrow_array::{
+    ArrayRef, BooleanArray, Float64Array, Int64Array, ListArray, RecordBatch, StringArray,
+    StructArray,
+};
+use arrow_buffer::{NullBuffer, OffsetBuffer, ScalarBuffer};
+use arrow_schema::{DataType, Field, Fields, Schema, SchemaRef};
 use millstone_core::{Document, Map, Value};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
@@ -18,8 +31,11 @@ use super::parts::{PartFile, Parts};
 use super::record::{output_fields, MILLSTONE_KEY};
 use crate::IoError;
 
-/// The column of fields the fixed schema could not hold.
+/// The child of the `millstone` struct that keeps what the fixed schema could not hold.
 pub(crate) const EXTRA_FIELDS: &str = "extra_fields";
+/// An object with more keys than this is written as JSON text (a map keyed by data, not a
+/// record with fields).
+pub(crate) const MAX_STRUCT_FIELDS: usize = 256;
 /// Rows buffered before they are encoded (and, the first time, before the schema is fixed).
 const BATCH_ROWS: usize = 1024;
 /// Bytes buffered before they are encoded, whatever the row count; keeps each string array far
@@ -28,81 +44,245 @@ const BATCH_BYTES: usize = 64 << 20;
 const ROW_GROUP_ROWS: usize = 100_000;
 const ROW_GROUP_BYTES: usize = 128 << 20;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ColType {
+static NULL: Value = Value::Null;
+
+/// The type of a column (or of a nested value), inferred from JSON values.
+#[derive(Debug, Clone, PartialEq)]
+enum Ty {
+    /// Only nulls seen so far (a string column once the schema is fixed).
+    Null,
     Str,
     I64,
     F64,
     Bool,
-    /// Nested or disagreeing values, JSON-encoded.
+    /// JSON-encoded string: values that disagree in type.
     Json,
+    List(Box<Ty>),
+    Struct(Vec<(String, Ty)>),
 }
 
-impl ColType {
-    fn of(v: &Value) -> Option<ColType> {
+impl Ty {
+    fn of(v: &Value) -> Ty {
         match v {
-            Value::Null => None,
-            Value::Bool(_) => Some(ColType::Bool),
-            Value::Number(n) if n.is_i64() => Some(ColType::I64),
-            Value::Number(n) if n.is_f64() => Some(ColType::F64),
+            Value::Null => Ty::Null,
+            Value::Bool(_) => Ty::Bool,
+            Value::Number(n) if n.is_i64() => Ty::I64,
+            Value::Number(n) if n.is_f64() => Ty::F64,
             // u64 above i64::MAX: no lossless arrow column among ours.
-            Value::Number(_) => Some(ColType::Json),
-            Value::String(_) => Some(ColType::Str),
-            Value::Array(_) | Value::Object(_) => Some(ColType::Json),
+            Value::Number(_) => Ty::Json,
+            Value::String(_) => Ty::Str,
+            Value::Array(a) => {
+                Ty::List(Box::new(a.iter().fold(Ty::Null, |t, v| t.merge(Ty::of(v)))))
+            }
+            Value::Object(o) if o.len() > MAX_STRUCT_FIELDS => Ty::Json,
+            Value::Object(o) => Ty::Struct(o.iter().map(|(k, v)| (k.clone(), Ty::of(v))).collect()),
         }
     }
 
-    fn merge(self, other: ColType) -> ColType {
-        use ColType::*;
+    fn merge(self, other: Ty) -> Ty {
+        use Ty::*;
         match (self, other) {
-            (a, b) if a == b => a,
+            (Null, b) => b,
+            (a, Null) => a,
             (I64, F64) | (F64, I64) => F64,
+            (List(a), List(b)) => List(Box::new(a.merge(*b))),
+            (Struct(mut a), Struct(b)) => {
+                for (k, t) in b {
+                    match a.iter_mut().find(|(name, _)| *name == k) {
+                        Some((_, mine)) => *mine = std::mem::replace(mine, Null).merge(t),
+                        None => a.push((k, t)),
+                    }
+                }
+                if a.len() > MAX_STRUCT_FIELDS {
+                    Json
+                } else {
+                    Struct(a)
+                }
+            }
+            (a, b) if a == b => a,
             _ => Json,
         }
     }
 
-    /// The word for this type in a saved layout.
-    fn word(self) -> &'static str {
+    /// The type once the schema is fixed: nothing seen → string, a struct of no fields (Parquet
+    /// has none) → JSON.
+    fn fixed(self) -> Ty {
         match self {
-            ColType::Str => "string",
-            ColType::I64 => "int64",
-            ColType::F64 => "double",
-            ColType::Bool => "bool",
-            ColType::Json => "json",
+            Ty::Null => Ty::Str,
+            Ty::List(t) => Ty::List(Box::new(t.fixed())),
+            Ty::Struct(f) if f.is_empty() => Ty::Json,
+            Ty::Struct(f) => Ty::Struct(f.into_iter().map(|(k, t)| (k, t.fixed())).collect()),
+            t => t,
         }
     }
 
-    fn from_word(w: &str) -> Option<ColType> {
-        Some(match w {
-            "string" => ColType::Str,
-            "int64" => ColType::I64,
-            "double" => ColType::F64,
-            "bool" => ColType::Bool,
-            "json" => ColType::Json,
+    /// Whether `v` can be written in a column of this type.
+    fn fits(&self, v: &Value) -> bool {
+        match (self, v) {
+            (_, Value::Null) | (Ty::Json, _) => true,
+            (Ty::Str, Value::String(_)) | (Ty::Bool, Value::Bool(_)) => true,
+            (Ty::I64, Value::Number(n)) => n.is_i64(),
+            (Ty::F64, Value::Number(n)) => n.is_i64() || n.is_f64(),
+            (Ty::List(t), Value::Array(a)) => a.iter().all(|v| t.fits(v)),
+            (Ty::Struct(fields), Value::Object(o)) => o.iter().all(|(k, v)| {
+                fields
+                    .iter()
+                    .find(|(name, _)| name == k)
+                    .is_some_and(|(_, t)| t.fits(v))
+            }),
+            _ => false,
+        }
+    }
+
+    fn data_type(&self) -> DataType {
+        match self {
+            Ty::Null | Ty::Str | Ty::Json => DataType::Utf8,
+            Ty::I64 => DataType::Int64,
+            Ty::F64 => DataType::Float64,
+            Ty::Bool => DataType::Boolean,
+            Ty::List(t) => DataType::List(Arc::new(Field::new_list_field(t.data_type(), true))),
+            Ty::Struct(f) => DataType::Struct(struct_fields(f)),
+        }
+    }
+
+    /// The type as saved in a checkpoint: a word for scalars, JSON for nested types.
+    fn to_json(&self) -> Value {
+        match self {
+            Ty::Null | Ty::Str => "string".into(),
+            Ty::I64 => "int64".into(),
+            Ty::F64 => "double".into(),
+            Ty::Bool => "bool".into(),
+            Ty::Json => "json".into(),
+            Ty::List(t) => serde_json::json!({ "list": t.to_json() }),
+            Ty::Struct(f) => serde_json::json!({
+                "struct": f.iter().map(|(k, t)| serde_json::json!([k, t.to_json()])).collect::<Vec<_>>()
+            }),
+        }
+    }
+
+    fn from_json(v: &Value) -> Option<Ty> {
+        Some(match v {
+            Value::String(w) => match w.as_str() {
+                "string" => Ty::Str,
+                "int64" => Ty::I64,
+                "double" => Ty::F64,
+                "bool" => Ty::Bool,
+                "json" => Ty::Json,
+                _ => return None,
+            },
+            Value::Object(o) if o.len() == 1 => match o.iter().next()? {
+                (k, inner) if k == "list" => Ty::List(Box::new(Ty::from_json(inner)?)),
+                (k, Value::Array(fields)) if k == "struct" => Ty::Struct(
+                    fields
+                        .iter()
+                        .map(|f| Some((f.get(0)?.as_str()?.to_owned(), Ty::from_json(f.get(1)?)?)))
+                        .collect::<Option<_>>()?,
+                ),
+                _ => return None,
+            },
             _ => return None,
         })
     }
 
-    fn data_type(self) -> DataType {
-        match self {
-            ColType::Str | ColType::Json => DataType::Utf8,
-            ColType::I64 => DataType::Int64,
-            ColType::F64 => DataType::Float64,
-            ColType::Bool => DataType::Boolean,
+    fn word(&self) -> String {
+        match self.to_json() {
+            Value::String(w) => w,
+            v => v.to_string(),
         }
+    }
+
+    fn from_word(w: &str) -> Option<Ty> {
+        Ty::from_json(&Value::String(w.to_owned()))
+            .or_else(|| Ty::from_json(&serde_json::from_str(w).ok()?))
+    }
+
+    /// One array of `values` (nulls included) of this type; every value fits (see
+    /// [`Ty::fits`]).
+    fn build(&self, values: &[&Value]) -> Result<ArrayRef, String> {
+        let valid = || -> Option<NullBuffer> {
+            values
+                .iter()
+                .any(|v| v.is_null())
+                .then(|| NullBuffer::from_iter(values.iter().map(|v| !v.is_null())))
+        };
+        Ok(match self {
+            Ty::Null | Ty::Str => {
+                Arc::new(StringArray::from_iter(values.iter().map(|v| v.as_str())))
+            }
+            Ty::Json => Arc::new(StringArray::from_iter(
+                values.iter().map(|v| (!v.is_null()).then(|| v.to_string())),
+            )),
+            Ty::I64 => Arc::new(Int64Array::from_iter(values.iter().map(|v| v.as_i64()))),
+            Ty::F64 => Arc::new(Float64Array::from_iter(values.iter().map(|v| v.as_f64()))),
+            Ty::Bool => Arc::new(BooleanArray::from_iter(values.iter().map(|v| v.as_bool()))),
+            Ty::List(t) => {
+                let mut offsets = Vec::with_capacity(values.len() + 1);
+                offsets.push(0i32);
+                let mut items = Vec::new();
+                for v in values {
+                    if let Value::Array(a) = v {
+                        items.extend(a.iter());
+                    }
+                    let end = i32::try_from(items.len())
+                        .map_err(|_| "a list column with more than 2^31 items in one batch")?;
+                    offsets.push(end);
+                }
+                let child = t.build(&items)?;
+                let field = Arc::new(Field::new_list_field(t.data_type(), true));
+                let offsets = OffsetBuffer::new(ScalarBuffer::from(offsets));
+                Arc::new(
+                    ListArray::try_new(field, offsets, child, valid())
+                        .map_err(|e| e.to_string())?,
+                )
+            }
+            Ty::Struct(fields) => {
+                let children = fields
+                    .iter()
+                    .map(|(k, t)| {
+                        let column: Vec<&Value> = values
+                            .iter()
+                            .map(|v| v.get(k.as_str()).unwrap_or(&NULL))
+                            .collect();
+                        t.build(&column)
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                Arc::new(
+                    StructArray::try_new(struct_fields(fields), children, valid())
+                        .map_err(|e| e.to_string())?,
+                )
+            }
+        })
     }
 }
 
-/// The fixed schema: field columns, then `millstone`, then `extra_fields`.
+fn struct_fields(fields: &[(String, Ty)]) -> Fields {
+    fields
+        .iter()
+        .map(|(k, t)| Field::new(k, t.data_type(), true))
+        .collect()
+}
+
+/// The `millstone` column's type: the attributes seen, then `extra_fields`.
+fn millstone_type(seen: Ty) -> Ty {
+    let mut fields = match seen.fixed() {
+        Ty::Struct(f) => f,
+        _ => Vec::new(),
+    };
+    fields.retain(|(k, _)| k != EXTRA_FIELDS);
+    fields.push((EXTRA_FIELDS.to_owned(), Ty::Json));
+    Ty::Struct(fields)
+}
+
+/// The fixed schema: field columns, then `millstone`.
 struct Layout {
-    columns: Vec<(String, ColType)>,
+    columns: Vec<(String, Ty)>,
+    millstone: Ty,
     index: HashMap<String, usize>,
     arrow: SchemaRef,
 }
 
 impl Layout {
-    /// The layout of these columns: the arrow schema adds `millstone` and `extra_fields`.
-    fn from_columns(columns: Vec<(String, ColType)>) -> Layout {
+    fn new(columns: Vec<(String, Ty)>, millstone: Ty) -> Layout {
         let index = columns
             .iter()
             .enumerate()
@@ -112,157 +292,109 @@ impl Layout {
             .iter()
             .map(|(k, t)| Field::new(k, t.data_type(), true))
             .collect();
-        fields.push(Field::new(MILLSTONE_KEY, DataType::Utf8, true));
-        fields.push(Field::new(EXTRA_FIELDS, DataType::Utf8, true));
+        fields.push(Field::new(MILLSTONE_KEY, millstone.data_type(), true));
         Layout {
             columns,
+            millstone,
             index,
             arrow: Arc::new(Schema::new(fields)),
         }
     }
 
     fn infer(rows: &[Row], text_field: &str, id_field: &str) -> Layout {
-        let mut columns: Vec<(String, Option<ColType>)> = Vec::new();
+        let mut columns: Vec<(String, Ty)> = Vec::new();
         let mut index = HashMap::new();
+        let mut millstone = Ty::Null;
         for row in rows {
             for (k, v) in &row.fields {
-                if k == EXTRA_FIELDS {
-                    continue; // goes into the extra_fields object itself
-                }
                 let i = *index.entry(k.clone()).or_insert_with(|| {
-                    columns.push((k.clone(), None));
+                    columns.push((k.clone(), Ty::Null));
                     columns.len() - 1
                 });
                 let slot = &mut columns[i].1;
-                *slot = match (*slot, ColType::of(v)) {
-                    (a, None) => a,
-                    (None, b) => b,
-                    (Some(a), Some(b)) => Some(a.merge(b)),
-                };
+                *slot = std::mem::replace(slot, Ty::Null).merge(Ty::of(v));
             }
+            let seen = row.millstone.iter().map(|(k, v)| (k.clone(), Ty::of(v)));
+            millstone = millstone.merge(Ty::Struct(seen.collect()));
         }
-        let columns: Vec<(String, ColType)> = columns
+        let columns = columns
             .into_iter()
             .map(|(k, t)| {
                 let t = if k == text_field || k == id_field {
-                    ColType::Str
+                    Ty::Str
                 } else {
-                    t.unwrap_or(ColType::Str)
+                    t.fixed()
                 };
                 (k, t)
             })
             .collect();
-        let _ = index;
-        Layout::from_columns(columns)
+        Layout::new(columns, millstone_type(millstone))
     }
 
     /// The record batch of `rows`, emptying them.
     fn batch(&self, rows: &mut Vec<Row>, id_field: &str) -> Result<RecordBatch, String> {
         let n = rows.len();
-        let mut builders: Vec<ColBuilder> = self
-            .columns
-            .iter()
-            .map(|(_, t)| ColBuilder::new(*t, n))
-            .collect();
-        let mut millstone = StringBuilder::with_capacity(n, n * 64);
-        let mut extras = StringBuilder::with_capacity(n, 0);
-        let mut filled = vec![false; self.columns.len()];
+        let mut cells: Vec<Vec<Value>> = vec![Vec::with_capacity(n); self.columns.len()];
+        let mut millstone: Vec<Value> = Vec::with_capacity(n);
+        let Ty::Struct(attrs) = &self.millstone else {
+            return Err("the millstone column is not a struct".into());
+        };
         for row in rows.drain(..) {
-            filled.fill(false);
             let mut extra = Map::new();
             for (k, v) in row.fields {
+                let v = match v {
+                    Value::Number(n) if k == id_field => Value::String(n.to_string()),
+                    v => v,
+                };
                 match self.index.get(&k) {
-                    Some(&c) if !filled[c] => {
-                        let is_id = k == id_field;
-                        match builders[c].push(v, is_id) {
-                            Ok(()) => filled[c] = true,
-                            Err(v) => {
-                                extra.insert(k, v);
-                            }
-                        }
+                    // (`len() == rows so far`: no value for this column in this row yet.)
+                    Some(&c) if cells[c].len() == millstone.len() && self.columns[c].1.fits(&v) => {
+                        cells[c].push(v);
                     }
                     _ => {
                         extra.insert(k, v);
                     }
                 }
             }
-            for (c, done) in filled.iter().enumerate() {
-                if !done {
-                    builders[c].push_null();
+            for column in &mut cells {
+                if column.len() == millstone.len() {
+                    column.push(Value::Null);
                 }
             }
-            millstone.append_value(&row.millstone);
-            if extra.is_empty() {
-                extras.append_null();
-            } else {
-                extras.append_value(Value::Object(extra).to_string());
+            let mut own = Map::new();
+            let mut unfit = Map::new();
+            for (k, v) in row.millstone.into_iter() {
+                let fits =
+                    k != EXTRA_FIELDS && attrs.iter().any(|(name, t)| *name == k && t.fits(&v));
+                if fits {
+                    own.insert(k, v);
+                } else {
+                    unfit.insert(k, v);
+                }
             }
+            if !unfit.is_empty() {
+                extra.insert(MILLSTONE_KEY.into(), Value::Object(unfit));
+            }
+            if !extra.is_empty() {
+                own.insert(EXTRA_FIELDS.into(), Value::Object(extra));
+            }
+            millstone.push(Value::Object(own));
         }
-        let mut arrays: Vec<ArrayRef> = builders.into_iter().map(ColBuilder::finish).collect();
-        arrays.push(Arc::new(millstone.finish()));
-        arrays.push(Arc::new(extras.finish()));
+        let mut arrays = Vec::with_capacity(self.columns.len() + 1);
+        for ((_, t), column) in self.columns.iter().zip(&cells) {
+            let refs: Vec<&Value> = column.iter().collect();
+            arrays.push(t.build(&refs)?);
+        }
+        let refs: Vec<&Value> = millstone.iter().collect();
+        arrays.push(self.millstone.build(&refs)?);
         RecordBatch::try_new(Arc::clone(&self.arrow), arrays).map_err(|e| e.to_string())
-    }
-}
-
-enum ColBuilder {
-    Str(StringBuilder),
-    Json(StringBuilder),
-    I64(Int64Builder),
-    F64(Float64Builder),
-    Bool(BooleanBuilder),
-}
-
-impl ColBuilder {
-    fn new(t: ColType, n: usize) -> ColBuilder {
-        match t {
-            ColType::Str => ColBuilder::Str(StringBuilder::with_capacity(n, n * 32)),
-            ColType::Json => ColBuilder::Json(StringBuilder::with_capacity(n, n * 32)),
-            ColType::I64 => ColBuilder::I64(Int64Builder::with_capacity(n)),
-            ColType::F64 => ColBuilder::F64(Float64Builder::with_capacity(n)),
-            ColType::Bool => ColBuilder::Bool(BooleanBuilder::with_capacity(n)),
-        }
-    }
-
-    /// Append `v`, or give it back if it does not fit this column (it then goes to
-    /// `extra_fields`). `stringify`: the id column, where numbers become strings.
-    fn push(&mut self, v: Value, stringify: bool) -> Result<(), Value> {
-        match (self, v) {
-            (b, Value::Null) => b.push_null(),
-            (ColBuilder::Str(b), Value::String(s)) => b.append_value(s),
-            (ColBuilder::Str(b), Value::Number(n)) if stringify => b.append_value(n.to_string()),
-            (ColBuilder::Json(b), v) => b.append_value(v.to_string()),
-            (ColBuilder::I64(b), Value::Number(n)) if n.is_i64() => b.append_option(n.as_i64()),
-            (ColBuilder::F64(b), Value::Number(n)) => b.append_option(n.as_f64()),
-            (ColBuilder::Bool(b), Value::Bool(x)) => b.append_value(x),
-            (_, v) => return Err(v),
-        }
-        Ok(())
-    }
-
-    fn push_null(&mut self) {
-        match self {
-            ColBuilder::Str(b) | ColBuilder::Json(b) => b.append_null(),
-            ColBuilder::I64(b) => b.append_null(),
-            ColBuilder::F64(b) => b.append_null(),
-            ColBuilder::Bool(b) => b.append_null(),
-        }
-    }
-
-    fn finish(self) -> ArrayRef {
-        match self {
-            ColBuilder::Str(mut b) | ColBuilder::Json(mut b) => Arc::new(b.finish()),
-            ColBuilder::I64(mut b) => Arc::new(b.finish()),
-            ColBuilder::F64(mut b) => Arc::new(b.finish()),
-            ColBuilder::Bool(mut b) => Arc::new(b.finish()),
-        }
     }
 }
 
 /// One buffered output record.
 struct Row {
     fields: Vec<(String, Value)>,
-    millstone: String,
+    millstone: Map,
 }
 
 /// Estimated uncompressed size of a value: string bytes, 8 per scalar.
@@ -313,8 +445,11 @@ impl ParquetShards {
 
     pub fn write(&mut self, doc: &Document, millstone: &Map) -> Result<(), IoError> {
         let fields = output_fields(doc, &self.text_field, &self.id_field);
-        let millstone = Value::Object(millstone.clone()).to_string();
-        let size = millstone.len()
+        let millstone = millstone.clone();
+        let size = millstone
+            .iter()
+            .map(|(k, v)| k.len() + size_of(v))
+            .sum::<usize>()
             + fields
                 .iter()
                 .map(|(k, v)| k.len() + size_of(v))
@@ -383,22 +518,25 @@ impl ParquetShards {
         self.parts.set_next(next);
     }
 
-    /// The fixed column layout, once inferred: `(column, type word)` in order.
+    /// The fixed column layout, once inferred: `(column, type)` in order, the `millstone`
+    /// column last; scalar types are words (`string`, `int64`, `double`, `bool`, `json`), nested
+    /// ones JSON (`{"list":"string"}`, `{"struct":[["name","string"]]}`).
     pub fn layout(&self) -> Option<Vec<(String, String)>> {
         self.layout.as_ref().map(|l| {
             l.columns
                 .iter()
-                .map(|(k, t)| (k.clone(), t.word().to_owned()))
+                .map(|(k, t)| (k.clone(), t.word()))
+                .chain([(MILLSTONE_KEY.to_owned(), l.millstone.word())])
                 .collect()
         })
     }
 
     /// Use a layout saved by [`Self::layout`] (to continue a run) instead of inferring one.
     pub fn set_layout(&mut self, columns: &[(String, String)]) -> Result<(), IoError> {
-        let cols = columns
+        let mut cols = columns
             .iter()
             .map(|(k, w)| {
-                ColType::from_word(w)
+                Ty::from_word(w)
                     .map(|t| (k.clone(), t))
                     .ok_or_else(|| IoError::Encode {
                         path: self.parts.dir().to_path_buf(),
@@ -407,7 +545,12 @@ impl ParquetShards {
                     })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        self.layout = Some(Layout::from_columns(cols));
+        let millstone = match cols.last() {
+            Some((k, Ty::Struct(_))) if k == MILLSTONE_KEY => cols.pop().map(|(_, t)| t),
+            _ => None,
+        };
+        let millstone = millstone.unwrap_or_else(|| millstone_type(Ty::Null));
+        self.layout = Some(Layout::new(cols, millstone));
         Ok(())
     }
 
