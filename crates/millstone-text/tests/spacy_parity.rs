@@ -19,12 +19,20 @@ const FIXTURE: &str = concat!(
     "/tests/fixtures/spacy_en_words.jsonl.zst"
 );
 
-fn data_dir() -> Option<PathBuf> {
+/// `../shared/data` beside the checkout (or `MILLSTONE_SHARED_DATA`); the tests fail without it
+/// rather than pass having checked nothing.
+fn data_dir() -> PathBuf {
     let dir = match std::env::var_os("MILLSTONE_SHARED_DATA") {
         Some(d) => PathBuf::from(d),
         None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
     };
-    dir.join("webpages-dev.jsonl.zst").is_file().then_some(dir)
+    assert!(
+        dir.join("webpages-dev.jsonl.zst").is_file(),
+        "{}/webpages-dev.jsonl.zst not found: the spaCy parity tests need ../shared/data beside \
+         the checkout, or MILLSTONE_SHARED_DATA set to it",
+        dir.display()
+    );
+    dir
 }
 
 /// The documents, enumerated exactly as the fixture script does.
@@ -92,13 +100,7 @@ fn excerpt(text: &str, at: usize) -> String {
 
 #[test]
 fn words_and_sentences_match_datatrove() {
-    let Some(dir) = data_dir() else {
-        eprintln!(
-            "SKIPPED: ../shared/data (webpages-dev.jsonl.zst, dclm-quality/) not found beside the \
-             checkout; set MILLSTONE_SHARED_DATA to run the spaCy parity test"
-        );
-        return;
-    };
+    let dir = data_dir();
     let texts = load_texts(&dir);
     let mut raw = Vec::new();
     zstd::Decoder::new(std::fs::File::open(FIXTURE).expect("fixture"))
@@ -199,10 +201,7 @@ fn words_and_sentences_match_datatrove() {
 /// is what lets `c4_quality` count sentences without tokenizing each line again.
 #[test]
 fn line_sentence_counts_from_document_words() {
-    let Some(dir) = data_dir() else {
-        eprintln!("SKIPPED: ../shared/data not found beside the checkout");
-        return;
-    };
+    let dir = data_dir();
     let tok = EnglishTokenizer::global();
     let (mut lines_checked, mut failures) = (0usize, Vec::new());
     let mut texts: Vec<_> = load_texts(&dir).into_iter().collect();
