@@ -362,16 +362,16 @@ impl Config {
 }
 
 /// One document as the counting pass saw it.
-struct Entry {
+pub(crate) struct Entry {
     key: u64,
     id: String,
     /// The document's URL (`url_field`), empty when it has none.
-    url: String,
-    len: u64,
-    quality: f64,
+    pub(crate) url: String,
+    pub(crate) len: u64,
+    pub(crate) quality: f64,
     /// Empty when the document takes no part (too short for a signature, or empty).
-    buckets: Vec<u64>,
-    signature: Vec<u32>,
+    pub(crate) buckets: Vec<u64>,
+    pub(crate) signature: Vec<u32>,
     /// Reprints only: the sampled n-grams and where they are.
     anchors: Vec<Anchor>,
 }
@@ -508,7 +508,7 @@ impl Against {
 }
 
 pub struct Dedup {
-    config: Config,
+    pub(crate) config: Config,
     signer: Option<Signer>,
     against: Against,
     /// Memory budget in bytes (`None`: unlimited).
@@ -547,7 +547,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Dedup {
-    fn entry(&self, doc: &Document) -> Entry {
+    pub(crate) fn entry(&self, doc: &Document) -> Entry {
         let mut e = Entry {
             key: doc.source.ordinal(),
             id: doc.id.clone(),
@@ -790,11 +790,7 @@ impl Dedup {
     }
 
     fn cluster_options(&self) -> ClusterOptions {
-        ClusterOptions {
-            verify: self.config.verify && self.config.method != Method::Exact,
-            threshold: self.config.threshold(),
-            max_anchors: self.config.max_anchors,
-        }
+        self.config.cluster_options()
     }
 
     /// Clusters with survivors, split into stars with verification; per new document its
@@ -1416,7 +1412,7 @@ impl Members for Combined<'_> {
         if self.exact {
             return 1.0;
         }
-        let estimate = similarity(self.signature(a), self.signature(b));
+        let estimate = signature_similarity(self.signature(a), self.signature(b));
         match self.reprints {
             None => estimate,
             Some(dedup) => dedup.reprint_score(estimate, |r| {
@@ -1431,7 +1427,7 @@ impl Members for Combined<'_> {
 }
 
 /// Estimated Jaccard: the share of equal signature values.
-fn similarity(a: &[u32], b: &[u32]) -> f64 {
+pub(crate) fn signature_similarity(a: &[u32], b: &[u32]) -> f64 {
     if a.is_empty() || a.len() != b.len() {
         return 0.0;
     }
