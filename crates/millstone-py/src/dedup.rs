@@ -3,7 +3,6 @@
 //! Signatures travel as bytes (little-endian u32 values).
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use millstone_dedup::distributed::{self, Member};
 use millstone_dedup::stage::{Config, Method};
@@ -53,13 +52,7 @@ fn dedup_sign<'py>(
     let dedup = config(options)?
         .build()
         .map_err(|e| ConfigError::new_err(e.to_string()))?;
-    let f = Fields {
-        text_field: text_field.to_owned(),
-        id_field: id_field.to_owned(),
-        origin: Arc::from("batch"),
-        first_row: 0,
-        rows: Some(rows),
-    };
+    let f = Fields::new(text_field, id_field, "batch", 0, Some(rows));
     let (docs, _rejected) = documents(data, &f)?;
     let signed = py.detach(|| {
         use rayon::prelude::*;

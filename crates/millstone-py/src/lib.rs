@@ -79,6 +79,24 @@ struct Fields {
     rows: Option<Vec<u64>>,
 }
 
+impl Fields {
+    fn new(
+        text_field: &str,
+        id_field: &str,
+        origin: &str,
+        first_row: u64,
+        rows: Option<Vec<u64>>,
+    ) -> Self {
+        Fields {
+            text_field: text_field.to_owned(),
+            id_field: id_field.to_owned(),
+            origin: Arc::from(origin),
+            first_row,
+            rows,
+        }
+    }
+}
+
 /// Documents and rejections of one batch: an Arrow stream capsule or a list of dicts.
 fn documents(data: &Bound<'_, PyAny>, f: &Fields) -> PyResult<(Vec<Document>, Vec<Rejection>)> {
     let records: Vec<Record> = if let Ok(capsule) = data.cast::<PyCapsule>() {
@@ -186,13 +204,7 @@ impl Pipeline {
         rows: Option<Vec<u64>>,
         split: bool,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let f = Fields {
-            text_field: text_field.to_owned(),
-            id_field: id_field.to_owned(),
-            origin: Arc::from(origin),
-            first_row,
-            rows,
-        };
+        let f = Fields::new(text_field, id_field, origin, first_row, rows);
         let (docs, rejected) = documents(data, &f)?;
         let inner = &self.inner;
         let (out, batches) = py
@@ -255,13 +267,7 @@ impl Pipeline {
         origin: &str,
         rows: Option<Vec<u64>>,
     ) -> PyResult<Bound<'py, PyBytes>> {
-        let f = Fields {
-            text_field: text_field.to_owned(),
-            id_field: id_field.to_owned(),
-            origin: Arc::from(origin),
-            first_row,
-            rows,
-        };
+        let f = Fields::new(text_field, id_field, origin, first_row, rows);
         let (docs, _) = documents(data, &f)?;
         let inner = &self.inner;
         let bytes = py
