@@ -73,7 +73,7 @@ use crate::cluster::{self, ClusterOptions, Members, Survivor};
 use crate::index::{Index, IndexFiles};
 use crate::minhash::{band_hashes, MinHashParams, ShingleKind, SignScratch, Signer};
 use crate::normalize::simplify_text;
-use crate::reprint::{self, Anchor, CompareScratch, Comparison, Prepared, ReprintParams};
+use crate::reprint::{self, Anchor, AnchorScratch, CompareScratch, Comparison, ReprintParams};
 use crate::spill::{self, Chunked, IdFile, RunSet, SlotFile, SpillError};
 use crate::ConfigError;
 
@@ -525,7 +525,7 @@ pub struct Dedup {
 /// Per-thread buffers of the reprint method.
 #[derive(Default)]
 struct ReprintScratch {
-    window: Vec<(u32, u32)>,
+    sample: AnchorScratch,
     anchors: Vec<Anchor>,
     hashes: Vec<u64>,
     signature: Vec<u64>,
@@ -600,7 +600,7 @@ impl Dedup {
     fn reprint_entry(&self, text: &str, e: &mut Entry) {
         let signer = self.signer.as_ref().expect("reprints sign");
         REPRINT_SCRATCH.with_borrow_mut(|r| {
-            reprint::anchors(text, &self.config.reprints, &mut r.window, &mut r.anchors);
+            reprint::anchors(text, &self.config.reprints, &mut r.sample, &mut r.anchors);
             if r.anchors.len() < self.config.reprints.min_run {
                 return;
             }
@@ -615,17 +615,20 @@ impl Dedup {
         });
     }
 
-    /// Whether two candidates (signatures agreeing on `estimate`, anchors put into `left` and
-    /// `right` by `load`) are
-    /// reprints of each other: 1.0 or 0.0, against the reprints' threshold of 0.5. Pairs whose
-    /// signatures agree on less than `min_estimate` are rejected without loading anchors.
-    fn reprint_score(&self, estimate: f64, load: impl FnOnce(&mut ReprintScratch)) -> f64 {
+    /// Whether two candidates (signatures agreeing on `estimate`, compared by `compare`, which
+    /// gets the thread's buffers and the reprint options) are reprints of each other: 1.0 or
+    /// 0.0, against the reprints' threshold of 0.5. Pairs whose signatures agree on less than
+    /// `min_estimate` are rejected without comparing anchors.
+    fn reprint_score(
+        &self,
+        estimate: f64,
+        compare: impl FnOnce(&mut ReprintScratch, &ReprintParams) -> Comparison,
+    ) -> f64 {
         if estimate < self.config.reprints.min_estimate {
             return 0.0;
         }
         REPRINT_SCRATCH.with_borrow_mut(|r| {
-            load(r);
-            let c = reprint::compare(&r.left, &r.right, &self.config.reprints, &mut r.compare);
+            let c = compare(r, &self.config.reprints);
             if c.is_reprint(&self.config.reprints) {
                 1.0
             } else {
@@ -865,9 +868,7 @@ impl Dedup {
             .map(|cl| {
                 let (mut centre, mut other) = (Vec::new(), Vec::new());
                 let mut scratch = CompareScratch::default();
-                let mut prepared = Prepared::default();
                 load(cl.survivor, &mut centre)?;
-                prepared.set(&centre);
                 cl.members
                     .iter()
                     .map(|&m| {
@@ -875,13 +876,7 @@ impl Dedup {
                             return Ok(None);
                         }
                         load(m, &mut other)?;
-                        Ok(Some(reprint::compare_prepared(
-                            &other,
-                            &centre,
-                            &prepared,
-                            p,
-                            &mut scratch,
-                        )))
+                        Ok(Some(reprint::compare(&other, &centre, p, &mut scratch)))
                     })
                     .collect()
             })
@@ -1071,7 +1066,7 @@ impl Dedup {
             match &anchors {
                 None => estimate,
                 // Reprints have no `against` index: document numbers are new documents'.
-                Some(file) => self.reprint_score(estimate, |r| {
+                Some(file) => self.reprint_score(estimate, |r, p| {
                     for (d, out) in [(a, &mut r.left), (b, &mut r.right)] {
                         if let Err(e) =
                             file.read_bytes(u64::from(doc_slots[d as usize]), &mut r.bytes)
@@ -1080,6 +1075,7 @@ impl Dedup {
                         }
                         Anchor::from_bytes(&r.bytes, out);
                     }
+                    reprint::compare(&r.left, &r.right, p, &mut r.compare)
                 }),
             }
         };
@@ -1419,12 +1415,10 @@ impl Members for Combined<'_> {
         let estimate = similarity(self.signature(a), self.signature(b));
         match self.reprints {
             None => estimate,
-            Some(dedup) => dedup.reprint_score(estimate, |r| {
-                // Reprints have no `against` index: documents are entries.
-                r.left.clear();
-                r.left.extend_from_slice(&self.new[a as usize].anchors);
-                r.right.clear();
-                r.right.extend_from_slice(&self.new[b as usize].anchors);
+            // Reprints have no `against` index: documents are entries.
+            Some(dedup) => dedup.reprint_score(estimate, |r, p| {
+                let (a, b) = (&self.new[a as usize], &self.new[b as usize]);
+                reprint::compare(&a.anchors, &b.anchors, p, &mut r.compare)
             }),
         }
     }

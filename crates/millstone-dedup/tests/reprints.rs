@@ -272,7 +272,7 @@ proptest! {
         let p = ReprintParams::default();
         let anchors = |t: &str| {
             let mut out = Vec::new();
-            reprint::anchors(t, &p, &mut Vec::new(), &mut out);
+            reprint::anchors(t, &p, &mut reprint::AnchorScratch::default(), &mut out);
             out
         };
         let mut seen = BTreeSet::new();
