@@ -141,12 +141,57 @@ const FOLD: [u8; 128] = {
 };
 
 /// Per-thread buffers of [`anchors`]: the folded characters of the last text and each one's
-/// byte range in it.
+/// byte range in it, the sampled windows in text order, and bucket counts for ordering them.
 #[derive(Default, Debug)]
 pub struct AnchorScratch {
     codes: Vec<u32>,
     starts: Vec<u32>,
     ends: Vec<u32>,
+    sampled: Vec<Anchor>,
+    counts: Vec<u32>,
+}
+
+/// A bucket of [`by_hash`] holding more than this many anchors (a text repeating itself, or
+/// n-grams chosen to collide) sends the whole text to a comparison sort.
+const MAX_BUCKET: u32 = 64;
+
+/// Put `sampled` into `out` ordered by hash, then position. The hashes are uniform, so a
+/// counting sort on their top bits into about one bucket per anchor leaves only neighbours out
+/// of order, and an insertion sort finishes in linear time; equal hashes keep their text order
+/// (the scatter is stable).
+fn by_hash(sampled: &[Anchor], counts: &mut Vec<u32>, out: &mut Vec<Anchor>) {
+    let key = |a: &Anchor| (a.hash, a.start);
+    let bits = sampled.len().next_power_of_two().trailing_zeros().min(20);
+    let bucket = |a: &Anchor| if bits == 0 { 0 } else { (a.hash >> (32 - bits)) as usize };
+    counts.clear();
+    counts.resize((1 << bits) + 1, 0);
+    for a in sampled {
+        counts[bucket(a) + 1] += 1;
+    }
+    let crowded = counts.iter().any(|&c| c > MAX_BUCKET);
+    for i in 1..counts.len() {
+        counts[i] += counts[i - 1];
+    }
+    out.clear();
+    out.resize(sampled.len(), Anchor { hash: 0, start: 0, end: 0 });
+    for a in sampled {
+        let slot = &mut counts[bucket(a)];
+        out[*slot as usize] = *a;
+        *slot += 1;
+    }
+    if crowded {
+        out.sort_unstable_by_key(key);
+        return;
+    }
+    for i in 1..out.len() {
+        let x = out[i];
+        let mut j = i;
+        while j > 0 && key(&out[j - 1]) > key(&x) {
+            out[j] = out[j - 1];
+            j -= 1;
+        }
+        out[j] = x;
+    }
 }
 
 /// The anchors of `text` into `out` (cleared), ordered by hash, then position: the order
@@ -156,7 +201,8 @@ pub struct AnchorScratch {
 /// Two passes: the letters and digits are folded into `scratch` (a table lookup and an
 /// unconditional write per ASCII byte), then a rolling polynomial hash runs over them,
 /// `h = Σ c_i · MUL^(n-1-i)` over the last `n` characters, and each window's mixed hash is tested
-/// against the sample.
+/// against the sample (every window is written, the sampled ones are kept: no branch to
+/// mispredict). Last, [`by_hash`].
 pub fn anchors(text: &str, p: &ReprintParams, scratch: &mut AnchorScratch, out: &mut Vec<Anchor>) {
     out.clear();
     let bytes = text.as_bytes();
@@ -164,6 +210,8 @@ pub fn anchors(text: &str, p: &ReprintParams, scratch: &mut AnchorScratch, out: 
         codes,
         starts,
         ends,
+        sampled,
+        counts,
     } = scratch;
     // At most one character per byte; only grown, never cleared (slots past `w` are stale).
     if codes.len() < bytes.len() {
@@ -200,35 +248,40 @@ pub fn anchors(text: &str, p: &ReprintParams, scratch: &mut AnchorScratch, out: 
         return;
     }
     let (codes, starts, ends) = (&codes[..w], &starts[..w], &ends[..w]);
+    let windows = w + 1 - n;
+    if sampled.len() < windows {
+        sampled.resize(windows, Anchor { hash: 0, start: 0, end: 0 });
+    }
     let mut pow = 1u64;
-    for _ in 1..n {
+    for _ in 0..n {
         pow = pow.wrapping_mul(MUL);
     }
+    // `pow` = MUL^n: taking character `c` and dropping `old` is h·MUL + c − old·MUL^n.
     // A window is kept when the top `log2(sample)` bits of its mixed hash are zero.
     let reject = !(u64::MAX >> p.sample.trailing_zeros());
-    let mut h = codes[..n]
-        .iter()
-        .fold(0u64, |h, &c| h.wrapping_mul(MUL).wrapping_add(u64::from(c)));
-    let mut keep = |h: u64, first: usize| {
-        let m = mix(h);
-        if m & reject == 0 {
-            out.push(Anchor {
-                hash: m as u32,
-                start: starts[first],
-                end: ends[first + n - 1],
-            });
-        }
-    };
-    keep(h, 0);
-    // Window `first` drops character `first - 1` and takes character `first + n - 1`.
-    for (first, (&old, &new)) in codes.iter().zip(&codes[n..]).enumerate() {
-        h = h
-            .wrapping_sub(u64::from(old).wrapping_mul(pow))
-            .wrapping_mul(MUL)
-            .wrapping_add(u64::from(new));
-        keep(h, first + 1);
+    let mut h = 0u64;
+    for &c in &codes[..n - 1] {
+        h = h.wrapping_mul(MUL).wrapping_add(u64::from(c));
     }
-    out.sort_unstable_by_key(|a| u64::from(a.hash) << 32 | u64::from(a.start));
+    let mut kept = 0usize;
+    // Window `first` covers characters `first ..= first + n - 1`; it takes the last one and
+    // drops character `first - 1` (nothing for the first window).
+    for first in 0..windows {
+        let last = first + n - 1;
+        let old = if first == 0 { 0 } else { codes[first - 1] };
+        h = h
+            .wrapping_mul(MUL)
+            .wrapping_add(u64::from(codes[last]))
+            .wrapping_sub(u64::from(old).wrapping_mul(pow));
+        let m = mix(h);
+        sampled[kept] = Anchor {
+            hash: m as u32,
+            start: starts[first],
+            end: ends[last],
+        };
+        kept += usize::from(m & reject == 0);
+    }
+    by_hash(&sampled[..kept], counts, out);
 }
 
 /// What anchors are made of: the letters and digits of `s`, lower-cased. Two passages of a
@@ -448,8 +501,14 @@ mod tests {
     /// and the anchors come ordered by hash, then position.
     #[test]
     fn rolling_hash_matches_a_direct_hash_of_each_window() {
-        let text = format!("{} Größe DES Änderungsdienstes — 東京都 İstanbul 1999!", story());
-        for p in [all(), ReprintParams::default()] {
+        let mixed = format!("{} Größe DES Änderungsdienstes — 東京都 İstanbul 1999!", story());
+        // Repeated 80 times, every anchor's hash is too: ordering falls back to a full sort.
+        let repeated = story().repeat(80);
+        for (text, p) in [
+            (&mixed, all()),
+            (&mixed, ReprintParams::default()),
+            (&repeated, ReprintParams::default()),
+        ] {
             let chars: Vec<(usize, usize, u32)> = text
                 .char_indices()
                 .filter(|(_, c)| c.is_alphanumeric())
@@ -472,7 +531,7 @@ mod tests {
                 .collect();
             expected.sort_by_key(|a| (a.hash, a.start));
             assert!(!expected.is_empty());
-            assert_eq!(anchors_of(&text, &p), expected);
+            assert_eq!(&anchors_of(text, &p), &expected);
         }
     }
 
