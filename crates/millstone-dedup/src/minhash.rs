@@ -283,6 +283,18 @@ impl Signer {
         kernel::update(self.kernel, shingles, &self.a, &self.b, out);
         true
     }
+
+    /// [`Signer::signature_of_shingles`] of 32-bit shingle hashes (reprint anchors): the same
+    /// values as for the hashes widened to `u64`, with one multiply fewer per value and hash.
+    pub fn signature_of_u32(&self, shingles: &[u32], out: &mut Vec<u64>) -> bool {
+        out.clear();
+        if shingles.is_empty() || self.a.is_empty() {
+            return false;
+        }
+        out.resize(self.a.len(), u64::MAX);
+        kernel::update(self.kernel, shingles, &self.a, &self.b, out);
+        true
+    }
 }
 
 /// xxh64 of each window of `n` words joined by single spaces. Usually the words of a window are

@@ -527,7 +527,7 @@ pub struct Dedup {
 struct ReprintScratch {
     sample: AnchorScratch,
     anchors: Vec<Anchor>,
-    hashes: Vec<u64>,
+    hashes: Vec<u32>,
     signature: Vec<u64>,
     bands: Vec<u64>,
     /// The two documents being compared, and bytes read from a spill file.
@@ -605,8 +605,8 @@ impl Dedup {
                 return;
             }
             r.hashes.clear();
-            r.hashes.extend(r.anchors.iter().map(|a| u64::from(a.hash)));
-            if signer.signature_of_shingles(&r.hashes, &mut r.signature) {
+            r.hashes.extend(r.anchors.iter().map(|a| a.hash));
+            if signer.signature_of_u32(&r.hashes, &mut r.signature) {
                 band_hashes(&r.signature, self.config.rows(), &mut r.bands);
                 e.buckets.extend_from_slice(&r.bands);
                 e.signature.extend(r.signature.iter().map(|&v| v as u32));
