@@ -61,6 +61,8 @@
 use std::cell::RefCell;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use millstone_core::options::{OptionSpec as Opt, OptionType as T, Range};
@@ -278,6 +280,8 @@ impl Config {
             state: OnceLock::new(),
             failure: Mutex::new(None),
             spilled: Mutex::new(None),
+            recording: AtomicBool::new(false),
+            recorded: Mutex::new(HashMap::new()),
         })
     }
 
@@ -520,6 +524,11 @@ pub struct Dedup {
     /// The spill folder, slot and id files, kept until `write_outputs` has written
     /// `clusters.jsonl` and saved the index.
     spilled: Mutex<Option<SpillTail>>,
+    /// Reprints, while clusters are split into stars: every pair verified as a reprint is
+    /// recorded with its comparison, `(member, centre)` → what `compare(member, centre)` gave,
+    /// so that `reprint_details` need not compare a star's members with their centre again.
+    recording: AtomicBool,
+    recorded: Mutex<HashMap<(u32, u32), Comparison>>,
 }
 
 /// Per-thread buffers of the reprint method.
@@ -615,12 +624,13 @@ impl Dedup {
         });
     }
 
-    /// Whether two candidates (signatures agreeing on `estimate`, compared by `compare`, which
-    /// gets the thread's buffers and the reprint options) are reprints of each other: 1.0 or
-    /// 0.0, against the reprints' threshold of 0.5. Pairs whose signatures agree on less than
+    /// Whether two candidates `pair` (signatures agreeing on `estimate`, compared by `compare`,
+    /// which gets the thread's buffers and the reprint options) are reprints of each other: 1.0
+    /// or 0.0, against the reprints' threshold of 0.5. Pairs whose signatures agree on less than
     /// `min_estimate` are rejected without comparing anchors.
     fn reprint_score(
         &self,
+        pair: (u32, u32),
         estimate: f64,
         compare: impl FnOnce(&mut ReprintScratch, &ReprintParams) -> Comparison,
     ) -> f64 {
@@ -629,7 +639,11 @@ impl Dedup {
         }
         REPRINT_SCRATCH.with_borrow_mut(|r| {
             let c = compare(r, &self.config.reprints);
-            if c.is_reprint(&self.config.reprints) {
+            let reprint = c.is_reprint(&self.config.reprints);
+            if reprint && self.recording.load(Ordering::Relaxed) {
+                lock(&self.recorded).insert(pair, c);
+            }
+            if reprint {
                 1.0
             } else {
                 0.0
@@ -828,7 +842,11 @@ impl Dedup {
         drop(root);
         // With verification every member must also resemble its survivor (see `split_stars`).
         let clusters = if self.cluster_options().verify {
-            cluster::split_stars(clusters, similarity, self.config.threshold())
+            let reprints = self.config.method == Method::Reprints;
+            self.recording.store(reprints, Ordering::Relaxed);
+            let stars = cluster::split_stars(clusters, similarity, self.config.threshold());
+            self.recording.store(false, Ordering::Relaxed);
+            stars
         } else {
             clusters
         };
@@ -863,17 +881,27 @@ impl Dedup {
             return Ok(Vec::new());
         }
         let p = &self.config.reprints;
+        // What splitting the clusters into stars compared already (each member with its
+        // centre, the survivor).
+        let recorded = std::mem::take(&mut *lock(&self.recorded));
         let details: Vec<Vec<Option<Comparison>>> = clusters
             .par_iter()
             .map(|cl| {
                 let (mut centre, mut other) = (Vec::new(), Vec::new());
+                let mut loaded = false;
                 let mut scratch = CompareScratch::default();
-                load(cl.survivor, &mut centre)?;
                 cl.members
                     .iter()
                     .map(|&m| {
                         if m == cl.survivor {
                             return Ok(None);
+                        }
+                        if let Some(c) = recorded.get(&(m, cl.survivor)) {
+                            return Ok(Some(c.clone()));
+                        }
+                        if !loaded {
+                            load(cl.survivor, &mut centre)?;
+                            loaded = true;
                         }
                         load(m, &mut other)?;
                         Ok(Some(reprint::compare(&other, &centre, p, &mut scratch)))
@@ -1066,7 +1094,7 @@ impl Dedup {
             match &anchors {
                 None => estimate,
                 // Reprints have no `against` index: document numbers are new documents'.
-                Some(file) => self.reprint_score(estimate, |r, p| {
+                Some(file) => self.reprint_score((a, b), estimate, |r, p| {
                     for (d, out) in [(a, &mut r.left), (b, &mut r.right)] {
                         if let Err(e) =
                             file.read_bytes(u64::from(doc_slots[d as usize]), &mut r.bytes)
@@ -1416,7 +1444,7 @@ impl Members for Combined<'_> {
         match self.reprints {
             None => estimate,
             // Reprints have no `against` index: documents are entries.
-            Some(dedup) => dedup.reprint_score(estimate, |r, p| {
+            Some(dedup) => dedup.reprint_score((a, b), estimate, |r, p| {
                 let (a, b) = (&self.new[a as usize], &self.new[b as usize]);
                 reprint::compare(&a.anchors, &b.anchors, p, &mut r.compare)
             }),
