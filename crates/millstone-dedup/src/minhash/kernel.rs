@@ -279,7 +279,11 @@ mod tests {
             assert_eq!(mins2, want, "{kernel:?}");
         }
         // 32-bit shingles give what the same values as u64 give.
-        let narrow: Vec<u32> = shingles.iter().map(|&s| s as u32).chain([0, u32::MAX]).collect();
+        let narrow: Vec<u32> = shingles
+            .iter()
+            .map(|&s| s as u32)
+            .chain([0, u32::MAX])
+            .collect();
         let wide: Vec<u64> = narrow.iter().map(|&s| u64::from(s)).collect();
         let want = scalar_reference(&wide, &a, &b);
         for kernel in [Kernel::Portable, Kernel::Avx2, Kernel::Avx512].map(Kernel::or_supported) {
