@@ -162,7 +162,13 @@ const MAX_BUCKET: u32 = 64;
 fn by_hash(sampled: &[Anchor], counts: &mut Vec<u32>, out: &mut Vec<Anchor>) {
     let key = |a: &Anchor| (a.hash, a.start);
     let bits = sampled.len().next_power_of_two().trailing_zeros().min(20);
-    let bucket = |a: &Anchor| if bits == 0 { 0 } else { (a.hash >> (32 - bits)) as usize };
+    let bucket = |a: &Anchor| {
+        if bits == 0 {
+            0
+        } else {
+            (a.hash >> (32 - bits)) as usize
+        }
+    };
     counts.clear();
     counts.resize((1 << bits) + 1, 0);
     for a in sampled {
@@ -173,7 +179,14 @@ fn by_hash(sampled: &[Anchor], counts: &mut Vec<u32>, out: &mut Vec<Anchor>) {
         counts[i] += counts[i - 1];
     }
     out.clear();
-    out.resize(sampled.len(), Anchor { hash: 0, start: 0, end: 0 });
+    out.resize(
+        sampled.len(),
+        Anchor {
+            hash: 0,
+            start: 0,
+            end: 0,
+        },
+    );
     for a in sampled {
         let slot = &mut counts[bucket(a)];
         out[*slot as usize] = *a;
@@ -250,7 +263,14 @@ pub fn anchors(text: &str, p: &ReprintParams, scratch: &mut AnchorScratch, out: 
     let (codes, starts, ends) = (&codes[..w], &starts[..w], &ends[..w]);
     let windows = w + 1 - n;
     if sampled.len() < windows {
-        sampled.resize(windows, Anchor { hash: 0, start: 0, end: 0 });
+        sampled.resize(
+            windows,
+            Anchor {
+                hash: 0,
+                start: 0,
+                end: 0,
+            },
+        );
     }
     let mut pow = 1u64;
     for _ in 0..n {
@@ -343,7 +363,12 @@ fn group_end(v: &[Anchor], i: usize) -> usize {
 
 /// Compare two documents' anchors (see the module docs), both as [`anchors`] orders them (by
 /// hash, then position).
-pub fn compare(a: &[Anchor], b: &[Anchor], p: &ReprintParams, s: &mut CompareScratch) -> Comparison {
+pub fn compare(
+    a: &[Anchor],
+    b: &[Anchor],
+    p: &ReprintParams,
+    s: &mut CompareScratch,
+) -> Comparison {
     debug_assert!(a.is_sorted_by_key(|x| (x.hash, x.start)));
     debug_assert!(b.is_sorted_by_key(|x| (x.hash, x.start)));
     if a.is_empty() || b.is_empty() {
@@ -501,7 +526,10 @@ mod tests {
     /// and the anchors come ordered by hash, then position.
     #[test]
     fn rolling_hash_matches_a_direct_hash_of_each_window() {
-        let mixed = format!("{} Größe DES Änderungsdienstes — 東京都 İstanbul 1999!", story());
+        let mixed = format!(
+            "{} Größe DES Änderungsdienstes — 東京都 İstanbul 1999!",
+            story()
+        );
         // Repeated 80 times, every anchor's hash is too: ordering falls back to a full sort.
         let repeated = story().repeat(80);
         for (text, p) in [
@@ -512,7 +540,13 @@ mod tests {
             let chars: Vec<(usize, usize, u32)> = text
                 .char_indices()
                 .filter(|(_, c)| c.is_alphanumeric())
-                .map(|(i, c)| (i, i + c.len_utf8(), c.to_lowercase().next().unwrap_or(c) as u32))
+                .map(|(i, c)| {
+                    (
+                        i,
+                        i + c.len_utf8(),
+                        c.to_lowercase().next().unwrap_or(c) as u32,
+                    )
+                })
                 .collect();
             let mut expected: Vec<Anchor> = chars
                 .windows(p.ngram)

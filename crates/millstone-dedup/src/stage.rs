@@ -59,9 +59,9 @@
 //! Not for: removing repeated paragraphs inside kept documents (`paragraph_dedup`).
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
 
