@@ -4,8 +4,9 @@ seconds (user + sys) as medians of alternated rounds:
 - ``cli``: ``millstone run --preset P --threads 1`` on a JSONL.zst file (reads, decompresses,
   processes, writes kept/ and dropped/ zstd JSONL).
 - ``py-arrow``: ``Pipeline.process`` on an Arrow table already in memory (RAYON_NUM_THREADS=1).
-- ``py-arrow+io``: pyarrow reads the same JSONL.zst, ``process``, then the kept and dropped tables
-  are written as Parquet (what a Python user's job does end to end).
+- ``py-arrow+io``: pyarrow reads the same JSONL.zst, a new pipeline is built (as the command line
+  builds one: the token vocabulary included), ``process``, then the kept and dropped tables are
+  written as Parquet (what a Python user's job does end to end).
 - ``py-dicts``: ``Pipeline.process`` on the same rows as a list of dicts.
 - ``ray`` (``--ray``): ``millstone.ray.process`` on a local cluster (head + 2 worker nodes, one
   CPU each), wall seconds, against ``cli --threads 2`` wall seconds.
@@ -76,7 +77,7 @@ def main() -> None:
         results["py-arrow"].append(cpu_self() - before)
         before = cpu_self()
         t = pj.read_json(pa.input_stream(args.input, compression="zstd"))
-        r = p.process(t)
+        r = millstone.Pipeline.from_preset(args.preset).process(t)
         pq.write_table(r.kept, f"{tmp}/kept.parquet")
         pq.write_table(r.dropped, f"{tmp}/dropped.parquet")
         results["py-arrow+io"].append(cpu_self() - before)
