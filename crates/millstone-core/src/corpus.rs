@@ -63,6 +63,18 @@ pub trait DynCorpusSteps: Send + Sync {
     fn merge_any(&self, into: &mut (dyn Any + Send), other: Box<dyn Any + Send>);
     /// [`CorpusSteps::finish`], then [`CorpusSteps::install`].
     fn finish_and_install(&self, partial: Box<dyn Any + Send>);
+
+    // The same steps with partials and decisions as JSON bytes, for drivers that move them
+    // between processes (a Ray map + merge). Bytes that do not parse are an error, never a panic.
+
+    /// A partial as JSON.
+    fn partial_to_json(&self, partial: &(dyn Any + Send)) -> Vec<u8>;
+    /// A partial from [`DynCorpusSteps::partial_to_json`]'s bytes.
+    fn partial_from_json(&self, bytes: &[u8]) -> Result<Box<dyn Any + Send>, String>;
+    /// [`CorpusSteps::finish`]: the decisions as JSON.
+    fn finish_to_json(&self, partial: Box<dyn Any + Send>) -> Vec<u8>;
+    /// [`CorpusSteps::install`] of decisions from [`DynCorpusSteps::finish_to_json`]'s bytes.
+    fn install_json(&self, decisions: &[u8]) -> Result<(), String>;
 }
 
 impl<T: CorpusSteps> DynCorpusSteps for T {
@@ -101,5 +113,33 @@ impl<T: CorpusSteps> DynCorpusSteps for T {
             .downcast::<T::Partial>()
             .map_or_else(|_| T::Partial::default(), |p| *p);
         self.install(self.finish(partial));
+    }
+
+    fn partial_to_json(&self, partial: &(dyn Any + Send)) -> Vec<u8> {
+        let p = partial.downcast_ref::<T::Partial>();
+        debug_assert!(p.is_some(), "a partial of another pass");
+        let empty = T::Partial::default();
+        // Serialising plain serde data into memory cannot fail.
+        serde_json::to_vec(p.unwrap_or(&empty)).unwrap_or_default()
+    }
+
+    fn partial_from_json(&self, bytes: &[u8]) -> Result<Box<dyn Any + Send>, String> {
+        serde_json::from_slice::<T::Partial>(bytes)
+            .map(|p| Box::new(p) as Box<dyn Any + Send>)
+            .map_err(|e| format!("{}: not a partial of this pass: {e}", self.describe()))
+    }
+
+    fn finish_to_json(&self, partial: Box<dyn Any + Send>) -> Vec<u8> {
+        let partial = partial
+            .downcast::<T::Partial>()
+            .map_or_else(|_| T::Partial::default(), |p| *p);
+        serde_json::to_vec(&self.finish(partial)).unwrap_or_default()
+    }
+
+    fn install_json(&self, decisions: &[u8]) -> Result<(), String> {
+        let d = serde_json::from_slice::<T::Decisions>(decisions)
+            .map_err(|e| format!("{}: not decisions of this pass: {e}", self.describe()))?;
+        self.install(d);
+        Ok(())
     }
 }

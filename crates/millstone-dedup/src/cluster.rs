@@ -3,8 +3,11 @@
 //!
 //! Documents are numbered `0..n` in input order (saved-index documents first). For each band the
 //! `(key, doc)` pairs are sorted and equal keys form a bucket; inside a bucket a document joins
-//! the first earlier member it is verified against (estimated Jaccard of the full signatures ≥
-//! `threshold`), or becomes an anchor itself. Verifying against a few anchors instead of chaining
+//! the first earlier anchor it is verified against (estimated Jaccard of the full signatures ≥
+//! `threshold`), or becomes an anchor itself. Which pairs join depends only on the bucket's
+//! members, never on what other buckets joined before: the clusters are the connected
+//! components of a fixed set of edges, whatever order buckets are visited in (so buckets can be
+//! joined on many machines, see [`bucket_edges`]). Verifying against a few anchors instead of chaining
 //! every consecutive pair is what keeps shared-template false edges from gluing unrelated
 //! clusters together. Union-find always makes the smaller document number the root, so the
 //! result does not depend on thread count or on the order buckets are visited.
@@ -153,10 +156,10 @@ impl Joiner {
             let mut joined = false;
             for &a in &self.anchors {
                 self.candidates += 1;
-                if self.uf.find(a) == self.uf.find(doc) {
-                    joined = true;
-                    break;
-                }
+                // No shortcut for a pair that is already one set: whether `doc` joins an anchor
+                // (and whether it becomes one) must depend on this bucket alone, so that the
+                // edges, and so the clusters, do not depend on the order buckets are met in
+                // (a cluster job joins buckets on many machines at once).
                 if !self.opts.verify || similarity(a, doc) >= self.opts.threshold {
                     self.uf.union(a, doc);
                     joined = true;
@@ -181,6 +184,29 @@ impl Joiner {
             root: self.uf.parent,
             candidates: self.candidates,
             rejected: self.rejected,
+        }
+    }
+}
+
+/// The edges one bucket contributes ([`Joiner::bucket`]'s rule, without union-find): `docs` in
+/// ascending order; each document is joined to the first anchor it is verified against, or
+/// becomes an anchor (at most `max_anchors`). The clusters are the connected components of the
+/// edges of every bucket of every band.
+pub fn bucket_edges(
+    docs: &[u32],
+    opts: &ClusterOptions,
+    similarity: &dyn Fn(u32, u32) -> f64,
+    edges: &mut Vec<(u32, u32)>,
+) {
+    let mut anchors: Vec<u32> = Vec::new();
+    for &doc in docs {
+        match anchors
+            .iter()
+            .find(|&&a| !opts.verify || similarity(a, doc) >= opts.threshold)
+        {
+            Some(&a) => edges.push((a, doc)),
+            None if anchors.len() < opts.max_anchors.max(1) => anchors.push(doc),
+            None => {}
         }
     }
 }

@@ -19,6 +19,8 @@
 //! - `cluster`: LSH buckets → verified candidate pairs → union-find → clusters and survivors.
 //! - `stage`: the `dedup` stage (exact or MinHash, clusters.jsonl, saved indexes) and
 //!   `paragraph`: the `paragraph_dedup` stage.
+//! - `distributed`: the same decisions as steps a cluster job runs on many machines (signing,
+//!   joining buckets, connected components as star rounds, deciding clusters).
 //! - `index`: the on-disk index a later crawl is deduplicated against.
 //! - `spill`: sorted runs and a signature file on disk, so the `dedup` pass stays within a memory
 //!   limit on corpora larger than memory.
@@ -30,6 +32,7 @@
 //! (`millstone`).
 
 pub mod cluster;
+pub mod distributed;
 pub mod evaluate;
 pub mod index;
 pub mod minhash;

@@ -275,6 +275,16 @@ impl Signer {
     /// The signature of a set of shingle hashes (datatrove's `get_signature`); `false` and `out`
     /// empty when `shingles` is empty.
     pub fn signature_of_shingles(&self, shingles: &[u64], out: &mut Vec<u64>) -> bool {
+        self.sign(shingles, out)
+    }
+
+    /// [`Signer::signature_of_shingles`] of 32-bit shingle hashes (reprint anchors): the same
+    /// values as for the hashes widened to `u64`, with one multiply fewer per value and hash.
+    pub fn signature_of_u32(&self, shingles: &[u32], out: &mut Vec<u64>) -> bool {
+        self.sign(shingles, out)
+    }
+
+    fn sign<S: kernel::Lane>(&self, shingles: &[S], out: &mut Vec<u64>) -> bool {
         out.clear();
         if shingles.is_empty() || self.a.is_empty() {
             return false;

@@ -126,67 +126,182 @@ fn mix(mut h: u64) -> u64 {
     h ^ (h >> 33)
 }
 
-/// The anchors of `text`, in text order, into `out` (cleared). `window` is scratch.
-pub fn anchors(text: &str, p: &ReprintParams, window: &mut Vec<(u32, u32)>, out: &mut Vec<Anchor>) {
-    out.clear();
-    window.clear();
-    let n = p.ngram;
-    // A rolling polynomial hash over the last `n` characters: h = Σ c_i · MUL^(n-1-i).
-    let mut pow = 1u64;
-    for _ in 1..n {
-        pow = pow.wrapping_mul(MUL);
+/// `FOLD[b]`: ASCII byte `b` lower-cased if it is a letter or digit, else 0 (skipped).
+const FOLD: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() {
+            t[b] = c.to_ascii_lowercase();
+        }
+        b += 1;
     }
-    let shift = p.sample.trailing_zeros();
-    let mut h = 0u64;
-    // Ring of the last `n` characters' (code, byte start); `window` is its storage.
-    window.resize(n, (0, 0));
-    let mut filled = 0usize;
-    let mut head = 0usize;
-    let bytes = text.as_bytes();
-    let mut push = |c: u32, start: u32, end: u32, h: &mut u64| {
-        if filled == n {
-            let (old, _) = window[head];
-            *h = h.wrapping_sub(u64::from(old).wrapping_mul(pow));
+    t
+};
+
+/// Per-thread buffers of [`anchors`]: the folded characters of the last text and each one's
+/// byte range in it, the sampled windows in text order, and bucket counts for ordering them.
+#[derive(Default, Debug)]
+pub struct AnchorScratch {
+    codes: Vec<u32>,
+    starts: Vec<u32>,
+    ends: Vec<u32>,
+    sampled: Vec<Anchor>,
+    counts: Vec<u32>,
+}
+
+/// A bucket of [`by_hash`] holding more than this many anchors (a text repeating itself, or
+/// n-grams chosen to collide) sends the whole text to a comparison sort.
+const MAX_BUCKET: u32 = 64;
+
+/// Put `sampled` into `out` ordered by hash, then position. The hashes are uniform, so a
+/// counting sort on their top bits into about one bucket per anchor leaves only neighbours out
+/// of order, and an insertion sort finishes in linear time; equal hashes keep their text order
+/// (the scatter is stable).
+fn by_hash(sampled: &[Anchor], counts: &mut Vec<u32>, out: &mut Vec<Anchor>) {
+    let key = |a: &Anchor| (a.hash, a.start);
+    let bits = sampled.len().next_power_of_two().trailing_zeros().min(20);
+    let bucket = |a: &Anchor| {
+        if bits == 0 {
+            0
         } else {
-            filled += 1;
-        }
-        *h = h.wrapping_mul(MUL).wrapping_add(u64::from(c));
-        window[head] = (c, start);
-        head += 1;
-        if head == n {
-            head = 0;
-        }
-        if filled == n {
-            let m = mix(*h);
-            if shift == 0 || m >> (64 - shift) == 0 {
-                out.push(Anchor {
-                    hash: m as u32,
-                    start: window[head].1,
-                    end,
-                });
-            }
+            (a.hash >> (32 - bits)) as usize
         }
     };
-    let mut i = 0;
+    counts.clear();
+    counts.resize((1 << bits) + 1, 0);
+    for a in sampled {
+        counts[bucket(a) + 1] += 1;
+    }
+    let crowded = counts.iter().any(|&c| c > MAX_BUCKET);
+    for i in 1..counts.len() {
+        counts[i] += counts[i - 1];
+    }
+    out.clear();
+    out.resize(
+        sampled.len(),
+        Anchor {
+            hash: 0,
+            start: 0,
+            end: 0,
+        },
+    );
+    for a in sampled {
+        let slot = &mut counts[bucket(a)];
+        out[*slot as usize] = *a;
+        *slot += 1;
+    }
+    if crowded {
+        out.sort_unstable_by_key(key);
+        return;
+    }
+    for i in 1..out.len() {
+        let x = out[i];
+        let mut j = i;
+        while j > 0 && key(&out[j - 1]) > key(&x) {
+            out[j] = out[j - 1];
+            j -= 1;
+        }
+        out[j] = x;
+    }
+}
+
+/// The anchors of `text` into `out` (cleared), ordered by hash, then position: the order
+/// [`compare`] takes. (Positions increase with text order, so the text order is one sort by
+/// `start` away.)
+///
+/// Two passes: the letters and digits are folded into `scratch` (a table lookup and an
+/// unconditional write per ASCII byte), then a rolling polynomial hash runs over them,
+/// `h = Σ c_i · MUL^(n-1-i)` over the last `n` characters, and each window's mixed hash is tested
+/// against the sample (every window is written, the sampled ones are kept: no branch to
+/// mispredict). Last, [`by_hash`].
+pub fn anchors(text: &str, p: &ReprintParams, scratch: &mut AnchorScratch, out: &mut Vec<Anchor>) {
+    out.clear();
+    let bytes = text.as_bytes();
+    let AnchorScratch {
+        codes,
+        starts,
+        ends,
+        sampled,
+        counts,
+    } = scratch;
+    // At most one character per byte; only grown, never cleared (slots past `w` are stale).
+    if codes.len() < bytes.len() {
+        codes.resize(bytes.len(), 0);
+        starts.resize(bytes.len(), 0);
+        ends.resize(bytes.len(), 0);
+    }
+    let mut w = 0usize;
+    let mut i = 0usize;
     while i < bytes.len() {
         let b = bytes[i];
         if b < 0x80 {
-            // ASCII fast path.
-            if b.is_ascii_alphanumeric() {
-                let c = u32::from(b.to_ascii_lowercase());
-                push(c, i as u32, i as u32 + 1, &mut h);
-            }
+            // Written whatever the byte is; kept (w advances) only for a letter or digit.
+            let c = FOLD[usize::from(b)];
+            codes[w] = u32::from(c);
+            starts[w] = i as u32;
+            ends[w] = i as u32 + 1;
+            w += usize::from(c != 0);
             i += 1;
             continue;
         }
         let ch = text[i..].chars().next().expect("a char starts here");
         let len = ch.len_utf8();
         if ch.is_alphanumeric() {
-            let c = ch.to_lowercase().next().unwrap_or(ch) as u32;
-            push(c, i as u32, (i + len) as u32, &mut h);
+            codes[w] = ch.to_lowercase().next().unwrap_or(ch) as u32;
+            starts[w] = i as u32;
+            ends[w] = (i + len) as u32;
+            w += 1;
         }
         i += len;
     }
+    let n = p.ngram;
+    if n == 0 || w < n {
+        return;
+    }
+    let (codes, starts, ends) = (&codes[..w], &starts[..w], &ends[..w]);
+    let windows = w + 1 - n;
+    if sampled.len() < windows {
+        sampled.resize(
+            windows,
+            Anchor {
+                hash: 0,
+                start: 0,
+                end: 0,
+            },
+        );
+    }
+    let mut pow = 1u64;
+    for _ in 0..n {
+        pow = pow.wrapping_mul(MUL);
+    }
+    // `pow` = MUL^n: taking character `c` and dropping `old` is h·MUL + c − old·MUL^n.
+    // A window is kept when the top `log2(sample)` bits of its mixed hash are zero.
+    let reject = !(u64::MAX >> p.sample.trailing_zeros());
+    let mut h = 0u64;
+    for &c in &codes[..n - 1] {
+        h = h.wrapping_mul(MUL).wrapping_add(u64::from(c));
+    }
+    let mut kept = 0usize;
+    // Window `first` covers characters `first ..= first + n - 1`; it takes the last one and
+    // drops character `first - 1` (nothing for the first window).
+    for first in 0..windows {
+        let last = first + n - 1;
+        let old = if first == 0 { 0 } else { codes[first - 1] };
+        h = h
+            .wrapping_mul(MUL)
+            .wrapping_add(u64::from(codes[last]))
+            .wrapping_sub(u64::from(old).wrapping_mul(pow));
+        let m = mix(h);
+        sampled[kept] = Anchor {
+            hash: m as u32,
+            start: starts[first],
+            end: ends[last],
+        };
+        kept += usize::from(m & reject == 0);
+    }
+    by_hash(&sampled[..kept], counts, out);
 }
 
 /// What anchors are made of: the letters and digits of `s`, lower-cased. Two passages of a
@@ -230,113 +345,76 @@ impl Comparison {
 /// Scratch for [`compare`], kept per thread.
 #[derive(Default)]
 pub struct CompareScratch {
-    a: Prepared,
-    b: Prepared,
+    /// `a.start << 32 | index into a` of each match, sorted into text order of `a`.
     matches: Vec<u64>,
+    /// For a match at index `i` of `a`: its index in `b`.
+    partner: Vec<u32>,
 }
 
-/// One side of a comparison made ready once: its anchors' hashes sorted, with repeats marked.
-/// A cluster's survivor is compared with every member; [`Prepared::set`] it once and call
-/// [`compare_prepared`] per member instead of sorting it again each time.
-#[derive(Default)]
-pub struct Prepared {
-    /// `hash << 32 | index into the anchors`, sorted (one u64 sorts faster than a pair); the
-    /// index is `u32::MAX` for a hash that occurs more than once (a repeated n-gram cannot
-    /// anchor an alignment).
-    keys: Vec<u64>,
-    distinct: usize,
-}
-
-const REPEATED: u64 = u32::MAX as u64;
-
-impl Prepared {
-    pub fn set(&mut self, anchors: &[Anchor]) {
-        let keys = &mut self.keys;
-        keys.clear();
-        keys.extend(
-            anchors
-                .iter()
-                .enumerate()
-                .map(|(i, a)| u64::from(a.hash) << 32 | i as u64),
-        );
-        keys.sort_unstable();
-        let mut distinct = 0;
-        let mut i = 0;
-        while i < keys.len() {
-            let hash = keys[i] >> 32;
-            let mut j = i + 1;
-            while j < keys.len() && keys[j] >> 32 == hash {
-                j += 1;
-            }
-            distinct += 1;
-            if j - i > 1 {
-                for k in &mut keys[i..j] {
-                    *k = hash << 32 | REPEATED;
-                }
-            }
-            i = j;
-        }
-        self.distinct = distinct;
+/// End of the run of equal hashes that starts at `i`.
+fn group_end(v: &[Anchor], i: usize) -> usize {
+    let h = v[i].hash;
+    let mut j = i + 1;
+    while j < v.len() && v[j].hash == h {
+        j += 1;
     }
+    j
 }
 
-/// Compare two documents' anchors (see the module docs).
+/// Compare two documents' anchors (see the module docs), both as [`anchors`] orders them (by
+/// hash, then position).
 pub fn compare(
     a: &[Anchor],
     b: &[Anchor],
     p: &ReprintParams,
     s: &mut CompareScratch,
 ) -> Comparison {
-    let mut pb = std::mem::take(&mut s.b);
-    pb.set(b);
-    let c = compare_prepared(a, b, &pb, p, s);
-    s.b = pb;
-    c
-}
-
-/// [`compare`] with `b` already prepared (`pb` = [`Prepared::set`] of `b`).
-pub fn compare_prepared(
-    a: &[Anchor],
-    b: &[Anchor],
-    pb: &Prepared,
-    p: &ReprintParams,
-    s: &mut CompareScratch,
-) -> Comparison {
-    s.a.set(a);
-    let (ka, kb) = (&s.a.keys, &pb.keys);
-    let (da, db) = (s.a.distinct, pb.distinct);
-    if da == 0 || db == 0 {
+    debug_assert!(a.is_sorted_by_key(|x| (x.hash, x.start)));
+    debug_assert!(b.is_sorted_by_key(|x| (x.hash, x.start)));
+    if a.is_empty() || b.is_empty() {
         return Comparison::default();
     }
-    // Merge the two sorted lists: shared distinct hashes, and matches of hashes unique in both.
-    let mut shared = 0usize;
+    // Merge the two hash-ordered lists: distinct hashes of each, shared distinct hashes, and
+    // matches of hashes that occur once in both (a repeated n-gram cannot anchor an alignment).
+    let (mut da, mut db, mut shared) = (0usize, 0usize, 0usize);
     s.matches.clear();
+    if s.partner.len() < a.len() {
+        s.partner.resize(a.len(), 0);
+    }
     let (mut i, mut j) = (0, 0);
-    while i < ka.len() && j < kb.len() {
-        let (ha, hb) = (ka[i] >> 32, kb[j] >> 32);
+    while i < a.len() && j < b.len() {
+        let (ha, hb) = (a[i].hash, b[j].hash);
         if ha < hb {
-            i += 1;
+            i = group_end(a, i);
+            da += 1;
         } else if hb < ha {
-            j += 1;
+            j = group_end(b, j);
+            db += 1;
         } else {
-            shared += 1;
-            let (ia, ib) = (ka[i] & REPEATED, kb[j] & REPEATED);
-            if ia != REPEATED && ib != REPEATED {
-                s.matches.push(ia << 32 | ib);
+            let (ie, je) = (group_end(a, i), group_end(b, j));
+            if ie == i + 1 && je == j + 1 {
+                s.matches.push(u64::from(a[i].start) << 32 | i as u64);
+                s.partner[i] = j as u32;
             }
-            while i < ka.len() && ka[i] >> 32 == ha {
-                i += 1;
-            }
-            while j < kb.len() && kb[j] >> 32 == hb {
-                j += 1;
-            }
+            (da, db, shared) = (da + 1, db + 1, shared + 1);
+            (i, j) = (ie, je);
         }
     }
+    while i < a.len() {
+        i = group_end(a, i);
+        da += 1;
+    }
+    while j < b.len() {
+        j = group_end(b, j);
+        db += 1;
+    }
+    // Positions increase with text order: this is the text order of `a`.
     s.matches.sort_unstable();
     let mut passages = Vec::new();
     let mut in_passages = 0usize;
-    let mut run: Option<(Passage, u32, u32)> = None; // (passage, last a index, last b index)
-    let close = |run: &mut Option<(Passage, u32, u32)>,
+    // The open passage and its last anchors in `a` and `b`.
+    let mut run: Option<(Passage, Anchor, Anchor)> = None;
+    let close = |run: &mut Option<(Passage, Anchor, Anchor)>,
                  passages: &mut Vec<Passage>,
                  in_passages: &mut usize| {
         if let Some((ps, _, _)) = run.take() {
@@ -347,20 +425,20 @@ pub fn compare_prepared(
         }
     };
     for &m in &s.matches {
-        let (ia, ib) = ((m >> 32) as u32, m as u32);
-        let (x, y) = (a[ia as usize], b[ib as usize]);
-        let extends = run.as_ref().is_some_and(|(_, la, lb)| {
-            let (px, py) = (a[*la as usize], b[*lb as usize]);
+        let ia = m as u32 as usize;
+        let (x, y) = (a[ia], b[s.partner[ia] as usize]);
+        // `b`'s anchors advance when their position does.
+        let extends = run.as_ref().is_some_and(|(_, px, py)| {
             let (da, db) = (x.start - px.start, y.start.saturating_sub(py.start));
-            ib > *lb && da <= p.gap && db <= p.gap && da.abs_diff(db) <= p.gap / 8
+            y.start > py.start && da <= p.gap && db <= p.gap && da.abs_diff(db) <= p.gap / 8
         });
         if extends {
-            let (ps, la, lb) = run.as_mut().expect("a run is open");
+            let (ps, px, py) = run.as_mut().expect("a run is open");
             ps.a_end = ps.a_end.max(x.end);
             ps.b_end = ps.b_end.max(y.end);
             ps.anchors += 1;
-            *la = ia;
-            *lb = ib;
+            *px = x;
+            *py = y;
         } else {
             close(&mut run, &mut passages, &mut in_passages);
             run = Some((
@@ -371,8 +449,8 @@ pub fn compare_prepared(
                     b_end: y.end,
                     anchors: 1,
                 },
-                ia,
-                ib,
+                x,
+                y,
             ));
         }
     }
@@ -392,7 +470,13 @@ mod tests {
 
     fn anchors_of(text: &str, p: &ReprintParams) -> Vec<Anchor> {
         let mut out = Vec::new();
-        anchors(text, p, &mut Vec::new(), &mut out);
+        anchors(text, p, &mut AnchorScratch::default(), &mut out);
+        out
+    }
+
+    fn in_text_order(text: &str, p: &ReprintParams) -> Vec<Anchor> {
+        let mut out = anchors_of(text, p);
+        out.sort_by_key(|a| a.start);
         out
     }
 
@@ -424,8 +508,8 @@ mod tests {
     #[test]
     fn anchors_skip_case_punctuation_and_line_breaks() {
         let p = all();
-        let a = anchors_of("Hello, World! Again", &p);
-        let b = anchors_of("hello\nwor-\nld again", &p);
+        let a = in_text_order("Hello, World! Again", &p);
+        let b = in_text_order("hello\nwor-\nld again", &p);
         let hashes = |v: &[Anchor]| v.iter().map(|x| x.hash).collect::<Vec<_>>();
         assert_eq!(hashes(&a), hashes(&b));
         // "helloworldagain" has 15 characters: 15 - 7 + 1 windows.
@@ -436,6 +520,53 @@ mod tests {
             &"hello\nwor-\nld again"[b[2].start as usize..b[2].end as usize],
             "llo\nwor-\nl"
         );
+    }
+
+    /// The rolling hash gives what hashing each window from scratch gives, on mixed scripts,
+    /// and the anchors come ordered by hash, then position.
+    #[test]
+    fn rolling_hash_matches_a_direct_hash_of_each_window() {
+        let mixed = format!(
+            "{} Größe DES Änderungsdienstes — 東京都 İstanbul 1999!",
+            story()
+        );
+        // Repeated 80 times, every anchor's hash is too: ordering falls back to a full sort.
+        let repeated = story().repeat(80);
+        for (text, p) in [
+            (&mixed, all()),
+            (&mixed, ReprintParams::default()),
+            (&repeated, ReprintParams::default()),
+        ] {
+            let chars: Vec<(usize, usize, u32)> = text
+                .char_indices()
+                .filter(|(_, c)| c.is_alphanumeric())
+                .map(|(i, c)| {
+                    (
+                        i,
+                        i + c.len_utf8(),
+                        c.to_lowercase().next().unwrap_or(c) as u32,
+                    )
+                })
+                .collect();
+            let mut expected: Vec<Anchor> = chars
+                .windows(p.ngram)
+                .filter_map(|w| {
+                    let h = w.iter().fold(0u64, |h, &(_, _, c)| {
+                        h.wrapping_mul(MUL).wrapping_add(u64::from(c))
+                    });
+                    let m = mix(h);
+                    let bits = p.sample.trailing_zeros();
+                    (bits == 0 || m >> (64 - bits) == 0).then_some(Anchor {
+                        hash: m as u32,
+                        start: w[0].0 as u32,
+                        end: w[p.ngram - 1].1 as u32,
+                    })
+                })
+                .collect();
+            expected.sort_by_key(|a| (a.hash, a.start));
+            assert!(!expected.is_empty());
+            assert_eq!(&anchors_of(text, &p), &expected);
+        }
     }
 
     #[test]

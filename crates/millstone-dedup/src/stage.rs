@@ -59,8 +59,10 @@
 //! Not for: removing repeated paragraphs inside kept documents (`paragraph_dedup`).
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use millstone_core::options::{OptionSpec as Opt, OptionType as T, Range};
@@ -73,7 +75,7 @@ use crate::cluster::{self, ClusterOptions, Members, Survivor};
 use crate::index::{Index, IndexFiles};
 use crate::minhash::{band_hashes, MinHashParams, ShingleKind, SignScratch, Signer};
 use crate::normalize::simplify_text;
-use crate::reprint::{self, Anchor, CompareScratch, Comparison, Prepared, ReprintParams};
+use crate::reprint::{self, Anchor, AnchorScratch, CompareScratch, Comparison, ReprintParams};
 use crate::spill::{self, Chunked, IdFile, RunSet, SlotFile, SpillError};
 use crate::ConfigError;
 
@@ -278,6 +280,8 @@ impl Config {
             state: OnceLock::new(),
             failure: Mutex::new(None),
             spilled: Mutex::new(None),
+            recording: AtomicBool::new(false),
+            recorded: Mutex::new(HashMap::new()),
         })
     }
 
@@ -362,16 +366,16 @@ impl Config {
 }
 
 /// One document as the counting pass saw it.
-struct Entry {
+pub(crate) struct Entry {
     key: u64,
     id: String,
     /// The document's URL (`url_field`), empty when it has none.
-    url: String,
-    len: u64,
-    quality: f64,
+    pub(crate) url: String,
+    pub(crate) len: u64,
+    pub(crate) quality: f64,
     /// Empty when the document takes no part (too short for a signature, or empty).
-    buckets: Vec<u64>,
-    signature: Vec<u32>,
+    pub(crate) buckets: Vec<u64>,
+    pub(crate) signature: Vec<u32>,
     /// Reprints only: the sampled n-grams and where they are.
     anchors: Vec<Anchor>,
 }
@@ -508,7 +512,7 @@ impl Against {
 }
 
 pub struct Dedup {
-    config: Config,
+    pub(crate) config: Config,
     signer: Option<Signer>,
     against: Against,
     /// Memory budget in bytes (`None`: unlimited).
@@ -520,14 +524,19 @@ pub struct Dedup {
     /// The spill folder, slot and id files, kept until `write_outputs` has written
     /// `clusters.jsonl` and saved the index.
     spilled: Mutex<Option<SpillTail>>,
+    /// Reprints, while clusters are split into stars: every pair verified as a reprint is
+    /// recorded with its comparison, `(member, centre)` → what `compare(member, centre)` gave,
+    /// so that `reprint_details` need not compare a star's members with their centre again.
+    recording: AtomicBool,
+    recorded: Mutex<HashMap<(u32, u32), Comparison>>,
 }
 
 /// Per-thread buffers of the reprint method.
 #[derive(Default)]
 struct ReprintScratch {
-    window: Vec<(u32, u32)>,
+    sample: AnchorScratch,
     anchors: Vec<Anchor>,
-    hashes: Vec<u64>,
+    hashes: Vec<u32>,
     signature: Vec<u64>,
     bands: Vec<u64>,
     /// The two documents being compared, and bytes read from a spill file.
@@ -547,7 +556,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Dedup {
-    fn entry(&self, doc: &Document) -> Entry {
+    pub(crate) fn entry(&self, doc: &Document) -> Entry {
         let mut e = Entry {
             key: doc.source.ordinal(),
             id: doc.id.clone(),
@@ -600,13 +609,13 @@ impl Dedup {
     fn reprint_entry(&self, text: &str, e: &mut Entry) {
         let signer = self.signer.as_ref().expect("reprints sign");
         REPRINT_SCRATCH.with_borrow_mut(|r| {
-            reprint::anchors(text, &self.config.reprints, &mut r.window, &mut r.anchors);
+            reprint::anchors(text, &self.config.reprints, &mut r.sample, &mut r.anchors);
             if r.anchors.len() < self.config.reprints.min_run {
                 return;
             }
             r.hashes.clear();
-            r.hashes.extend(r.anchors.iter().map(|a| u64::from(a.hash)));
-            if signer.signature_of_shingles(&r.hashes, &mut r.signature) {
+            r.hashes.extend(r.anchors.iter().map(|a| a.hash));
+            if signer.signature_of_u32(&r.hashes, &mut r.signature) {
                 band_hashes(&r.signature, self.config.rows(), &mut r.bands);
                 e.buckets.extend_from_slice(&r.bands);
                 e.signature.extend(r.signature.iter().map(|&v| v as u32));
@@ -615,18 +624,26 @@ impl Dedup {
         });
     }
 
-    /// Whether two candidates (signatures agreeing on `estimate`, anchors put into `left` and
-    /// `right` by `load`) are
-    /// reprints of each other: 1.0 or 0.0, against the reprints' threshold of 0.5. Pairs whose
-    /// signatures agree on less than `min_estimate` are rejected without loading anchors.
-    fn reprint_score(&self, estimate: f64, load: impl FnOnce(&mut ReprintScratch)) -> f64 {
+    /// Whether two candidates `pair` (signatures agreeing on `estimate`, compared by `compare`,
+    /// which gets the thread's buffers and the reprint options) are reprints of each other: 1.0
+    /// or 0.0, against the reprints' threshold of 0.5. Pairs whose signatures agree on less than
+    /// `min_estimate` are rejected without comparing anchors.
+    fn reprint_score(
+        &self,
+        pair: (u32, u32),
+        estimate: f64,
+        compare: impl FnOnce(&mut ReprintScratch, &ReprintParams) -> Comparison,
+    ) -> f64 {
         if estimate < self.config.reprints.min_estimate {
             return 0.0;
         }
         REPRINT_SCRATCH.with_borrow_mut(|r| {
-            load(r);
-            let c = reprint::compare(&r.left, &r.right, &self.config.reprints, &mut r.compare);
-            if c.is_reprint(&self.config.reprints) {
+            let c = compare(r, &self.config.reprints);
+            let reprint = c.is_reprint(&self.config.reprints);
+            if reprint && self.recording.load(Ordering::Relaxed) {
+                lock(&self.recorded).insert(pair, c);
+            }
+            if reprint {
                 1.0
             } else {
                 0.0
@@ -790,11 +807,7 @@ impl Dedup {
     }
 
     fn cluster_options(&self) -> ClusterOptions {
-        ClusterOptions {
-            verify: self.config.verify && self.config.method != Method::Exact,
-            threshold: self.config.threshold(),
-            max_anchors: self.config.max_anchors,
-        }
+        self.config.cluster_options()
     }
 
     /// Clusters with survivors, split into stars with verification; per new document its
@@ -825,7 +838,11 @@ impl Dedup {
         drop(root);
         // With verification every member must also resemble its survivor (see `split_stars`).
         let clusters = if self.cluster_options().verify {
-            cluster::split_stars(clusters, similarity, self.config.threshold())
+            let reprints = self.config.method == Method::Reprints;
+            self.recording.store(reprints, Ordering::Relaxed);
+            let stars = cluster::split_stars(clusters, similarity, self.config.threshold());
+            self.recording.store(false, Ordering::Relaxed);
+            stars
         } else {
             clusters
         };
@@ -860,28 +877,30 @@ impl Dedup {
             return Ok(Vec::new());
         }
         let p = &self.config.reprints;
+        // What splitting the clusters into stars compared already (each member with its
+        // centre, the survivor).
+        let recorded = std::mem::take(&mut *lock(&self.recorded));
         let details: Vec<Vec<Option<Comparison>>> = clusters
             .par_iter()
             .map(|cl| {
                 let (mut centre, mut other) = (Vec::new(), Vec::new());
+                let mut loaded = false;
                 let mut scratch = CompareScratch::default();
-                let mut prepared = Prepared::default();
-                load(cl.survivor, &mut centre)?;
-                prepared.set(&centre);
                 cl.members
                     .iter()
                     .map(|&m| {
                         if m == cl.survivor {
                             return Ok(None);
                         }
+                        if let Some(c) = recorded.get(&(m, cl.survivor)) {
+                            return Ok(Some(c.clone()));
+                        }
+                        if !loaded {
+                            load(cl.survivor, &mut centre)?;
+                            loaded = true;
+                        }
                         load(m, &mut other)?;
-                        Ok(Some(reprint::compare_prepared(
-                            &other,
-                            &centre,
-                            &prepared,
-                            p,
-                            &mut scratch,
-                        )))
+                        Ok(Some(reprint::compare(&other, &centre, p, &mut scratch)))
                     })
                     .collect()
             })
@@ -1071,7 +1090,7 @@ impl Dedup {
             match &anchors {
                 None => estimate,
                 // Reprints have no `against` index: document numbers are new documents'.
-                Some(file) => self.reprint_score(estimate, |r| {
+                Some(file) => self.reprint_score((a, b), estimate, |r, p| {
                     for (d, out) in [(a, &mut r.left), (b, &mut r.right)] {
                         if let Err(e) =
                             file.read_bytes(u64::from(doc_slots[d as usize]), &mut r.bytes)
@@ -1080,6 +1099,7 @@ impl Dedup {
                         }
                         Anchor::from_bytes(&r.bytes, out);
                     }
+                    reprint::compare(&r.left, &r.right, p, &mut r.compare)
                 }),
             }
         };
@@ -1416,22 +1436,20 @@ impl Members for Combined<'_> {
         if self.exact {
             return 1.0;
         }
-        let estimate = similarity(self.signature(a), self.signature(b));
+        let estimate = signature_similarity(self.signature(a), self.signature(b));
         match self.reprints {
             None => estimate,
-            Some(dedup) => dedup.reprint_score(estimate, |r| {
-                // Reprints have no `against` index: documents are entries.
-                r.left.clear();
-                r.left.extend_from_slice(&self.new[a as usize].anchors);
-                r.right.clear();
-                r.right.extend_from_slice(&self.new[b as usize].anchors);
+            // Reprints have no `against` index: documents are entries.
+            Some(dedup) => dedup.reprint_score((a, b), estimate, |r, p| {
+                let (a, b) = (&self.new[a as usize], &self.new[b as usize]);
+                reprint::compare(&a.anchors, &b.anchors, p, &mut r.compare)
             }),
         }
     }
 }
 
 /// Estimated Jaccard: the share of equal signature values.
-fn similarity(a: &[u32], b: &[u32]) -> f64 {
+pub(crate) fn signature_similarity(a: &[u32], b: &[u32]) -> f64 {
     if a.is_empty() || a.len() != b.len() {
         return 0.0;
     }

@@ -123,3 +123,90 @@ proptest! {
         }
     }
 }
+
+mod order {
+    use millstone_dedup::cluster::{
+        bucket_edges, cluster, ClusterOptions, Joiner, Members, UnionFind,
+    };
+    use proptest::prelude::*;
+
+    /// Documents with random band keys (few distinct keys, so buckets are common) and a
+    /// symmetric random similarity.
+    #[derive(Debug)]
+    struct Random {
+        keys: Vec<Vec<Option<u64>>>,
+        sim: Vec<Vec<f64>>,
+    }
+
+    impl Members for Random {
+        fn count(&self) -> usize {
+            self.keys.len()
+        }
+        fn bands(&self) -> usize {
+            self.keys[0].len()
+        }
+        fn key(&self, doc: u32, band: usize) -> Option<u64> {
+            self.keys[doc as usize][band]
+        }
+        fn similarity(&self, a: u32, b: u32) -> f64 {
+            let (a, b) = (a.min(b) as usize, a.max(b) as usize);
+            self.sim[a][b]
+        }
+    }
+
+    fn members() -> impl Strategy<Value = Random> {
+        (2usize..40, 1usize..5).prop_flat_map(|(n, bands)| {
+            (
+                prop::collection::vec(
+                    prop::collection::vec(prop::option::weighted(0.9, 0u64..6), bands),
+                    n,
+                ),
+                prop::collection::vec(prop::collection::vec(0.0f64..1.0, n), n),
+            )
+                .prop_map(|(keys, sim)| Random { keys, sim })
+        })
+    }
+
+    proptest! {
+        /// Buckets joined in any order, or as edges on other machines, give `cluster`'s roots.
+        #[test]
+        fn clusters_do_not_depend_on_the_order_buckets_are_joined(
+            m in members(), seed in any::<u64>(), max_anchors in 1usize..4, verify in any::<bool>(),
+        ) {
+            let opts = ClusterOptions { verify, threshold: 0.5, max_anchors };
+            let expected = cluster(&m, &opts).root;
+            // Every bucket of every band, then shuffled.
+            let mut buckets: Vec<Vec<u32>> = Vec::new();
+            for band in 0..m.bands() {
+                let mut pairs: Vec<(u64, u32)> = (0..m.count() as u32)
+                    .filter_map(|d| m.key(d, band).map(|k| (k, d)))
+                    .collect();
+                pairs.sort_unstable();
+                for b in pairs.chunk_by(|a, b| a.0 == b.0) {
+                    buckets.push(b.iter().map(|&(_, d)| d).collect());
+                }
+            }
+            let mut state = seed | 1;
+            for i in (1..buckets.len()).rev() {
+                state ^= state << 13; state ^= state >> 7; state ^= state << 17;
+                buckets.swap(i, (state % (i as u64 + 1)) as usize);
+            }
+            let sim = |a, b| m.similarity(a, b);
+            let mut joiner = Joiner::new(m.count(), opts);
+            for b in &buckets {
+                joiner.bucket(b.iter().copied(), &sim);
+            }
+            prop_assert_eq!(&joiner.finish().root, &expected);
+            let mut edges = Vec::new();
+            for b in &buckets {
+                bucket_edges(b, &opts, &sim, &mut edges);
+            }
+            let mut uf = UnionFind::new(m.count());
+            for &(a, b) in edges.iter().rev() {
+                uf.union(a, b);
+            }
+            let roots: Vec<u32> = (0..m.count() as u32).map(|d| uf.find(d)).collect();
+            prop_assert_eq!(roots, expected);
+        }
+    }
+}

@@ -212,6 +212,15 @@ fn sentences() -> Vec<String> {
         .collect()
 }
 
+/// The character boundary at or before byte `at` of `text` (the pool has multi-byte
+/// punctuation).
+fn boundary(text: &str, mut at: usize) -> usize {
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
 /// A generated corpus: `stories` stories of consecutive sentences, each with copies cut,
 /// excerpted or with words dropped, plus documents that splice two stories together (the chains
 /// a shared passage could make).
@@ -231,9 +240,10 @@ fn corpus(seed: u64, pool: &[String]) -> Vec<(String, String)> {
         let text = pool[start..start + len].join(". ");
         docs.push((format!("s{s}"), text.clone()));
         for c in 0..1 + next(3) {
+            let cut = |tenths: usize| boundary(&text, text.len() * tenths / 10);
             let copy = match next(3) {
-                0 => text[..text.len() * (5 + next(5)) / 10].to_owned(),
-                1 => text[text.len() * next(4) / 10..].to_owned(),
+                0 => text[..cut(5 + next(5))].to_owned(),
+                1 => text[cut(next(4))..].to_owned(),
                 _ => text
                     .split(' ')
                     .enumerate()
@@ -248,7 +258,11 @@ fn corpus(seed: u64, pool: &[String]) -> Vec<(String, String)> {
     }
     for k in 0..3 {
         let (a, b) = (&stories[next(6)], &stories[next(6)]);
-        let splice = format!("{} {}", &a[..a.len() / 2], &b[b.len() / 2..]);
+        let splice = format!(
+            "{} {}",
+            &a[..boundary(a, a.len() / 2)],
+            &b[boundary(b, b.len() / 2)..]
+        );
         docs.push((format!("splice{k}"), splice));
     }
     docs
@@ -272,7 +286,7 @@ proptest! {
         let p = ReprintParams::default();
         let anchors = |t: &str| {
             let mut out = Vec::new();
-            reprint::anchors(t, &p, &mut Vec::new(), &mut out);
+            reprint::anchors(t, &p, &mut reprint::AnchorScratch::default(), &mut out);
             out
         };
         let mut seen = BTreeSet::new();

@@ -9,6 +9,8 @@
 //!   in input order, epochs), and [`executor::run`], the file-to-folder run of `millstone run`
 //!   with [`checkpoint`]s and `stats.json` (its shape is
 //!   [`millstone_core::StatsFile`]).
+//! - [`passes`]: a pipeline's corpus passes split across processes or machines (observe →
+//!   merge → finish → install, partials and decisions as bytes), for a cluster driver.
 //! - [`Error`]: the one error type.
 //!
 //! No global state: everything a run needs is in its [`Pipeline`] and options; progress is shown
@@ -33,6 +35,7 @@ pub mod checkpoint;
 mod error;
 pub mod executor;
 pub mod output;
+pub mod passes;
 pub mod pipeline;
 
 pub use batch::{Dropped, Processed};

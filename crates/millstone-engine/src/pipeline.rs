@@ -78,6 +78,8 @@ pub struct Pipeline {
     pub stages: Vec<Box<dyn Stage>>,
     /// The corpus passes ran ([`Pipeline::process_corpus`]).
     pub(crate) passes_done: AtomicBool,
+    /// Stages whose corpus decisions were installed from outside ([`Pipeline::install_decisions`]).
+    pub(crate) installed: std::sync::Mutex<Vec<usize>>,
 }
 
 impl Pipeline {
@@ -91,6 +93,7 @@ impl Pipeline {
         Pipeline {
             stages,
             passes_done: AtomicBool::new(false),
+            installed: std::sync::Mutex::new(Vec::new()),
         }
     }
 

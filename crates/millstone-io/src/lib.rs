@@ -11,6 +11,10 @@
 //! zstd, or Parquet), rotating parts by size, each part renamed into place only when complete;
 //! [`RejectedWriter`] writes rejections the same way as plain JSONL.
 //!
+//! In memory: [`documents_from_batch`] and [`documents_to_batch`] convert Arrow record batches
+//! to documents and back, with the Parquet reader's and writer's rules (for drivers that hand
+//! over batches, such as the Python binding).
+//!
 //! # Bad input
 //!
 //! Every case below is one [`Rejection`] naming file and record (kind in brackets, the key in
@@ -89,11 +93,12 @@ pub use input::{
     ExpandedInputs, InputFile, InputKind, SkippedInput,
 };
 pub use read::{
-    read, ReadOptions, Record, Skipped, Utf8Policy, BOMB_CHECK_AFTER, INVALID_UTF8_ATTRIBUTE,
+    document_from_object, documents_from_batch, read, ReadOptions, Record, Skipped, Utf8Policy,
+    BOMB_CHECK_AFTER, INVALID_UTF8_ATTRIBUTE,
 };
 pub use write::{
-    Compression, JsonEncoder, OutputFormat, RejectedWriter, ShardedWriter, WriterOptions,
-    DEFAULT_SHARD_SIZE,
+    documents_to_batch, Compression, JsonEncoder, OutputFormat, RejectedWriter, ShardedWriter,
+    WriterOptions, DEFAULT_SHARD_SIZE,
 };
 
 pub use millstone_core::{Document, Map, RejectKind, Rejection, Source, Value};

@@ -76,24 +76,59 @@ impl Kernel {
 const CHUNK: usize = 32;
 
 /// `x mod P` for any `u64`: `x = hi * 2^61 + lo` and `2^61 ≡ 1 (mod P)`, so `x ≡ hi + lo`, which
-/// is below `2P`; one conditional subtraction (written as a min so it vectorises) finishes.
+/// is at most `P + 7`; one conditional subtraction finishes. Signed, for the vector loop:
+/// `r - P` is negative exactly when `r < P`, and the result (below `P < 2^63`) compares the same
+/// signed or unsigned. AVX2 compares signed 64-bit lanes in one instruction; an unsigned
+/// minimum costs two more (sign flips), on every lane of every step.
 #[inline(always)]
-fn mod_p(x: u64) -> u64 {
-    let r = (x & P) + (x >> 61);
-    r.min(r.wrapping_sub(P))
+fn mod_p(x: u64) -> i64 {
+    let r = ((x & P) + (x >> 61)) as i64;
+    let t = r - P as i64;
+    if t < 0 {
+        r
+    } else {
+        t
+    }
+}
+
+/// A shingle hash the inner loop takes: `u64` (word and character shingles) or `u32` (reprint
+/// anchors, [`crate::reprint`]). Both give `(s * a + b) mod 2^64` for the same value `s`; the
+/// `u32` one with two 32×32-bit multiplies where a `u64` needs three (AVX2 has no 64-bit
+/// multiply).
+pub(crate) trait Lane: Copy {
+    /// `(self * a + b) mod 2^64`.
+    fn mul_add(self, a: u64, b: u64) -> u64;
+}
+
+impl Lane for u64 {
+    #[inline(always)]
+    fn mul_add(self, a: u64, b: u64) -> u64 {
+        self.wrapping_mul(a).wrapping_add(b)
+    }
+}
+
+impl Lane for u32 {
+    #[inline(always)]
+    fn mul_add(self, a: u64, b: u64) -> u64 {
+        // s·a = s·a_lo + (s·a_hi)·2^32; neither product of two 32-bit values overflows.
+        let s = u64::from(self);
+        (s * (a & 0xffff_ffff))
+            .wrapping_add((s * (a >> 32)) << 32)
+            .wrapping_add(b)
+    }
 }
 
 #[inline(always)]
-fn fold_chunk(acc: &mut [u64; CHUNK], chunk: &[u64; CHUNK], a: u64, b: u64) {
+fn fold_chunk<S: Lane>(acc: &mut [i64; CHUNK], chunk: &[S; CHUNK], a: u64, b: u64) {
     for i in 0..CHUNK {
-        acc[i] = acc[i].min(mod_p(chunk[i].wrapping_mul(a).wrapping_add(b)));
+        acc[i] = acc[i].min(mod_p(chunk[i].mul_add(a, b)));
     }
 }
 
 /// For each hash function, the minimum over all shingles, vectorised across shingles: one hash
 /// function's `a`, `b` stay in registers while the shingles (a few KB, in L1) stream past.
 #[inline(always)]
-fn all_lanes(shingles: &[u64], a: &[u64], b: &[u64], mins: &mut [u64]) {
+fn all_lanes<S: Lane>(shingles: &[S], a: &[u64], b: &[u64], mins: &mut [u64]) {
     let chunks = shingles.chunks_exact(CHUNK);
     let rest = chunks.remainder();
     // The last partial chunk is padded with copies of one of its shingles: a repeated shingle
@@ -103,23 +138,34 @@ fn all_lanes(shingles: &[u64], a: &[u64], b: &[u64], mins: &mut [u64]) {
         t[..rest.len()].copy_from_slice(rest);
         t
     });
+    if shingles.is_empty() {
+        return;
+    }
     for ((&a, &b), m) in a.iter().zip(b).zip(mins.iter_mut()) {
-        let mut acc = [u64::MAX; CHUNK];
+        // Every lane sees at least one shingle (the tail is padded), so every lane ends below
+        // P, and the minima are the same as unsigned ones.
+        let mut acc = [i64::MAX; CHUNK];
         for c in chunks.clone() {
             // Always exactly CHUNK long.
-            if let Ok(c) = <&[u64; CHUNK]>::try_from(c) {
+            if let Ok(c) = <&[S; CHUNK]>::try_from(c) {
                 fold_chunk(&mut acc, c, a, b);
             }
         }
         if let Some(t) = &tail {
             fold_chunk(&mut acc, t, a, b);
         }
-        *m = acc.iter().fold(*m, |x, &y| x.min(y));
+        *m = acc.iter().fold(*m, |x, &y| x.min(y as u64));
     }
 }
 
 /// Fold `shingles` into `mins` (`a`, `b`, `mins` of equal length).
-pub(crate) fn update(kernel: Kernel, shingles: &[u64], a: &[u64], b: &[u64], mins: &mut [u64]) {
+pub(crate) fn update<S: Lane>(
+    kernel: Kernel,
+    shingles: &[S],
+    a: &[u64],
+    b: &[u64],
+    mins: &mut [u64],
+) {
     match kernel {
         #[cfg(target_arch = "x86_64")]
         Kernel::Avx512 | Kernel::Avx2 => simd::update(kernel, shingles, a, b, mins),
@@ -133,19 +179,25 @@ pub(crate) fn update(kernel: Kernel, shingles: &[u64], a: &[u64], b: &[u64], min
 // AVX-512 enabled must be `unsafe` (Rust 1.85, our MSRV) and must only run on a CPU that has those
 // features. The bodies are the same safe code as the portable path.
 mod simd {
-    use super::{all_lanes, Kernel};
+    use super::{all_lanes, Kernel, Lane};
 
     #[target_feature(enable = "avx512f,avx512dq")]
-    unsafe fn all_lanes_avx512(shingles: &[u64], a: &[u64], b: &[u64], mins: &mut [u64]) {
+    unsafe fn all_lanes_avx512<S: Lane>(shingles: &[S], a: &[u64], b: &[u64], mins: &mut [u64]) {
         all_lanes(shingles, a, b, mins);
     }
 
     #[target_feature(enable = "avx2")]
-    unsafe fn all_lanes_avx2(shingles: &[u64], a: &[u64], b: &[u64], mins: &mut [u64]) {
+    unsafe fn all_lanes_avx2<S: Lane>(shingles: &[S], a: &[u64], b: &[u64], mins: &mut [u64]) {
         all_lanes(shingles, a, b, mins);
     }
 
-    pub(super) fn update(kernel: Kernel, shingles: &[u64], a: &[u64], b: &[u64], mins: &mut [u64]) {
+    pub(super) fn update<S: Lane>(
+        kernel: Kernel,
+        shingles: &[S],
+        a: &[u64],
+        b: &[u64],
+        mins: &mut [u64],
+    ) {
         // `is_supported` is a cached atomic load.
         match kernel {
             // SAFETY: the CPU supports avx512f and avx512dq (checked here).
@@ -194,7 +246,7 @@ mod tests {
             (7 << 61) + P - 1,
             (1 << 61) + 6,
         ] {
-            assert_eq!(mod_p(x), x % P, "{x:#x}");
+            assert_eq!(mod_p(x) as u64, x % P, "{x:#x}");
         }
     }
 
@@ -225,6 +277,19 @@ mod tests {
             update(kernel, &shingles[..250], &a, &b, &mut mins2);
             update(kernel, &shingles[250..], &a, &b, &mut mins2);
             assert_eq!(mins2, want, "{kernel:?}");
+        }
+        // 32-bit shingles give what the same values as u64 give.
+        let narrow: Vec<u32> = shingles
+            .iter()
+            .map(|&s| s as u32)
+            .chain([0, u32::MAX])
+            .collect();
+        let wide: Vec<u64> = narrow.iter().map(|&s| u64::from(s)).collect();
+        let want = scalar_reference(&wide, &a, &b);
+        for kernel in [Kernel::Portable, Kernel::Avx2, Kernel::Avx512].map(Kernel::or_supported) {
+            let mut mins = vec![u64::MAX; n];
+            update(kernel, &narrow, &a, &b, &mut mins);
+            assert_eq!(mins, want, "{kernel:?} on u32");
         }
         let tested: Vec<Kernel> = [Kernel::Portable, Kernel::Avx2, Kernel::Avx512]
             .into_iter()

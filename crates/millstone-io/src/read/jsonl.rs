@@ -298,7 +298,7 @@ impl JsonlReader {
                 Utf8Policy::Replace => (String::from_utf8_lossy(line), true),
             },
         };
-        let mut map = match serde_json::from_str::<Value>(&s) {
+        let map = match serde_json::from_str::<Value>(&s) {
             Ok(Value::Object(map)) => map,
             Ok(other) => {
                 let msg = format!("expected a JSON object, found {}", json_type(&other));
@@ -306,45 +306,59 @@ impl JsonlReader {
             }
             Err(e) => return fail(RejectKind::InvalidJson, format!("invalid JSON: {e}")),
         };
-        let text = match millstone_core::field::get_mut(&mut map, &self.text_field).map(Value::take)
-        {
-            Some(Value::String(s)) => s,
-            None => {
-                let msg = format!("no `{}` field", self.text_field);
-                return fail(RejectKind::MissingText, msg);
-            }
-            Some(Value::Null) => {
-                let msg = format!("`{}` is null", self.text_field);
-                return fail(RejectKind::MissingText, msg);
-            }
-            Some(other) => {
-                let msg = format!(
-                    "`{}` is {}, not a string",
-                    self.text_field,
-                    json_type(&other)
-                );
-                return fail(RejectKind::NonStringText, msg);
-            }
+        let mut doc = match document_from_object(
+            map,
+            Arc::clone(&self.file),
+            self.line_no,
+            &self.text_field,
+            &self.id_field,
+        ) {
+            Ok(doc) => doc,
+            Err((kind, msg)) => return fail(kind, msg),
         };
-        let id = match millstone_core::field::get(&map, &self.id_field) {
-            Some(Value::String(s)) => s.clone(),
-            Some(Value::Number(n)) => n.to_string(),
-            _ => format!("{}/{}", self.file, self.line_no),
-        };
-        let mut doc = Document::new(id, text);
-        doc.source = Source {
-            file: Arc::clone(&self.file),
-            record: self.line_no,
-            input: 0,
-            record_type: "",
-        };
-        doc.fields = map;
         if replaced {
             doc.attributes
                 .insert(INVALID_UTF8_ATTRIBUTE.into(), Value::Bool(true));
         }
         Record::Doc(doc)
     }
+}
+
+/// A JSON object as a document: the text (at `text_field`, a dotted path allowed) taken out of
+/// the fields, the id from `id_field` (or `file/record`), the rest kept as fields. `Err` is the
+/// rejection's kind and message: no text, a null text, a text that is not a string.
+pub fn document_from_object(
+    mut map: millstone_core::Map,
+    file: Arc<str>,
+    record: u64,
+    text_field: &str,
+    id_field: &str,
+) -> Result<Document, (RejectKind, String)> {
+    let text = match millstone_core::field::get_mut(&mut map, text_field).map(Value::take) {
+        Some(Value::String(s)) => s,
+        None => return Err((RejectKind::MissingText, format!("no `{text_field}` field"))),
+        Some(Value::Null) => {
+            return Err((RejectKind::MissingText, format!("`{text_field}` is null")))
+        }
+        Some(other) => {
+            let msg = format!("`{text_field}` is {}, not a string", json_type(&other));
+            return Err((RejectKind::NonStringText, msg));
+        }
+    };
+    let id = match millstone_core::field::get(&map, id_field) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => format!("{file}/{record}"),
+    };
+    let mut doc = Document::new(id, text);
+    doc.source = Source {
+        file,
+        record,
+        input: 0,
+        record_type: "",
+    };
+    doc.fields = map;
+    Ok(doc)
 }
 
 pub(crate) fn json_type(v: &Value) -> &'static str {

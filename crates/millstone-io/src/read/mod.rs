@@ -8,8 +8,10 @@
 mod charset;
 mod html;
 mod jsonl;
+pub use jsonl::document_from_object;
 mod lines;
 mod parquet;
+pub use parquet::documents_from_batch;
 pub(crate) mod stream;
 mod text;
 mod warc;

@@ -128,15 +128,41 @@ pub(super) fn read(
     };
     Box::new(ParquetReader {
         reader,
-        file,
-        names: schema.fields().iter().map(|f| f.name().clone()).collect(),
-        text,
-        id_field: opts.id_field.clone(),
-        cap: opts.max_record_bytes,
+        rows: Rows {
+            file,
+            names: schema.fields().iter().map(|f| f.name().clone()).collect(),
+            text,
+            id_field: opts.id_field.clone(),
+            cap: opts.max_record_bytes,
+        },
         batch: None,
         row: 0,
         done: false,
     })
+}
+
+/// The documents of one record batch (a batch handed over in memory, e.g. from Python), rows
+/// numbered from `first_row + 1`: a row with a null text or one over `opts.max_record_bytes` is
+/// a rejection, like in a file. `Err` when the batch has no usable text column (the message
+/// names the column and shows the schema).
+pub fn documents_from_batch(
+    batch: &RecordBatch,
+    origin: Arc<str>,
+    first_row: u64,
+    opts: &ReadOptions,
+) -> Result<Vec<Record>, String> {
+    let schema = batch.schema();
+    let rows = Rows {
+        file: origin,
+        names: schema.fields().iter().map(|f| f.name().clone()).collect(),
+        text: text_column(&schema, &opts.text_field)?,
+        id_field: opts.id_field.clone(),
+        cap: opts.max_record_bytes,
+    };
+    let mut converted = rows.convert(batch);
+    Ok((0..batch.num_rows())
+        .map(|i| rows.record(&mut converted, i, first_row + i as u64 + 1))
+        .collect())
 }
 
 /// Where the text is: a top-level string column, or a string field inside struct columns named
@@ -201,11 +227,7 @@ fn describe(schema: &Schema) -> String {
 
 struct ParquetReader {
     reader: ParquetRecordBatchReader,
-    file: Arc<str>,
-    names: Vec<String>,
-    text: TextColumn,
-    id_field: String,
-    cap: usize,
+    rows: Rows,
     batch: Option<Batch>,
     /// Rows delivered so far (the 1-based number of the last row).
     row: u64,
@@ -233,7 +255,7 @@ impl Iterator for ParquetReader {
                     let i = batch.pos;
                     batch.pos += 1;
                     self.row += 1;
-                    return Some(self.row_record(i));
+                    return Some(self.rows.record(batch, i, self.row));
                 }
             }
             // Decoding and converting a batch of a corrupt file can panic inside arrow instead
@@ -243,7 +265,7 @@ impl Iterator for ParquetReader {
             let next = catch_unwind(AssertUnwindSafe(|| {
                 self.reader
                     .next()
-                    .map(|r| r.map(|b| self.convert(&b)).map_err(|e| e.to_string()))
+                    .map(|r| r.map(|b| self.rows.convert(&b)).map_err(|e| e.to_string()))
             }))
             .unwrap_or_else(|_| {
                 Some(Err("the Parquet decoder failed on corrupt data".to_string()))
@@ -254,11 +276,11 @@ impl Iterator for ParquetReader {
                 Some(Err(e)) => {
                     self.done = true;
                     let mut r = file_rejection(
-                        &self.file,
+                        &self.rows.file,
                         RejectKind::Parquet,
                         format!(
                             "{}: cannot read rows after row {}: {e}; the rest of the file is skipped",
-                            self.file, self.row
+                            self.rows.file, self.row
                         ),
                     );
                     r.record = self.row + 1;
@@ -269,7 +291,17 @@ impl Iterator for ParquetReader {
     }
 }
 
-impl ParquetReader {
+/// How the rows of a record batch become documents: the batch's column names, where its text
+/// is, the id field and the size limit.
+struct Rows {
+    file: Arc<str>,
+    names: Vec<String>,
+    text: TextColumn,
+    id_field: String,
+    cap: usize,
+}
+
+impl Rows {
     fn convert(&self, b: &RecordBatch) -> Batch {
         let top = match self.text {
             TextColumn::Top(i) => Some(i),
@@ -295,17 +327,15 @@ impl ParquetReader {
         }
     }
 
-    fn row_record(&mut self, i: usize) -> Record {
-        let Some(batch) = &mut self.batch else {
-            unreachable!("row_record is only called with a batch")
-        };
+    /// Row `i` of `batch`, the `row`th (from 1) of its file.
+    fn record(&self, batch: &mut Batch, i: usize, row: u64) -> Record {
         let reject = |kind, msg: String, excerpt: &str| {
             Record::Rejected(Rejection {
                 file: self.file.to_string(),
-                record: self.row,
+                record: row,
                 offset: None,
                 kind,
-                error: format!("{}: row {}: {msg}", self.file, self.row),
+                error: format!("{}: row {row}: {msg}", self.file),
                 excerpt: Rejection::excerpt_of(excerpt.as_bytes()),
             })
         };
@@ -345,12 +375,12 @@ impl ParquetReader {
         let id = match millstone_core::field::get(&fields, &self.id_field) {
             Some(Value::String(s)) => s.clone(),
             Some(Value::Number(n)) => n.to_string(),
-            _ => format!("{}/{}", self.file, self.row),
+            _ => format!("{}/{row}", self.file),
         };
         let mut doc = Document::new(id, text);
         doc.source = Source {
             file: Arc::clone(&self.file),
-            record: self.row,
+            record: row,
             input: 0,
             record_type: "",
         };

@@ -12,6 +12,7 @@
 
 mod jsonl;
 mod parquet;
+pub use parquet::documents_to_batch;
 mod parts;
 mod record;
 

@@ -391,6 +391,24 @@ impl Layout {
     }
 }
 
+/// One record batch of `docs`, each with its `millstone` object: the columns and types a
+/// Parquet part of the same documents would have (types inferred from these rows alone).
+pub fn documents_to_batch<'a>(
+    docs: impl IntoIterator<Item = (&'a Document, Map)>,
+    text_field: &str,
+    id_field: &str,
+) -> Result<RecordBatch, String> {
+    let mut rows: Vec<Row> = docs
+        .into_iter()
+        .map(|(doc, millstone)| Row {
+            fields: output_fields(doc, text_field, id_field),
+            millstone,
+        })
+        .collect();
+    let layout = Layout::infer(&rows, text_field, id_field);
+    layout.batch(&mut rows, id_field)
+}
+
 /// One buffered output record.
 struct Row {
     fields: Vec<(String, Value)>,
