@@ -28,9 +28,12 @@ from __future__ import annotations
 import json
 from typing import Optional, Union
 
-from datatrove.data import DocumentsPipeline
-from datatrove.pipeline.base import PipelineStep
-from datatrove.pipeline.writers.disk_base import DiskWriter
+try:
+    from datatrove.data import DocumentsPipeline
+    from datatrove.pipeline.base import PipelineStep
+    from datatrove.pipeline.writers.disk_base import DiskWriter
+except ImportError as e:  # pragma: no cover - depends on what is installed
+    raise ImportError("millstone.datatrove needs datatrove: pip install 'millstone[datatrove]'") from e
 
 from . import Pipeline
 

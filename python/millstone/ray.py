@@ -21,8 +21,11 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import ray
-import ray.data
+try:
+    import ray
+    import ray.data
+except ImportError as e:  # pragma: no cover - depends on what is installed
+    raise ImportError("millstone.ray needs Ray Data: pip install 'millstone[ray]'") from e
 
 from . import ConfigError, InputError, Pipeline, _handover
 
@@ -231,11 +234,7 @@ def _edges(a, b) -> pa.Table:
     return pa.table({"a": pa.array(a, pa.uint64()), "b": pa.array(b, pa.uint64())})
 
 
-@ray.remote
-def _sign(block: pa.Table, options: str, text_field: str, id_field: str) -> pa.Table:
-    rows = block.column(ROW).to_pylist()
-    body = block.drop_columns([ROW])
-    s = _millstone.dedup_sign(_handover(body), options, rows, text_field=text_field, id_field=id_field)
+def _signed_table(s) -> pa.Table:
     return pa.table(
         {
             "row": pa.array(s["row"], pa.uint64()),
@@ -247,6 +246,14 @@ def _sign(block: pa.Table, options: str, text_field: str, id_field: str) -> pa.T
             "url": pa.array(s["url"], pa.string()),
         }
     )
+
+
+@ray.remote
+def _sign(block: pa.Table, options: str, text_field: str, id_field: str, n_old: int) -> pa.Table:
+    # Documents are numbered after the saved index's (`against`), as on one machine.
+    rows = [r + n_old for r in block.column(ROW).to_pylist()]
+    body = block.drop_columns([ROW])
+    return _signed_table(_millstone.dedup_sign(_handover(body), options, rows, text_field=text_field, id_field=id_field))
 
 
 @ray.remote
@@ -384,12 +391,13 @@ def _attach(shards: int, n_signed: int, *pieces):
 
 
 @ray.remote
-def _decide(options: str, *pieces):
+def _decide(options: str, n_old: int, *pieces):
     t = _concat(pieces)
     if t is None:
         return []
     return _millstone.dedup_decide(
         options,
+        n_old,
         t.column("row").to_pylist(),
         t.column("root").to_pylist(),
         t.column("len").to_pylist(),
@@ -399,14 +407,15 @@ def _decide(options: str, *pieces):
 
 
 class _Apply:
-    def __init__(self, decisions, keep_all):
+    def __init__(self, decisions, keep_all, n_old):
         self.decisions = decisions
         self.keep_all = keep_all
+        self.n_old = n_old
 
     def __call__(self, batch: pa.Table) -> pa.Table:
         kept, millstone = [], []
         for row in batch.column(ROW).to_pylist():
-            d = self.decisions.get(row)
+            d = self.decisions.get(row + self.n_old)
             if d is None:
                 kept.append(True)
                 millstone.append("{}")
@@ -456,13 +465,15 @@ def minhash_dedup(
 
     ``options`` are the ``dedup`` stage's (``method`` = ``"minhash"`` (default) or ``"exact"``,
     ``n_grams``, ``bands``, ``rows``, ``threshold``, ``verify``, ``max_anchors``, ``survivor``,
-    ``quality_field``, ``url_field``, ``keep_all``, ...). Steps: MinHash signatures per block
+    ``quality_field``, ``url_field``, ``keep_all``, ``against`` (a saved index folder, e.g. on
+    shared storage every worker mounts: its documents take part first and always survive), ...).
+    Steps: MinHash signatures per block
     (tasks), band keys shuffled into ``shards`` by key, each shard's buckets joined into verified
     edges, connected components by large-star / small-star rounds (each a shuffle; deterministic,
     nothing held by one machine but the final clusters), each component shard decided (survivor,
     members that resemble it), clusters numbered by their smallest member, rows marked.
-    ``against`` / ``save_index`` and ``method = "reprints"`` run on one machine only
-    (``millstone dedup``)."""
+    ``save_index`` and ``method = "reprints"`` run on one machine only (``millstone dedup``).
+    The index is read by the driver."""
     options.setdefault("method", "minhash")
     keep_all = bool(options.get("keep_all", False))
     opts = json.dumps(options)
@@ -471,7 +482,12 @@ def minhash_dedup(
     shards = shards or max(2, int(ray.cluster_resources().get("CPU", 2)))
     numbered = number_rows(ds)
     refs = numbered.to_arrow_refs()
-    signed = [_sign.remote(r, opts, text_field, id_field) for r in refs]
+    # A saved index (`against`): its documents come first (numbers 0..n_old) and always survive.
+    index = _signed_table(_millstone.dedup_index(opts))
+    n_old = index.num_rows
+    signed = [_sign.remote(r, opts, text_field, id_field, n_old) for r in refs]
+    if n_old:
+        signed.append(ray.put(index))
     buckets = _shuffle(signed, _explode, shards)
     edges = [_join.remote(opts, *g) for g in buckets]
     stars, rounds = _components(edges, shards)
@@ -481,7 +497,7 @@ def minhash_dedup(
         _attach.options(num_returns=shards + 1).remote(shards, len(by_doc[i]), *by_doc[i], *roots[i])
         for i in range(shards)
     ]
-    decided = [_decide.remote(opts, *[a[i] for a in attached]) for i in range(shards)]
+    decided = [_decide.remote(opts, n_old, *[a[i] for a in attached]) for i in range(shards)]
     found = sorted((c for part in ray.get(decided) for c in part), key=lambda c: c[0][0])
     names = {}
     for t in ray.get([a[shards] for a in attached]):
@@ -500,6 +516,9 @@ def minhash_dedup(
         urls = [names[m][1] for m in members]
         if any(u is not None for u in urls):
             line["urls"] = urls
+        in_index = [names[m][0] for m in members if m < n_old]
+        if in_index:
+            line["in_index"] = in_index
         clusters.append(line)
         for m, s in zip(members, sims):
             if m == survivor:
@@ -508,7 +527,7 @@ def minhash_dedup(
                 decisions[m] = (c, names[survivor][0], len(members), s)
     out = numbered.map_batches(
         _Apply,
-        fn_constructor_kwargs=dict(decisions=decisions, keep_all=keep_all),
+        fn_constructor_kwargs=dict(decisions=decisions, keep_all=keep_all, n_old=n_old),
         batch_format="pyarrow",
         compute=ray.data.ActorPoolStrategy(size=_actors(None)),
     )

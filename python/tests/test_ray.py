@@ -90,6 +90,28 @@ def test_minhash_dedup_on_ray_gives_the_cli_clusters(args, ray_cluster, cli, sam
     assert found.rounds >= (1 if "exact" in args else 2)
 
 
+def test_minhash_dedup_against_a_saved_index(ray_cluster, cli, sample_rows, tmp_path):
+    """A saved index from one crawl (on storage every worker can read), a new crawl deduped
+    against it: the same survivors, drops and clusters.jsonl (with `in_index`) as the CLI."""
+    rows = near_duplicates(sample_rows)
+    old, new = rows[:600], rows[600:]
+    for name, part in (("old.jsonl", old), ("new.jsonl", new)):
+        (tmp_path / name).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in part), encoding="utf-8")
+    cli("dedup", "--save-index", tmp_path / "index", tmp_path / "old.jsonl", out=tmp_path / "first")
+    kept, dropped = cli("dedup", "--against", tmp_path / "index", tmp_path / "new.jsonl", out=tmp_path / "cli")
+    found = mr.minhash_dedup(blocks(pa.Table.from_pylist(new), 4), shards=3, against=str(tmp_path / "index"))
+    got = found.out.take_all()
+    assert [r["id"] for r in got if r["millstone_kept"]] == [r["id"] for r in kept]
+    assert [(r["id"], json.loads(r["millstone"])["duplicate_of"]) for r in got if not r["millstone_kept"]] == [
+        (r["id"], r["millstone"]["duplicate_of"]) for r in dropped
+    ]
+    found.write_clusters(tmp_path / "clusters.jsonl")
+    assert (tmp_path / "clusters.jsonl").read_bytes() == (tmp_path / "cli" / "clusters.jsonl").read_bytes()
+    assert sum("in_index" in c for c in found.clusters) > 20
+    with pytest.raises(millstone.ConfigError, match="save_index"):
+        mr.minhash_dedup(blocks(pa.Table.from_pylist(new), 2), save_index=str(tmp_path / "x"))
+
+
 def test_ray_refuses_what_it_cannot_split(ray_cluster, sample_table):
     p = millstone.Pipeline.from_toml_str('[[stage]]\ntype = "dedup"\n')
     with pytest.raises(millstone.ConfigError, match="cannot be split"):

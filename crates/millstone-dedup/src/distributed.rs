@@ -11,8 +11,11 @@
 //! "first" means. Every function here is a pure function of its inputs: where and in which order
 //! the shards run does not change the result.
 //!
-//! Not here: `against` / `save_index` and `method = "reprints"` (one machine only for now), the
-//! shuffle itself (the driver's), spilling (each shard is in memory).
+//! With `against`, the saved index's documents take part first (numbers `0..n`, from
+//! [`Config::load_against`]; the caller numbers its own documents from `n`) and always survive.
+//!
+//! Not here: `save_index` and `method = "reprints"` (one machine only for now), the shuffle itself
+//! (the driver's), spilling (each shard is in memory).
 
 use std::collections::HashMap;
 
@@ -45,12 +48,13 @@ pub struct Member<'a> {
 }
 
 /// A decided cluster: members in document order, its survivor, and each member's similarity
-/// to the survivor (the survivor's own is 1; rounded like the one-machine pass's).
+/// to the survivor (the survivor's own is 1; rounded like the one-machine pass's; `None` for a
+/// saved index's document).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decided {
     pub members: Vec<u64>,
     pub survivor: u64,
-    pub similarity: Vec<f64>,
+    pub similarity: Vec<Option<f64>>,
 }
 
 impl Config {
@@ -62,12 +66,41 @@ impl Config {
                 "`method = \"reprints\"` runs on one machine only (millstone dedup)",
             ));
         }
-        if self.against.is_some() || self.save_index.is_some() {
+        if self.save_index.is_some() {
             return Err(invalid(
-                "`against` and `save_index` run on one machine only (millstone dedup)",
+                "`save_index` runs on one machine only (millstone dedup)",
             ));
         }
         Ok(())
+    }
+
+    /// The saved index `against` names, read whole and checked against these settings; its
+    /// documents as [`Signed`] (length 0, quality +inf: they always survive) with their ids.
+    pub fn load_against(&self) -> Result<Vec<(String, Signed)>, crate::index::IndexError> {
+        let Some(dir) = &self.against else {
+            return Ok(Vec::new());
+        };
+        let (bands, width) = (self.key_count(), self.width());
+        let index = crate::index::Index::load(dir, &self.method_json(), bands, width)?;
+        Ok(index
+            .ids
+            .into_iter()
+            .enumerate()
+            .map(|(d, id)| {
+                let signed = Signed {
+                    keys: index.keys[d * bands..(d + 1) * bands].to_vec(),
+                    signature: index
+                        .signatures
+                        .get(d * width..(d + 1) * width)
+                        .unwrap_or_default()
+                        .to_vec(),
+                    len: 0,
+                    quality: f64::INFINITY,
+                    url: None,
+                };
+                (id, signed)
+            })
+            .collect())
     }
 
     /// The clustering options of the one-machine pass.
@@ -198,11 +231,13 @@ pub fn small_star(pairs: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
 /// earliest), then, with verification, stars of members at least `threshold` similar to their
 /// centre. Each member's similarity to its survivor is rounded as `clusters.jsonl` shows it.
 /// `estimate`: similarities are estimated Jaccard (MinHash); otherwise (exact) they are 1.
+/// Documents numbered below `n_old` come from a saved index: one of them survives when present.
 pub fn decide(
     members: &mut [Member<'_>],
     policy: Survivor,
     opts: &ClusterOptions,
     estimate: bool,
+    n_old: u64,
 ) -> Vec<Decided> {
     members.sort_unstable_by_key(|m| m.doc);
     let index: HashMap<u64, u32> = members
@@ -219,7 +254,7 @@ pub fn decide(
         policy,
         |d| members[d as usize].len,
         |d| members[d as usize].quality,
-        |_| false,
+        |d| members[d as usize].doc < n_old,
     );
     let sim =
         |a: u32, b: u32| similarity(members[a as usize].signature, members[b as usize].signature);
@@ -240,7 +275,7 @@ pub fn decide(
                     } else {
                         1.0
                     };
-                    (f64::from(s) * 1e4).round() / 1e4
+                    (members[m as usize].doc >= n_old).then(|| (f64::from(s) * 1e4).round() / 1e4)
                 })
                 .collect(),
             survivor: members[c.survivor as usize].doc,

@@ -326,7 +326,7 @@ impl Config {
     }
 
     /// Bucket keys per document.
-    fn key_count(&self) -> usize {
+    pub(crate) fn key_count(&self) -> usize {
         match self.method {
             Method::Exact => 1,
             Method::Minhash | Method::Reprints => self.bands(),
@@ -334,7 +334,7 @@ impl Config {
     }
 
     /// Stored signature values per document.
-    fn width(&self) -> usize {
+    pub(crate) fn width(&self) -> usize {
         match self.method {
             Method::Exact => 0,
             Method::Minhash | Method::Reprints => self.bands() * self.rows(),
@@ -342,7 +342,7 @@ impl Config {
     }
 
     /// What makes two runs' keys comparable (stored in saved indexes).
-    fn method_json(&self) -> Value {
+    pub(crate) fn method_json(&self) -> Value {
         match self.method {
             Method::Exact => serde_json::json!({"method": "exact", "normalize": self.normalize}),
             Method::Minhash => serde_json::json!({

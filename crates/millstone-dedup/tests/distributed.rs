@@ -92,7 +92,7 @@ fn distributed(options: &str, docs: &[Document], shards: u64) -> Vec<Value> {
     }
     let mut clusters: Vec<_> = comps
         .iter_mut()
-        .flat_map(|c| decide(c, policy, &opts, estimate))
+        .flat_map(|c| decide(c, policy, &opts, estimate, 0))
         .collect();
     clusters.sort_unstable_by_key(|c| c.members[0]);
     clusters

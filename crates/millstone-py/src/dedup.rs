@@ -85,6 +85,41 @@ fn dedup_sign<'py>(
     Ok(out)
 }
 
+/// The saved index `against` names, as signed rows numbered from 0 (the same columns as
+/// `dedup_sign`); empty without `against`.
+#[pyfunction]
+fn dedup_index<'py>(py: Python<'py>, options: &str) -> PyResult<Bound<'py, PyDict>> {
+    let config = config(options)?;
+    let rows = py
+        .detach(|| config.load_against())
+        .map_err(|e| crate::RunError::new_err(e.to_string()))?;
+    let out = PyDict::new(py);
+    out.set_item("row", (0..rows.len() as u64).collect::<Vec<_>>())?;
+    out.set_item(
+        "keys",
+        rows.iter().map(|(_, s)| s.keys.clone()).collect::<Vec<_>>(),
+    )?;
+    let sigs: Vec<Bound<'py, PyBytes>> = rows
+        .iter()
+        .map(|(_, s)| PyBytes::new(py, &sig_bytes(&s.signature)))
+        .collect();
+    out.set_item("sig", sigs)?;
+    out.set_item("len", rows.iter().map(|(_, s)| s.len).collect::<Vec<_>>())?;
+    out.set_item(
+        "quality",
+        rows.iter().map(|(_, s)| s.quality).collect::<Vec<_>>(),
+    )?;
+    out.set_item(
+        "id",
+        rows.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(),
+    )?;
+    out.set_item(
+        "url",
+        rows.iter().map(|_| None::<String>).collect::<Vec<_>>(),
+    )?;
+    Ok(out)
+}
+
 /// The edges of the buckets in one shard of `(band, key, doc, sig)` entries (whole buckets).
 #[pyfunction]
 fn dedup_join_buckets(
@@ -132,18 +167,20 @@ fn dedup_small_star(py: Python<'_>, u: Vec<u64>, v: Vec<u64>) -> (Vec<u64>, Vec<
     })
 }
 
-/// The clusters of one shard of components: `(members, survivor, similarity)` each.
+/// The clusters of one shard of components: `(members, survivor, similarity)` each (similarity
+/// `None` for a saved index's document; documents below `n_old` are the index's).
 #[pyfunction]
-#[allow(clippy::type_complexity)]
+#[allow(clippy::type_complexity, clippy::too_many_arguments)]
 fn dedup_decide(
     py: Python<'_>,
     options: &str,
+    n_old: u64,
     doc: Vec<u64>,
     root: Vec<u64>,
     len: Vec<u64>,
     quality: Vec<f64>,
     sig: Vec<Vec<u8>>,
-) -> PyResult<Vec<(Vec<u64>, u64, Vec<f64>)>> {
+) -> PyResult<Vec<(Vec<u64>, u64, Vec<Option<f64>>)>> {
     let config = config(options)?;
     let opts = config.cluster_options();
     let policy = config.survivor();
@@ -159,7 +196,7 @@ fn dedup_decide(
                 signature: &sigs[i],
             })
             .collect();
-        distributed::decide(&mut members, policy, &opts, estimate)
+        distributed::decide(&mut members, policy, &opts, estimate, n_old)
             .into_iter()
             .map(|c| (c.members, c.survivor, c.similarity))
             .collect()
@@ -169,6 +206,7 @@ fn dedup_decide(
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(dedup_check, m)?)?;
     m.add_function(wrap_pyfunction!(dedup_sign, m)?)?;
+    m.add_function(wrap_pyfunction!(dedup_index, m)?)?;
     m.add_function(wrap_pyfunction!(dedup_join_buckets, m)?)?;
     m.add_function(wrap_pyfunction!(dedup_large_star, m)?)?;
     m.add_function(wrap_pyfunction!(dedup_small_star, m)?)?;
