@@ -72,6 +72,18 @@ def _handover(data: Any) -> Any:
     )
 
 
+def _outcomes(out: Dict[str, Any], rows: Optional[Sequence[int]], rejected: Any) -> Dict[int, tuple]:
+    """The native ``process(..., split=False)`` result by position in the batch: ``(kept, text,
+    millstone JSON)`` per row; a rejected row (numbered by its position, from 1) gets
+    ``(False, None, rejected(r))``. ``rows``: the corpus numbers the batch was given, if any."""
+    got = out["rows"]
+    position = (lambda rec: rec - 1) if rows is None else {n + 1: i for i, n in enumerate(rows)}.__getitem__
+    outcome = {position(rec): (k, t, m) for rec, k, t, m in zip(got["record"], got["kept"], got["text"], got["millstone"])}
+    for r in out["rejected"]:
+        outcome[r["record"] - 1] = (False, None, rejected(r))
+    return outcome
+
+
 @dataclass
 class Result:
     """What a pipeline made of one batch.

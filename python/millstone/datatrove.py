@@ -35,7 +35,7 @@ try:
 except ImportError as e:  # pragma: no cover - depends on what is installed
     raise ImportError("millstone.datatrove needs datatrove: pip install 'millstone[datatrove]'") from e
 
-from . import Pipeline
+from . import Pipeline, _outcomes
 
 
 class MillstoneStep(PipelineStep):
@@ -58,10 +58,7 @@ class MillstoneStep(PipelineStep):
         records = [{"id": d.id, "text": d.text, "metadata": d.metadata} for d in docs]
         native = pipeline._native
         out = native.process(records, corpus=corpus, split=False)
-        rows = out["rows"]
-        outcome = {rec - 1: (kept, text, m) for rec, kept, text, m in zip(rows["record"], rows["kept"], rows["text"], rows["millstone"])}
-        for r in out["rejected"]:
-            outcome[r["record"] - 1] = (False, None, json.dumps({"drop": {"stage": "input", "reason": r["kind"]}}))
+        outcome = _outcomes(out, None, lambda r: json.dumps({"drop": {"stage": "input", "reason": r["kind"]}}))
         return [outcome[i] for i in range(len(docs))]
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:

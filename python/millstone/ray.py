@@ -27,7 +27,7 @@ try:
 except ImportError as e:  # pragma: no cover - depends on what is installed
     raise ImportError("millstone.ray needs Ray Data: pip install 'millstone[ray]'") from e
 
-from . import ConfigError, InputError, Pipeline, _handover
+from . import ConfigError, InputError, Pipeline, _handover, _outcomes
 
 ROW = "_millstone_row"
 """The column of global row numbers (from 0) that :func:`number_rows` adds."""
@@ -109,14 +109,7 @@ class _Process(_Worker):
             rows=rows,
             split=False,
         )
-        got = out["rows"]
-        position = {n: i for i, n in enumerate(rows)}
-        outcome = {}
-        for rec, kept, text, m in zip(got["record"], got["kept"], got["text"], got["millstone"]):
-            outcome[position[rec - 1]] = (kept, text, m)
-        for r in out["rejected"]:
-            # Rejections are numbered by position in the batch (from 1).
-            outcome[r["record"] - 1] = (False, None, json.dumps({"rejected": r}))
+        outcome = _outcomes(out, rows, lambda r: json.dumps({"rejected": r}))
         order = sorted(outcome)
         table = body.take(pa.array(order, pa.int64()))
         texts = pa.array([outcome[i][1] for i in order], pa.string())
@@ -259,22 +252,25 @@ def _sign(block: pa.Table, options: str, text_field: str, id_field: str, n_old: 
 @ray.remote
 def _explode(signed: pa.Table, shards: int):
     """(band, key, doc, sig) entries, sharded by (band, key)."""
-    bands, keys, docs, sigs = [], [], [], []
-    for row, ks, sig in zip(signed.column("row").to_pylist(), signed.column("keys").to_pylist(), signed.column("sig").to_pylist()):
-        for band, key in enumerate(ks):
-            bands.append(band)
-            keys.append(key)
-            docs.append(row)
-            sigs.append(sig)
+    # One entry per band key, without a Python loop: the flattened keys, each one's document
+    # (its list's index) and band (its place in the list).
+    lists = pc.list_flatten(signed.column("keys")).combine_chunks() if signed.num_rows else pa.array([], pa.uint64())
+    keys = lists.to_numpy(zero_copy_only=False).astype(np.uint64)
+    parent = pc.list_parent_indices(signed.column("keys")).to_numpy() if signed.num_rows else np.zeros(0, np.int64)
+    starts = np.zeros(signed.num_rows, np.int64)
+    lengths = pc.list_value_length(signed.column("keys")).to_numpy(zero_copy_only=False)
+    starts[1:] = np.cumsum(lengths)[:-1]
+    bands = (np.arange(len(keys)) - starts[parent]).astype(np.uint64)
+    take = pa.array(parent, pa.int64())
     t = pa.table(
         {
             "band": pa.array(bands, pa.uint32()),
             "key": pa.array(keys, pa.uint64()),
-            "doc": pa.array(docs, pa.uint64()),
-            "sig": pa.array(sigs, pa.binary()),
+            "doc": signed.column("row").take(take),
+            "sig": signed.column("sig").take(take),
         }
     )
-    part = _part(np.asarray(keys, dtype=np.uint64) ^ np.asarray(bands, dtype=np.uint64), shards) if keys else np.zeros(0)
+    part = _part(keys ^ bands, shards)
     return _split(t, part, shards)
 
 

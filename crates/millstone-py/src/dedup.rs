@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use millstone_dedup::distributed::{self, Member};
+use millstone_dedup::distributed::{self, Member, Signed};
 use millstone_dedup::stage::{Config, Method};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
@@ -58,11 +58,20 @@ fn dedup_sign<'py>(
         use rayon::prelude::*;
         docs.par_iter().map(|d| dedup.sign(d)).collect::<Vec<_>>()
     });
+    let rows: Vec<u64> = docs.iter().map(|d| d.source.record - 1).collect();
+    let ids: Vec<&str> = docs.iter().map(|d| d.id.as_str()).collect();
+    signed_columns(py, rows, &ids, &signed)
+}
+
+/// Signed documents as the columns `dedup_sign` and `dedup_index` return.
+fn signed_columns<'py>(
+    py: Python<'py>,
+    rows: Vec<u64>,
+    ids: &[&str],
+    signed: &[Signed],
+) -> PyResult<Bound<'py, PyDict>> {
     let out = PyDict::new(py);
-    out.set_item(
-        "row",
-        docs.iter().map(|d| d.source.record - 1).collect::<Vec<_>>(),
-    )?;
+    out.set_item("row", rows)?;
     out.set_item(
         "keys",
         signed.iter().map(|s| s.keys.clone()).collect::<Vec<_>>(),
@@ -77,7 +86,7 @@ fn dedup_sign<'py>(
         "quality",
         signed.iter().map(|s| s.quality).collect::<Vec<_>>(),
     )?;
-    out.set_item("id", docs.iter().map(|d| d.id.as_str()).collect::<Vec<_>>())?;
+    out.set_item("id", ids)?;
     out.set_item(
         "url",
         signed.iter().map(|s| s.url.clone()).collect::<Vec<_>>(),
@@ -90,34 +99,12 @@ fn dedup_sign<'py>(
 #[pyfunction]
 fn dedup_index<'py>(py: Python<'py>, options: &str) -> PyResult<Bound<'py, PyDict>> {
     let config = config(options)?;
-    let rows = py
+    let index = py
         .detach(|| config.load_against())
         .map_err(|e| crate::RunError::new_err(e.to_string()))?;
-    let out = PyDict::new(py);
-    out.set_item("row", (0..rows.len() as u64).collect::<Vec<_>>())?;
-    out.set_item(
-        "keys",
-        rows.iter().map(|(_, s)| s.keys.clone()).collect::<Vec<_>>(),
-    )?;
-    let sigs: Vec<Bound<'py, PyBytes>> = rows
-        .iter()
-        .map(|(_, s)| PyBytes::new(py, &sig_bytes(&s.signature)))
-        .collect();
-    out.set_item("sig", sigs)?;
-    out.set_item("len", rows.iter().map(|(_, s)| s.len).collect::<Vec<_>>())?;
-    out.set_item(
-        "quality",
-        rows.iter().map(|(_, s)| s.quality).collect::<Vec<_>>(),
-    )?;
-    out.set_item(
-        "id",
-        rows.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(),
-    )?;
-    out.set_item(
-        "url",
-        rows.iter().map(|_| None::<String>).collect::<Vec<_>>(),
-    )?;
-    Ok(out)
+    let (ids, signed): (Vec<String>, Vec<Signed>) = index.into_iter().unzip();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    signed_columns(py, (0..signed.len() as u64).collect(), &ids, &signed)
 }
 
 /// The edges of the buckets in one shard of `(band, key, doc, sig)` entries (whole buckets).

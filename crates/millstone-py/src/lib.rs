@@ -207,25 +207,20 @@ impl Pipeline {
         let f = Fields::new(text_field, id_field, origin, first_row, rows);
         let (docs, rejected) = documents(data, &f)?;
         let inner = &self.inner;
-        let (out, batches) = py
-            .detach(|| -> Result<_, String> {
-                let out = if corpus {
-                    inner.process_corpus(docs)
-                } else {
-                    inner.process(docs)
-                };
-                let out = out.map_err(|e| format!("\u{0}{e}"))?;
-                let batches = if split {
-                    Some(output_batches(&out, &f)?)
-                } else {
-                    None
-                };
-                Ok((out, batches))
-            })
-            .map_err(|e| match e.strip_prefix('\u{0}') {
-                Some(m) => RunError::new_err(m.to_owned()),
-                None => RunError::new_err(e),
-            })?;
+        let (out, batches) = py.detach(|| -> PyResult<_> {
+            let out = if corpus {
+                inner.process_corpus(docs)
+            } else {
+                inner.process(docs)
+            }
+            .map_err(engine_err)?;
+            let batches = if split {
+                Some(output_batches(&out, &f).map_err(RunError::new_err)?)
+            } else {
+                None
+            };
+            Ok((out, batches))
+        })?;
         let mut stats = out.stats.clone();
         for r in &rejected {
             stats.read.add(0);
